@@ -1,0 +1,1 @@
+return AprOrleans.Client.Cli.Run(args);
