@@ -27,7 +27,7 @@ public static class Cli
         }
         try
         {
-            return parse.Invoke();
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (Unwrap(e) is CliException or InputFileException or TraceFormatException)
         {
