@@ -22,7 +22,7 @@ public static class Cli
         var parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"apr: {error.Message}");
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"apr: {OneLine(error.Message)}");
             return 2;
         }
         try
@@ -35,6 +35,9 @@ public static class Cli
             return 2;
         }
     }
+
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private static Exception Unwrap(Exception e) =>
         e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerException!) : e;

@@ -46,11 +46,12 @@ public static class DemosCommand
         var stats = new DemoStatistics();
         var progress = new ProgressBar($"{solver.Name} demos", problems.Count);
         using var file = new AtomicFileWriter(output);
-        foreach (var block in new DemoGenerator(solver, seed, threads).Generate(problems))
+        var generator = new DemoGenerator(solver, seed, threads);
+        foreach (var block in generator.Generate(problems, d => (Demo: d, Json: DemonstrationFile.ToJson(d))))
         {
-            foreach (var demo in block)
+            foreach (var (demo, json) in block)
             {
-                file.Writer.WriteLine(DemonstrationFile.ToJson(demo));
+                file.Writer.WriteLine(json);
                 stats.Add(demo);
             }
             progress.Report(stats.Count, $"solved {stats.SolvedFraction:P1}");
