@@ -54,7 +54,8 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
         foreach (var (name, parameter) in named_parameters())
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.fill_(1.0);
-            else nn.init.normal_(parameter, 0.0, 0.02, generator);
+            // Tensor.normal_ honours the generator; nn.init.normal_ in TorchSharp 0.107 ignores it (non-reproducible).
+            else parameter.normal_(0.0, 0.02, generator);
         }
     }
 

@@ -42,3 +42,22 @@ public class ParameterCountTests
         Assert.Contains("huge", e.Message);
     }
 }
+
+public class InitializationTests
+{
+    [Fact]
+    public void SameSeedGivesSameWeightsAndAnotherSeedDoesNot()
+    {
+        var config = ModelTestUtil.Micro();
+        using var a = LlamaForCausalLM.Create(config, seed: 42);
+        using var b = LlamaForCausalLM.Create(config, seed: 42);
+        using var c = LlamaForCausalLM.Create(config, seed: 43);
+        var pb = b.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var pc = c.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in a.named_parameters())
+        {
+            Assert.Equal(0.0, ModelTestUtil.MaxAbsDiff(p, pb[name]));
+            if (!name.EndsWith("norm.weight", StringComparison.Ordinal)) Assert.NotEqual(0.0, ModelTestUtil.MaxAbsDiff(p, pc[name]));
+        }
+    }
+}
