@@ -84,14 +84,16 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
     /// <paramref name="slots"/>[b] from that slot's current length, so rows may sit at different positions (a
     /// sequence that joined late, a fork). Right-padded rows pass their real token counts in
     /// <paramref name="realTokens"/>; only those advance the slot (the padding's keys are overwritten later and
-    /// never seen by a real query). Returns logits [B, T, V] and advances the slots.
+    /// never seen by a real query). Returns logits [B, T, V] — or, with <paramref name="lastTokenOnly"/>, [B, V] at
+    /// each row's last real token (what a decode step samples from; skips the LM head for the rest of a prefill) —
+    /// and advances the slots.
     /// </summary>
-    public Tensor Forward(Tensor tokens, KvCache cache, IReadOnlyList<int> slots, IReadOnlyList<int>? realTokens = null)
+    public Tensor Forward(Tensor tokens, KvCache cache, IReadOnlyList<int> slots, IReadOnlyList<int>? realTokens = null, bool lastTokenOnly = false)
     {
         int batch = (int)tokens.shape[0], length = (int)tokens.shape[1];
         if (slots.Count != batch) throw new ArgumentException($"{slots.Count} slots for {batch} rows", nameof(slots));
-        if (realTokens is not null && (realTokens.Count != batch || realTokens.Any(n => n < 0 || n > length)))
-            throw new ArgumentException($"realTokens must give 0..{length} tokens for each of the {batch} rows", nameof(realTokens));
+        if (realTokens is not null && (realTokens.Count != batch || realTokens.Any(n => n < (lastTokenOnly ? 1 : 0) || n > length)))
+            throw new ArgumentException($"realTokens must give {(lastTokenOnly ? 1 : 0)}..{length} tokens for each of the {batch} rows", nameof(realTokens));
         if (cache.Config.NumLayers != Config.NumLayers || cache.Config.HiddenSize != Config.HiddenSize)
             throw new ArgumentException("the cache was sized for another model shape", nameof(cache));
         int[] starts = cache.Starts(slots, length);
@@ -123,7 +125,18 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
                 FreshPrefill = fresh,
             };
             var hidden = model.forward(tokens, new AttentionContext { Cos = cos, Sin = sin, Cache = step });
-            logits = lm_head.forward(hidden).MoveToOuterDisposeScope();
+            if (lastTokenOnly)
+            {
+                var last = realTokens is null
+                    ? hidden.select(1, length - 1)
+                    : hidden.reshape(batch * (long)length, -1).index_select(0, tensor(
+                        Enumerable.Range(0, batch).Select(b => (long)b * length + realTokens[b] - 1).ToArray(), device: device));
+                logits = lm_head.forward(last).MoveToOuterDisposeScope();
+            }
+            else
+            {
+                logits = lm_head.forward(hidden).MoveToOuterDisposeScope();
+            }
         }
         cache.Commit(slots, realTokens ?? Enumerable.Repeat(length, batch).ToArray());
         return logits;

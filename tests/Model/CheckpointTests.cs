@@ -151,3 +151,60 @@ public sealed class CheckpointTests : IDisposable
         return dir;
     }
 }
+
+public sealed class HuggingFaceReferenceTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("apr-hfref-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void IndependentTransformersStyleForwardGivesTheSameLogits()
+    {
+        // scripts/llama_reference.py re-implements transformers' Llama math (rotate_half RoPE) in plain Python and
+        // reads the checkpoint with its own safetensors reader: agreement checks names, layouts and the RoPE layout.
+        var tokenizer = CountdownTokenizer.Default;
+        var config = new ModelConfig("micro", tokenizer.VocabularySize, HiddenSize: 32, NumLayers: 2, NumHeads: 4, IntermediateSize: 48, MaxPositionEmbeddings: 64);
+        using var net = LlamaForCausalLM.Create(config, seed: 12);
+        // Larger weights than the N(0, 0.02) init so that attention and RoPE visibly shape the logits.
+        using (no_grad())
+            foreach (var (name, p) in net.named_parameters())
+                if (!name.EndsWith("norm.weight", StringComparison.Ordinal)) p.mul_(10);
+        var dir = Path.Combine(_root, "ckpt");
+        ModelCheckpoint.Save(dir, net, tokenizer);
+        long[] ids = [1, 40, 7, 93, 12, 55, 101, 3];
+
+        var script = Path.Combine(RepoRoot(), "scripts", "llama_reference.py");
+        var psi = new System.Diagnostics.ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(script);
+        psi.ArgumentList.Add(dir);
+        foreach (var id in ids) psi.ArgumentList.Add(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        string output = process.StandardOutput.ReadToEnd();
+        string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, error);
+        var reference = System.Text.Json.JsonSerializer.Deserialize<double[][]>(output)!;
+
+        using var tokens = tensor(ids, [1, ids.Length]);
+        using var noGrad = no_grad();
+        using var logits = net.forward(tokens);
+        var ours = logits[0].data<float>().ToArray();
+        double maxDiff = 0, spread = 0;
+        for (int t = 0; t < ids.Length; t++)
+            for (int v = 0; v < config.VocabSize; v++)
+            {
+                maxDiff = Math.Max(maxDiff, Math.Abs(ours[t * config.VocabSize + v] - reference[t][v]));
+                spread = Math.Max(spread, Math.Abs(reference[t][v]));
+            }
+        Assert.True(spread > 0.5, $"logits too small to be a meaningful comparison ({spread})");
+        Assert.True(maxDiff <= 1e-4, $"max |Δ| = {maxDiff}");
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AprOrleans.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new DirectoryNotFoundException("AprOrleans.sln not found above the test output");
+    }
+}

@@ -124,3 +124,50 @@ public class KvCacheTests
         Assert.True(diff <= Tolerance, $"{what}: max |Δ| = {diff}");
     }
 }
+
+public class KvCacheInferenceTests
+{
+    [Fact]
+    public void LastTokenLogitsOfAPaddedPrefillUnderInferenceModeMatchTheFullForward()
+    {
+        var config = ModelTestUtil.Micro();
+        using var net = LlamaForCausalLM.Create(config, seed: 21);
+        using var a = ModelTestUtil.RandomTokens(1, 9, config.VocabSize, seed: 1);
+        using var b = ModelTestUtil.RandomTokens(1, 5, config.VocabSize, seed: 2);
+        Tensor fullA, fullB;
+        using (no_grad())
+        {
+            fullA = net.forward(a);
+            fullB = net.forward(b);
+        }
+        using var _a = fullA;
+        using var _b = fullB;
+        // The decode engine runs under inference_mode with a cache allocated outside it.
+        using var cache = new KvCache(config, slots: 2, capacity: 16, CPU, ScalarType.Float32);
+        using var mode = inference_mode();
+        using var padded = cat([a, nn.functional.pad(b, [0, 4], value: 0)], 0);
+        using var last = net.Forward(padded, cache, [0, 1], realTokens: [9, 5], lastTokenOnly: true);
+        Assert.Equal([2L, config.VocabSize], last.shape);
+        Assert.True(ModelTestUtil.MaxAbsDiff(last[0], fullA[0][8]) <= 1e-4);
+        Assert.True(ModelTestUtil.MaxAbsDiff(last[1], fullB[0][4]) <= 1e-4);
+        Assert.Equal(5, cache.Length(1));
+    }
+
+    [Fact]
+    public void BFloat16CacheDecodingTracksTheBFloat16FullForward()
+    {
+        var config = ModelTestUtil.Micro();
+        using var net = LlamaForCausalLM.Create(config, seed: 22, CPU, ScalarType.BFloat16);
+        using var noGrad = no_grad();
+        using var tokens = ModelTestUtil.RandomTokens(1, 12, config.VocabSize, seed: 3);
+        using var full = net.forward(tokens).to(ScalarType.Float32);
+        using var cache = new KvCache(config, slots: 1, capacity: 16, CPU, ScalarType.BFloat16);
+        net.Forward(tokens.narrow(1, 0, 6), cache, [0]).Dispose();
+        for (int t = 6; t < 12; t++)
+        {
+            using var logits = net.Forward(tokens.narrow(1, t, 1), cache, [0], lastTokenOnly: true).to(ScalarType.Float32);
+            // bf16 has ~3 significant digits; the two paths round differently.
+            Assert.True(ModelTestUtil.MaxAbsDiff(logits[0], full[0][t]) <= 2e-2);
+        }
+    }
+}
