@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace AprOrleans.Bench;
 
 /// <summary>
-/// <c>bench sft [--preset tiny] [--steps 20] [--warmup 3] [--batch-tokens 4096] [--device cpu] [--numbers 3]</c>:
+/// <c>bench sft [--preset tiny] [--steps 20] [--warmup 3] [--batch-tokens 4096] [--device cpu] [--numbers 3] [--threads N]</c>:
 /// SFT training throughput (real, non-padding tokens per second) of the actual trainer step — forward, loss,
 /// backward, clipping, AdamW — on generated APR demonstrations. Batches are produced before the clock starts so
 /// the number is the model's, not the solver's; the first steps (allocations, optimizer state) are not timed.
@@ -35,6 +35,8 @@ public static class SftBenchmark
         };
         int steps = int.Parse(Get("steps", "20"), CultureInfo.InvariantCulture);
         int warmup = int.Parse(Get("warmup", "3"), CultureInfo.InvariantCulture);
+        int threads = int.Parse(Get("threads", "0"), CultureInfo.InvariantCulture);
+        if (threads > 0) set_num_threads(threads);
 
         using var trainer = SftTrainer.Start(settings);
         for (int i = 0; i < warmup; i++) trainer.TrainStep();

@@ -15,12 +15,12 @@ public static class SftCommand
     public const string Usage =
         "usage: trainer sft [--demos FILE | --numbers 3 --solver apr|sos] [--preset tiny|small|base|paper] [--device cpu|cuda:N]\n" +
         "                   [--steps N] [--batch-tokens N] [--lr X] [--weight-decay X] [--warmup N] [--seed N] [--out DIR]\n" +
-        "                   [--eval-every N] [--save-every N] [--log-every N] [--resume CHECKPOINT_DIR]";
+        "                   [--eval-every N] [--save-every N] [--log-every N] [--threads N] [--resume CHECKPOINT_DIR]";
 
     private static readonly string[] Known =
     [
         "demos", "numbers", "solver", "preset", "device", "steps", "batch-tokens", "lr", "weight-decay", "warmup",
-        "seed", "out", "eval-every", "save-every", "log-every", "resume",
+        "seed", "out", "eval-every", "save-every", "log-every", "resume", "threads",
     ];
 
     // Options that fix the data stream or the network: on --resume they must agree with the checkpoint.
@@ -31,9 +31,10 @@ public static class SftCommand
         SftSettings settings;
         string? resume;
         int logEvery;
+        int? threads;
         try
         {
-            (settings, resume, logEvery) = Parse(args);
+            (settings, resume, logEvery, threads) = Parse(args);
         }
         catch (UsageException e)
         {
@@ -43,6 +44,7 @@ public static class SftCommand
 
         try
         {
+            if (threads is int n) TorchSharp.torch.set_num_threads(n);
             using var trainer = resume is null ? SftTrainer.Start(settings) : SftTrainer.Resume(resume, _ => settings);
             return Train(trainer, logEvery, stdout);
         }
@@ -53,7 +55,7 @@ public static class SftCommand
         }
     }
 
-    internal static (SftSettings Settings, string? Resume, int LogEvery) Parse(IReadOnlyList<string> args)
+    internal static (SftSettings Settings, string? Resume, int LogEvery, int? Threads) Parse(IReadOnlyList<string> args)
     {
         var o = new OptionParser(args, Known);
         var resume = o.String("resume");
@@ -114,7 +116,8 @@ public static class SftCommand
         };
         if (settings.WarmupSteps is int w && w > settings.Steps)
             throw new UsageException($"--warmup {w}: more than --steps {settings.Steps}");
-        return (settings, resume, o.Int("log-every", 1) ?? 10);
+        // Threads: libtorch defaults to one per core; on a shared machine fewer can be faster (OpenMP barriers spin).
+        return (settings, resume, o.Int("log-every", 1) ?? 10, o.Int("threads", 1, 1024));
     }
 
     private static int Train(SftTrainer trainer, int logEvery, TextWriter stdout)
