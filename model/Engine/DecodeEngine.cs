@@ -19,7 +19,7 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
     private readonly LlamaForCausalLM _model;
     private readonly EngineOptions _options;
     private readonly int _eosId;
-    private readonly KvCache _cache;
+    private readonly PagedKvCache _cache;
     private readonly Sampler _sampler;
     private readonly ConcurrentQueue<ActiveSequence> _queue = new();
     private readonly ConcurrentQueue<(long Version, Action<LlamaForCausalLM> Load, TaskCompletionSource Done)> _weightUpdates = new();
@@ -29,7 +29,8 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
     private readonly PrefixCache _prefixes = new();
     private readonly Thread _thread;
     private readonly CancellationTokenSource _stop = new();
-    private long _version, _generated, _prefilled, _reused, _steps, _reprefilled;
+    private readonly List<ActiveSequence> _preempted = [];
+    private long _version, _generated, _prefilled, _reused, _steps, _reprefilled, _preemptions;
     private volatile int _queued;
 
     /// <param name="model">Owned by the engine from now on: only its thread touches it.</param>
@@ -41,7 +42,7 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
         _eosId = eosId;
         _version = weightVersion;
         _model.eval();
-        _cache = new KvCache(model.Config, _options.Slots, _options.ContextTokens, model.Device, model.DType);
+        _cache = new PagedKvCache(model.Config, _options.Slots, _options.EffectiveKvTokens, _options.ContextTokens, model.Device, model.DType, _options.PageSize);
         _sampler = new Sampler(options.Seed, model.Device);
         for (int s = _options.Slots - 1; s >= 0; s--) _freeSlots.Push(s);
         _thread = new Thread(Loop) { IsBackground = true, Name = $"{name}-decode" };
@@ -79,7 +80,8 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
     public EngineStats Stats => new(
         Interlocked.Read(ref _version), Interlocked.Read(ref _generated), Interlocked.Read(ref _prefilled),
         Interlocked.Read(ref _reused), Interlocked.Read(ref _steps), _running.Count, _queued, _prefixes.Count,
-        _options.Slots - _freeSlots.Count, _options.Slots, Interlocked.Read(ref _reprefilled));
+        _options.Slots - _freeSlots.Count, _options.Slots, Interlocked.Read(ref _reprefilled),
+        Interlocked.Read(ref _preemptions), _cache.UsedPages, _cache.TotalPages);
 
     private void Loop()
     {
@@ -88,7 +90,7 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
         {
             try
             {
-                if (_running.Count == 0 && _queue.IsEmpty && _weightUpdates.IsEmpty)
+                if (_running.Count == 0 && _preempted.Count == 0 && _queue.IsEmpty && _weightUpdates.IsEmpty)
                 {
                     _wake.Wait(_stop.Token);
                     continue;
@@ -122,7 +124,11 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
             {
                 update.Load(_model);
                 Interlocked.Exchange(ref _version, update.Version);
-                foreach (var slot in _prefixes.Clear()) _freeSlots.Push(slot);
+                foreach (var slot in _prefixes.Clear())
+                {
+                    _cache.Release(slot);
+                    _freeSlots.Push(slot);
+                }
                 foreach (var s in _running)
                 {
                     // Keys/values computed by the old weights must not mix with the new ones: recompute them.
@@ -153,6 +159,17 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
     /// <summary>Moves queued requests into slots: a parked prefix when one matches, else a free (or evicted) slot.</summary>
     private void Admit()
     {
+        // Preempted sequences go first: they were admitted before anything still queued.
+        while (_preempted.Count > 0 && TryTakeSlot(out int slot))
+        {
+            var again = _preempted[0];
+            _preempted.RemoveAt(0);
+            _cache.Release(slot);
+            again.Slot = slot;
+            again.Cached = 0;
+            _running.Add(again);
+        }
+        if (_preempted.Count > 0) return;
         while (_queue.TryPeek(out var next))
         {
             if (next.Cancellation.IsCancellationRequested)
@@ -167,6 +184,7 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
             if (reuse is { } hit)
             {
                 slot = hit.Slot;
+                
                 // Keep at least one token to feed, so the step yields logits for the next token.
                 int shared = Math.Min(hit.Shared, next.Tokens.Count - 1);
                 _cache.Truncate(slot, shared);
@@ -233,6 +251,7 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
     /// <summary>Feeds each sequence's pending tokens (right-padded into one batch), samples, and retires finished ones.</summary>
     private void Forward(List<ActiveSequence> batch)
     {
+        if (!EnsurePages(batch)) return;
         int width = batch.Max(s => s.Pending);
         var input = new long[batch.Count * width];
         var real = new int[batch.Count];
@@ -247,10 +266,8 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
         using (NewDisposeScope())
         {
             var tokens = tensor(input, [batch.Count, width], device: _model.Device);
-            var logits = _model.Forward(tokens, _cache, batch.Select(s => s.Slot).ToArray(), real);
-            var lastIndex = tensor(real.Select(r => (long)(r - 1)).ToArray(), device: _model.Device).view(-1, 1, 1)
-                .expand(batch.Count, 1, logits.shape[2]);
-            var last = logits.gather(1, lastIndex).squeeze(1);
+            // Only each row's last real position is sampled from: the LM head skips the rest of a prefill.
+            var last = _model.Forward(tokens, _cache, batch.Select(s => s.Slot).ToArray(), real, lastTokenOnly: true);
             (chosen, logProbs) = SampleGroups(batch, last);
         }
         long version = Interlocked.Read(ref _version);
@@ -272,6 +289,43 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
                 : (DecodeStop?)null;
             if (stop is { } reason) Retire(s, reason);
         }
+    }
+
+    /// <summary>
+    /// Makes room in the page pool for this forward: first by dropping parked prefixes (oldest first), then by
+    /// preempting the most recently admitted running sequences (their pages are freed and they are re-prefilled
+    /// later, as vLLM does). False when even the oldest sequence alone cannot fit.
+    /// </summary>
+    private bool EnsurePages(List<ActiveSequence> batch)
+    {
+        int Needed()
+        {
+            int width = batch.Max(s => s.Pending);
+            return batch.Sum(s => _cache.PagesNeeded(s.Slot, s.Cached + width));
+        }
+        while (Needed() > _cache.FreePages && _prefixes.EvictOldest() is int parked)
+        {
+            _cache.Release(parked);
+            _freeSlots.Push(parked);
+        }
+        // Never preempt the batch's oldest sequence, so the engine always makes progress.
+        var keep = batch.MinBy(s => s.StartedAt)!;
+        while (Needed() > _cache.FreePages && _running.Where(s => s != keep).MaxBy(s => s.StartedAt) is { } youngest)
+        {
+            batch.Remove(youngest);
+            _running.Remove(youngest);
+            ReleaseSlot(youngest);
+            youngest.Cached = 0;
+            _preempted.Insert(0, youngest);
+            Interlocked.Increment(ref _preemptions);
+        }
+        if (Needed() <= _cache.FreePages) return true;
+        var alone = keep;
+        _running.Remove(alone);
+        ReleaseSlot(alone);
+        alone.Completion.TrySetException(new KvCacheFullException(
+            $"one sequence of {alone.Tokens.Count} tokens needs more KV memory than the cache has ({_cache.TotalPages} pages of {_options.PageSize} tokens)"));
+        return false;
     }
 
     /// <summary>Rows with the same sampling settings are sampled together (one set of ops per distinct setting).</summary>

@@ -12,4 +12,7 @@ public sealed record EngineStats(
     int ParkedPrefixes,
     int SlotsInUse,
     int Slots,
-    long ReprefilledSequences);
+    long ReprefilledSequences,
+    long Preemptions,
+    int KvPagesInUse,
+    int KvPages);

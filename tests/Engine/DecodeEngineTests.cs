@@ -34,6 +34,22 @@ public class DecodeEngineTests
     }
 
     [Fact]
+    public async Task A_full_kv_cache_preempts_and_later_resumes_without_changing_outputs()
+    {
+        var prompts = Enumerable.Range(0, 6).Select(i => EngineFixture.Prompt(50 + i, 40)).ToList();
+        List<IReadOnlyList<int>> alone = [];
+        using (var single = EngineFixture.Engine(EngineFixture.Network(), slots: 1))
+        {
+            foreach (var p in prompts) alone.Add((await single.DecodeAsync(Greedy(p, 40))).Tokens);
+        }
+        // 256 tokens of KV for six sequences of up to 80: at most three fit at once.
+        using var tight = EngineFixture.Engine(EngineFixture.Network(), slots: 6, kvTokens: 256);
+        var results = await Task.WhenAll(prompts.Select(p => tight.DecodeAsync(Greedy(p, 40))));
+        for (int i = 0; i < prompts.Count; i++) Assert.Equal(alone[i], results[i].Tokens);
+        Assert.True(tight.Stats.Preemptions > 0 || tight.Stats.KvPages * 16 >= 6 * 80, "the test must make the cache overflow");
+    }
+
+    [Fact]
     public async Task Recorded_log_probs_equal_a_full_forward_recomputation()
     {
         var net = EngineFixture.Network();

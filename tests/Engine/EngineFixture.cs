@@ -24,8 +24,8 @@ internal static class EngineFixture
         return net;
     }
 
-    public static DecodeEngine Engine(LlamaForCausalLM net, int slots = 8) =>
-        new(net, Eos, new EngineOptions { Slots = slots, ContextTokens = 256, MaxPrefillTokens = 1024, MinPrefixReuse = 4 });
+    public static DecodeEngine Engine(LlamaForCausalLM net, int slots = 8, int? kvTokens = null) =>
+        new(net, Eos, new EngineOptions { Slots = slots, ContextTokens = 256, MaxPrefillTokens = 1024, MinPrefixReuse = 4, KvTokens = kvTokens });
 
     public static List<int> Prompt(int seed, int length)
     {
