@@ -15,6 +15,7 @@ public static class Cli
     {
         DataCommands.Build(),
         QuickstartCommand.Build(),
+        DbCommands.Build(),
     };
 
     public static int Run(string[] args)
