@@ -7,13 +7,13 @@ namespace AprOrleans.Silo.Api;
 /// <summary>
 /// The <c>Solver</c> gRPC service. A solve outlives Orleans' 30 s call timeout, so each handler starts the solve
 /// grain and then long-polls it (each poll well under the timeout) until the tree is done or the client's
-/// deadline or cancellation ends the call.
+/// deadline or cancellation ends the call. Its methods are bound by <see cref="SolverMethodProvider"/>.
 /// </summary>
-public sealed class SolverService(IGrainFactory grains) : Solver.SolverBase
+public sealed class SolverService(IGrainFactory grains)
 {
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(10);
 
-    public override async Task<SolveResponse> Solve(SolveRequest request, ServerCallContext context)
+    public async Task<SolveResponse> Solve(SolveRequest request, ServerCallContext context)
     {
         var (id, spec) = SolveRequestValidator.Validate(request);
         var grain = grains.GetGrain<ISolveGrain>(id);
@@ -28,7 +28,7 @@ public sealed class SolverService(IGrainFactory grains) : Solver.SolverBase
         return Finish(id, snapshot);
     }
 
-    public override async Task SolveStream(SolveRequest request, IServerStreamWriter<SolveEvent> responseStream, ServerCallContext context)
+    public async Task SolveStream(SolveRequest request, IServerStreamWriter<SolveEvent> responseStream, ServerCallContext context)
     {
         var (id, spec) = SolveRequestValidator.Validate(request);
         var grain = grains.GetGrain<ISolveGrain>(id);
@@ -46,7 +46,7 @@ public sealed class SolverService(IGrainFactory grains) : Solver.SolverBase
         await responseStream.WriteAsync(new SolveEvent { Result = Finish(id, snapshot) }, context.CancellationToken);
     }
 
-    public override async Task<SolveResponse> GetSolve(GetSolveRequest request, ServerCallContext context)
+    public async Task<SolveResponse> GetSolve(GetSolveRequest request, ServerCallContext context)
     {
         var id = SolveRequestValidator.SolveId(request.SolveId, "solve_id", allowEmpty: false);
         var snapshot = await grains.GetGrain<ISolveGrain>(id).Poll(int.MaxValue, TimeSpan.Zero);

@@ -1,7 +1,11 @@
 using System.Net;
+using AprOrleans.Api;
 using AprOrleans.Interfaces.Storage;
 using AprOrleans.Silo.Api;
 using AprOrleans.Silo.Health;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Reflection;
+using Grpc.Reflection.V1Alpha;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace AprOrleans.Silo.Hosting;
@@ -50,14 +54,16 @@ public static class SiloHost
             // Requests are a handful of numbers; anything near this size is an abuse (answered RESOURCE_EXHAUSTED by gRPC).
             o.MaxReceiveMessageSize = 1 << 20;
         });
-        builder.Services.AddGrpcReflection();
+        builder.Services.AddSingleton<IServiceMethodProvider<SolverService>, SolverMethodProvider>();
+        // Reflection lists the services by descriptor: Solver is bound by hand, so name the descriptors here.
+        builder.Services.AddSingleton(new ReflectionServiceImpl(Solver.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloReadyCheck>("silo");
         services?.Invoke(builder.Services);
 
         var app = builder.Build();
         string grpcHost = $"*:{settings.GrpcPort}", httpHost = $"*:{settings.HttpPort}";
         app.MapGrpcService<SolverService>().RequireHost(grpcHost);
-        app.MapGrpcReflectionService().RequireHost(grpcHost);
+        app.MapGrpcService<ReflectionServiceImpl>().RequireHost(grpcHost);
         app.MapGrpcHealthChecksService().RequireHost(grpcHost);
         // Liveness: the process answers. Readiness: the silo has started. Neither calls a grain.
         app.MapGet("/healthz", () => Results.Text("ok")).RequireHost(httpHost);

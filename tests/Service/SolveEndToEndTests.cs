@@ -143,4 +143,17 @@ public class SolveEndToEndTests(TwoSiloFixture fixture)
         var reply = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), Deadline());
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
     }
+
+    [Fact]
+    public async Task Reflection_lists_the_solver_and_health_services()
+    {
+        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(Cluster["silo-a"].Channel);
+        using var call = reflection.ServerReflectionInfo(Deadline());
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext());
+        var names = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains("apr.v1.Solver", names);
+        Assert.Contains("grpc.health.v1.Health", names);
+    }
 }
