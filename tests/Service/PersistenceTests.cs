@@ -51,6 +51,19 @@ public class PersistenceTests
     }
 }
 
+public class NoEngineTests
+{
+    [Fact]
+    public async Task A_silo_without_an_engine_fails_a_solve_saying_what_is_missing()
+    {
+        await using var cluster = await TestCluster.StartAsync(["silo-a"], withEngine: false);
+        var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() =>
+            cluster["silo-a"].Solver.SolveAsync(SolveEndToEndTests.ValidRequest(), SolveEndToEndTests.Deadline()).ResponseAsync);
+        Assert.Equal(Grpc.Core.StatusCode.Internal, error.StatusCode);
+        Assert.Contains("no inference engine is registered for device 'cpu:0'", error.Status.Detail);
+    }
+}
+
 public class SchemaTests
 {
     [Fact]

@@ -32,7 +32,7 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public SiloHandle this[string name] => Silos.Single(s => s.Name == name);
 
-    public static async Task<TestCluster> StartAsync(IReadOnlyList<string> siloNames, string? serviceId = null)
+    public static async Task<TestCluster> StartAsync(IReadOnlyList<string> siloNames, string? serviceId = null, bool withEngine = true)
     {
         serviceId ??= "svc-" + Guid.NewGuid().ToString("N")[..12];
         var clusterId = "cl-" + Guid.NewGuid().ToString("N")[..12];
@@ -60,7 +60,10 @@ internal sealed class TestCluster : IAsyncDisposable
                     ["Logging:LogLevel:Default"] = "Warning",
                     ["Logging:LogLevel:Orleans"] = "Error",
                 };
-                var app = await SiloHost.CreateAsync([], settings, services => services.AddSingleton<IDecoderFactory>(decoders));
+                var app = await SiloHost.CreateAsync([], settings, services =>
+                {
+                    if (withEngine) services.AddSingleton<IDecoderFactory>(decoders);
+                });
                 await app.StartAsync();
                 silos.Add(new SiloHandle(name, app, ports[2], ports[3]));
             }
