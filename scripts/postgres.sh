@@ -11,8 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD/artifacts/postgres"
-data="$root/data"
 conn_file="$root/connection"
+# The data folder: artifacts/postgres/data, unless the cluster's owner cannot reach it (as root, the
+# `postgres` user cannot enter a project kept under a private home such as /root); then a folder in /tmp
+# named after the project, recorded in artifacts/postgres/datadir so stop finds it again.
+data="$root/data"
+[[ -f "$root/datadir" ]] && data="$(cat "$root/datadir")"
 user=apr
 password=apr
 database=apr_test
@@ -33,7 +37,7 @@ find_bin() {
 # Runs a command as the cluster's owner: the current user, or `postgres` when we are root.
 as_owner() {
   if [[ "$(id -u)" == 0 ]]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")  # from /, which the owner can always enter
   else
     "$@"
   fi
@@ -49,10 +53,16 @@ start() {
   if [[ "$(id -u)" == 0 ]]; then
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
     chown postgres "$root"
+    if ! runuser -u postgres -- test -w "$root"; then
+      data="/tmp/apr-postgres-$(printf '%s' "$PWD" | sha1sum | cut -c1-12)/data"
+      mkdir -p "$(dirname "$data")" && chown postgres "$(dirname "$data")"
+      echo "postgres.sh: the postgres user cannot reach $root; data folder: $data" >&2
+    fi
+    printf '%s\n' "$data" > "$root/datadir"
   fi
   if [[ ! -f "$data/PG_VERSION" ]]; then
     rm -rf "$data"
-    local pwfile="$root/pwfile"
+    local pwfile; pwfile="$(dirname "$data")/pwfile"
     printf '%s\n' "$password" > "$pwfile"
     [[ "$(id -u)" == 0 ]] && chown postgres "$pwfile"
     as_owner "$bin/initdb" -D "$data" -U "$user" --pwfile="$pwfile" --auth=scram-sha-256 --encoding=UTF8 --locale=C >"$root/initdb.log" 2>&1 \
@@ -65,9 +75,9 @@ start() {
     (( port < 55532 )) || die "no free port in 55432..55531"
   done
   # TCP on loopback only; no Unix socket, so nothing outside the project folder is touched.
-  as_owner "$bin/pg_ctl" -D "$data" -l "$root/server.log" -w -t 60 \
+  as_owner "$bin/pg_ctl" -D "$data" -l "$(dirname "$data")/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='' -c max_connections=200 -c fsync=off" start >/dev/null \
-    || { tail -n 20 "$root/server.log" >&2; die "the server did not start"; }
+    || { tail -n 20 "$(dirname "$data")/server.log" >&2; die "the server did not start"; }
   PGPASSWORD="$password" "$bin/psql" -h 127.0.0.1 -p "$port" -U "$user" -d postgres -qtAc \
     "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1 \
     || PGPASSWORD="$password" "$bin/psql" -h 127.0.0.1 -p "$port" -U "$user" -d postgres -qc "CREATE DATABASE $database" >/dev/null
@@ -86,6 +96,6 @@ case "${1:-}" in
   start) start ;;
   env) running && [[ -f "$conn_file" ]] || die "not running (run: bash scripts/postgres.sh start)"; echo "export APR_TEST_POSTGRES='$(cat "$conn_file")'" ;;
   stop) stop ;;
-  clean) stop; rm -rf "$root" ;;
+  clean) stop; [[ "$data" == /tmp/apr-postgres-* ]] && rm -rf "$(dirname "$data")"; rm -rf "$data" "$root" ;;
   *) die "usage: postgres.sh start|env|stop|clean" ;;
 esac
