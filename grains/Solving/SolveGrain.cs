@@ -39,7 +39,13 @@ public sealed partial class SolveGrain(
 
     public async Task<SolveSnapshot> Start(SolveSpec spec)
     {
-        if (state.State.Status != SolveStatus.Unknown) return Snapshot(0);
+        if (state.State.Status != SolveStatus.Unknown)
+        {
+            // A retry of the same request joins the solve; a different request under a used id is a client bug.
+            if (state.State.Spec is { } started && !started.SameRequest(spec))
+                throw new ArgumentException($"solve {this.GetPrimaryKey()} was started with a different request");
+            return Snapshot(0);
+        }
         state.State = new SolveState { Spec = spec, Status = SolveStatus.Running, CreatedAt = DateTimeOffset.UtcNow };
         await state.WriteStateAsync();
         // A running tree must not be collected as idle when its client stops polling.

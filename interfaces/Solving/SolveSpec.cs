@@ -18,4 +18,10 @@ public sealed record SolveSpec(
     [property: Id(1)] int Target,
     [property: Id(2)] bool Serial,
     [property: Id(3)] TreeLimitsWire Limits,
-    [property: Id(4)] SamplingWire Sampling);
+    [property: Id(4)] SamplingWire Sampling)
+{
+    /// <summary>Same problem, mode, limits and sampling (records compare arrays by reference, so numbers are compared here).</summary>
+    public bool SameRequest(SolveSpec other) =>
+        Numbers.AsSpan().SequenceEqual(other.Numbers) && Target == other.Target && Serial == other.Serial
+        && Limits == other.Limits && Sampling == other.Sampling;
+}

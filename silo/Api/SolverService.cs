@@ -17,7 +17,7 @@ public sealed class SolverService(IGrainFactory grains)
     {
         var (id, spec) = SolveRequestValidator.Validate(request);
         var grain = grains.GetGrain<ISolveGrain>(id);
-        var snapshot = await grain.Start(spec);
+        var snapshot = await StartAsync(grain, spec);
         int seen = 0;
         while (snapshot.Status == SolveStatus.Running)
         {
@@ -32,7 +32,7 @@ public sealed class SolverService(IGrainFactory grains)
     {
         var (id, spec) = SolveRequestValidator.Validate(request);
         var grain = grains.GetGrain<ISolveGrain>(id);
-        var snapshot = await grain.Start(spec);
+        var snapshot = await StartAsync(grain, spec);
         int seen = 0;
         while (true)
         {
@@ -56,6 +56,18 @@ public sealed class SolverService(IGrainFactory grains)
             SolveStatus.Running => throw new RpcException(new Status(StatusCode.FailedPrecondition, $"solve {id} is still running")),
             _ => Finish(id, snapshot),
         };
+    }
+
+    private static async Task<SolveSnapshot> StartAsync(ISolveGrain grain, SolveSpec spec)
+    {
+        try
+        {
+            return await grain.Start(spec);
+        }
+        catch (ArgumentException e)
+        {
+            throw SolveRequestValidator.Invalid("solve_id", e.Message);
+        }
     }
 
     private static SolveResponse Finish(Guid id, SolveSnapshot snapshot) => snapshot switch

@@ -51,6 +51,26 @@ public class PersistenceTests
     }
 }
 
+public class MemoryStorageTests
+{
+    [Fact]
+    public async Task A_memory_silo_solves_and_keeps_state_out_of_PostgreSQL()
+    {
+        await using var cluster = await TestCluster.StartAsync(["silo-m"], storage: "memory");
+        var solved = await cluster["silo-m"].Solver.SolveAsync(SolveEndToEndTests.ValidRequest(), SolveEndToEndTests.Deadline());
+        Assert.True(solved.Correct);
+        var read = await cluster["silo-m"].Solver.GetSolveAsync(new GetSolveRequest { SolveId = solved.SolveId }, SolveEndToEndTests.Deadline());
+        Assert.Equal(solved, read);
+
+        await PostgresSchema.ApplyAsync(TestPostgres.ConnectionString); // the table exists even if no postgres silo ran yet
+        await using var connection = new NpgsqlConnection(TestPostgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM OrleansStorage WHERE ServiceId = @s", connection);
+        command.Parameters.AddWithValue("s", cluster.ServiceId);
+        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+    }
+}
+
 public class NoEngineTests
 {
     [Fact]

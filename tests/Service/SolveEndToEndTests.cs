@@ -125,6 +125,21 @@ public class SolveEndToEndTests(TwoSiloFixture fixture)
         var second = await Cluster["silo-a"].Solver.SolveAsync(request, Deadline());
         Assert.Equal(request.SolveId, first.SolveId);
         Assert.Equal(first, second);
+
+        request.Limits = new Limits { MaxTotalTokens = 1000 };
+        var changed = await Assert.ThrowsAsync<RpcException>(() => Cluster["silo-b"].Solver.SolveAsync(request, Deadline()).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, changed.StatusCode);
+        Assert.Equal($"field 'solve_id': solve {request.SolveId} was started with a different request", changed.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Concurrent_solves_on_both_silos_all_finish_correct()
+    {
+        var calls = Enumerable.Range(0, 24).Select(i =>
+            Cluster[i % 2 == 0 ? "silo-a" : "silo-b"].Solver.SolveAsync(ValidRequest(), Deadline()).ResponseAsync);
+        var responses = await Task.WhenAll(calls);
+        Assert.All(responses, r => Assert.True(r.Correct));
+        Assert.Equal(24, responses.Select(r => r.SolveId).Distinct().Count());
     }
 
     [Fact]

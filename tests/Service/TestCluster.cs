@@ -32,7 +32,7 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public SiloHandle this[string name] => Silos.Single(s => s.Name == name);
 
-    public static async Task<TestCluster> StartAsync(IReadOnlyList<string> siloNames, string? serviceId = null, bool withEngine = true)
+    public static async Task<TestCluster> StartAsync(IReadOnlyList<string> siloNames, string? serviceId = null, bool withEngine = true, string storage = "postgres")
     {
         serviceId ??= "svc-" + Guid.NewGuid().ToString("N")[..12];
         var clusterId = "cl-" + Guid.NewGuid().ToString("N")[..12];
@@ -48,8 +48,8 @@ internal sealed class TestCluster : IAsyncDisposable
                     ["Apr:SiloName"] = name,
                     ["Apr:ClusterId"] = clusterId,
                     ["Apr:ServiceId"] = serviceId,
-                    ["Apr:Storage"] = "postgres",
-                    ["Apr:ConnectionString"] = TestPostgres.ConnectionString,
+                    ["Apr:Storage"] = storage,
+                    ["Apr:ConnectionString"] = storage == "postgres" ? TestPostgres.ConnectionString : null,
                     ["Apr:AdvertisedAddress"] = "127.0.0.1",
                     ["Apr:ListenAddress"] = "127.0.0.1",
                     ["Apr:SiloPort"] = ports[0].ToString(),
