@@ -46,6 +46,8 @@ public sealed class SiloSettings
             return $"Apr:Storage '{Storage}' must be '{StorageModes.Postgres}' or '{StorageModes.Memory}'";
         if (Storage == StorageModes.Postgres && string.IsNullOrWhiteSpace(ConnectionString))
             return "Apr:ConnectionString is required with postgres storage (or run with --storage memory)";
+        if (!System.Net.IPAddress.TryParse(AdvertisedAddress, out _)) return $"Apr:AdvertisedAddress '{AdvertisedAddress}' is not an IP address";
+        if (!System.Net.IPAddress.TryParse(ListenAddress, out _)) return $"Apr:ListenAddress '{ListenAddress}' is not an IP address";
         if (Devices.Count == 0) return "Apr:Devices must list at least one device (e.g. cpu:0)";
         if (Devices.Distinct(StringComparer.Ordinal).Count() != Devices.Count) return "Apr:Devices lists a device twice";
         foreach (var port in new[] { SiloPort, GatewayPort, GrpcPort, HttpPort })
