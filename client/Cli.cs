@@ -17,6 +17,7 @@ public static class Cli
         SolveCommand.Build(),
         EvalCommand.Build(),
         QuickstartCommand.Build(),
+        DbCommands.Build(),
     };
 
     public static int Run(string[] args)
