@@ -17,11 +17,13 @@ public static class SolveCommand
         mode.AcceptOnlyFromAmong("apr", "serial");
         var text = new Option<bool>("--text") { Description = "print every thread's text under it" };
         var json = new Option<bool>("--json") { Description = "print the result as JSON" };
+        var silo = new Option<string?>("--silo") { Description = "solve on a running silo's gRPC API (e.g. http://127.0.0.1:5080) instead of in-process" };
         var model = new ModelOptions();
-        var command = new Command("solve", "Solve one Countdown problem with the model and show its threads") { numbers, mode, text, json };
+        var command = new Command("solve", "Solve one Countdown problem with the model and show its threads") { numbers, mode, text, json, silo };
         model.AddTo(command);
-        command.SetAction(parse => Run(
-            ParseProblem(parse.GetValue(numbers)!), parse.GetValue(mode)!, parse.GetValue(text), parse.GetValue(json), model, parse));
+        command.SetAction(parse => parse.GetValue(silo) is { } url
+            ? RunRemote(url, ParseProblem(parse.GetValue(numbers)!), parse.GetValue(mode)!, parse.GetValue(text), parse.GetValue(json), model, parse)
+            : Run(ParseProblem(parse.GetValue(numbers)!), parse.GetValue(mode)!, parse.GetValue(text), parse.GetValue(json), model, parse));
         return command;
     }
 
@@ -39,6 +41,27 @@ public static class SolveCommand
         if (!Solvability.IsSolvable(problem.Nums, problem.Target))
             throw new CliException($"{problem} has no solution with + - * / (each number used once)");
         return problem;
+    }
+
+    private static int RunRemote(string url, Problem problem, string modeName, bool withText, bool asJson, ModelOptions options, ParseResult parse)
+    {
+        using var remote = new Remote.RemoteSolver(url);
+        var response = remote.Solve(problem, modeName == "serial", options.Limits(parse), options.Sampling(parse), TimeSpan.FromMinutes(10));
+        if (asJson)
+        {
+            Console.WriteLine(Google.Protobuf.JsonFormatter.Default.Format(response));
+            return 0;
+        }
+        Console.WriteLine($"problem  {problem}   mode {modeName}   silo {url}   solve {response.SolveId}");
+        Console.WriteLine(response.Correct ? "answer   correct" : $"answer   {(response.Answer.Length == 0 ? "none" : "wrong")}: {response.CheckDetail}");
+        Console.WriteLine($"threads  ({response.Totals.GeneratedTokens} tokens generated, {response.Totals.SequentialTokens} sequential, {response.Totals.ElapsedMs:F0} ms)");
+        Console.Write(RemoteTreePrinter.Render(response.Root, withText));
+        if (response.Answer.Length > 0)
+        {
+            Console.WriteLine("solution path");
+            foreach (var line in response.Answer.TrimEnd().Split('\n')) Console.WriteLine($"  {line}");
+        }
+        return 0;
     }
 
     private static int Run(Problem problem, string modeName, bool withText, bool asJson, ModelOptions options, ParseResult parse)

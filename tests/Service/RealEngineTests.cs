@@ -25,4 +25,18 @@ public sealed class RealEngineTests(RandomCheckpoint checkpoint) : IClassFixture
         Assert.True(response.Totals.GeneratedTokens >= 1);
         Assert.False(response.Correct); // an untrained model: the exact checker must say so
     }
+
+    [Fact]
+    public async Task Apr_solve_with_silo_prints_the_tree_from_the_service()
+    {
+        await using var cluster = await TestCluster.StartAsync(["silo-a"], withEngine: false, storage: "memory", checkpoint: checkpoint.Directory);
+        var url = $"http://127.0.0.1:{cluster["silo-a"].GrpcPort}";
+        var run = await Task.Run(() => AprCli.Run("solve", "24", "4", "9", "3", "--silo", url, "--thread-tokens", "100"));
+        Assert.True(run.ExitCode == 0, run.StdErr);
+        Assert.Contains($"silo {url}", run.StdOut);
+        Assert.Matches(@"#0  level 0  \d+ tokens", run.StdOut);
+
+        var bad = await Task.Run(() => AprCli.Run("solve", "24", "4", "9", "3", "--silo", url, "--thread-tokens", "9"));
+        Assert.Equal(2, bad.ExitCode); // the client's own limit check refuses it before the call
+    }
 }

@@ -1,0 +1,49 @@
+using AprOrleans.Api;
+using AprOrleans.Countdown.Problems;
+using AprOrleans.Model.Runtime;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace AprOrleans.Client.Remote;
+
+/// <summary>
+/// `--silo URL`: the same solve over the service's gRPC API instead of an in-process engine. gRPC errors become
+/// one-line CLI errors (INVALID_ARGUMENT names the field).
+/// </summary>
+public sealed class RemoteSolver(string siloUrl) : IDisposable
+{
+    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(Validate(siloUrl));
+
+    private static string Validate(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? url
+            : throw new CliException($"--silo '{url}' is not an http(s) URL (e.g. http://127.0.0.1:5080)");
+
+    public SolveResponse Solve(Problem problem, bool serial, TreeLimits limits, SamplingSettings sampling, TimeSpan timeout)
+    {
+        var request = new SolveRequest
+        {
+            Target = problem.Target,
+            Mode = serial ? Mode.Serial : Mode.Apr,
+            Limits = new Limits
+            {
+                MaxChildrenPerSpawn = limits.MaxChildrenPerSpawn,
+                MaxDepth = limits.MaxDepth,
+                MaxTokensPerThread = limits.MaxTokensPerThread,
+                MaxTotalTokens = limits.MaxTotalTokens,
+            },
+            Sampling = new Sampling { Temperature = sampling.Temperature, TopK = sampling.TopK, TopP = sampling.TopP, Seed = sampling.Seed },
+        };
+        request.Numbers.AddRange(problem.Nums);
+        try
+        {
+            return new Solver.SolverClient(_channel).Solve(request, deadline: DateTime.UtcNow + timeout);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted)
+        {
+            throw new CliException($"silo {siloUrl}: {e.StatusCode}: {e.Status.Detail}");
+        }
+    }
+
+    public void Dispose() => _channel.Dispose();
+}
