@@ -27,8 +27,9 @@ public static class EvalCommand
         var concurrency = new Option<int>("--concurrency") { Description = "problems in flight (the engine batches across them)", DefaultValueFactory = _ => 32 };
         var json = new Option<bool>("--json") { Description = "print the summary as one JSON object" };
         var plots = new Option<string?>("--plots") { Description = "folder collecting results and plots (SVG)" };
+        var silo = new Option<string?>("--silo") { Description = "evaluate through a running silo's gRPC API (apr and serial modes)" };
         var model = new ModelOptions();
-        var command = new Command("eval", "Evaluate a checkpoint on a problem file") { problems, mode, samples, subCalls, tokenBudget, concurrency, json, plots };
+        var command = new Command("eval", "Evaluate a checkpoint on a problem file") { problems, mode, samples, subCalls, tokenBudget, concurrency, json, plots, silo };
         model.AddTo(command);
         command.SetAction(parse =>
         {
@@ -48,19 +49,30 @@ public static class EvalCommand
             if (settings.Validate() is { } fault) throw new CliException(fault);
             if (settings.Mode == EvalMode.SelfConsistency && settings.Sampling.Temperature == 0)
                 settings = settings with { Sampling = settings.Sampling with { Temperature = 1.0f } };
-            return Run(parse.GetValue(problems)!, settings, parse.GetValue(json), parse.GetValue(plots), model, parse);
+            return Run(parse.GetValue(problems)!, settings, parse.GetValue(json), parse.GetValue(plots), parse.GetValue(silo), model, parse);
         });
         return command;
     }
 
-    private static int Run(string problemsPath, EvalSettings settings, bool asJson, string? plotsDir, ModelOptions options, ParseResult parse)
+    private static int Run(string problemsPath, EvalSettings settings, bool asJson, string? plotsDir, string? silo, ModelOptions options, ParseResult parse)
     {
         var problems = ProblemFile.Read(problemsPath);
-        using var local = LocalModel.Load(ModelLocation.Resolve(parse.GetValue(options.Checkpoint)), parse.GetValue(options.Device)!);
-        settings = settings with { Limits = ModelOptions.FitTo(settings.Limits, local) };
         var progress = new ProgressBar($"eval {EvalModes.Name(settings.Mode)}", problems.Count);
         var reporter = new Progress<int>(done => progress.Report(done));
-        var (summary, _) = new Evaluator(local.Engine, local.Tokenizer, settings).RunAsync(problems, reporter).GetAwaiter().GetResult();
+        EvalSummary summary;
+        if (silo is not null)
+        {
+            if (settings.Mode == EvalMode.SelfConsistency || settings.SubCallBudget is not null || settings.TokenBudget is not null)
+                throw new CliException("--silo evaluates apr and serial without budgets (the Solve API takes no sc or conditioning yet)");
+            using var remote = new Remote.RemoteSolver(silo);
+            summary = Remote.RemoteEvaluator.Run(remote, problems, settings, reporter);
+        }
+        else
+        {
+            using var local = LocalModel.Load(ModelLocation.Resolve(parse.GetValue(options.Checkpoint)), parse.GetValue(options.Device)!);
+            settings = settings with { Limits = ModelOptions.FitTo(settings.Limits, local) };
+            (summary, _) = new Evaluator(local.Engine, local.Tokenizer, settings).RunAsync(problems, reporter).GetAwaiter().GetResult();
+        }
         progress.Finish(problems.Count);
 
         var line = JsonSerializer.Serialize(summary);

@@ -36,6 +36,13 @@ public sealed class RealEngineTests(RandomCheckpoint checkpoint) : IClassFixture
         Assert.Contains($"silo {url}", run.StdOut);
         Assert.Matches(@"#0  level 0  \d+ tokens", run.StdOut);
 
+        var problems = Path.Combine(Path.GetTempPath(), $"remote-eval-{Guid.NewGuid():N}.jsonl");
+        File.WriteAllLines(problems, ["{\"nums\": [4, 9, 3], \"target\": 24}", "{\"nums\": [2, 5, 7], \"target\": 17}"]);
+        var eval = await Task.Run(() => AprCli.Run("eval", "--problems", problems, "--silo", url, "--thread-tokens", "60", "--json"));
+        File.Delete(problems);
+        Assert.True(eval.ExitCode == 0, eval.StdErr);
+        Assert.Contains("\"problems\":2", eval.StdOut);
+
         var bad = await Task.Run(() => AprCli.Run("solve", "24", "4", "9", "3", "--silo", url, "--thread-tokens", "9"));
         Assert.Equal(2, bad.ExitCode); // the client's own limit check refuses it before the call
     }
