@@ -6,6 +6,8 @@ public static class BenchMain
     private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> Verbs = new()
     {
         ["demos"] = ("APR/SoS+ demonstrations per second (all cores)", DemoThroughputBench.Run),
+        ["sft"] = ("SFT training tokens/s for a preset", SftBenchmark.Run),
+        ["decode"] = ("engine decode tokens/s at several batch sizes, and the ratio to batch 1", DecodeThroughputBench.Run),
     };
 
     public static int Run(string[] args)

@@ -14,10 +14,10 @@ public static class DemoThroughputBench
 {
     public static int Run(string[] args)
     {
-        int count = IntArg(args, "--count", 50_000);
-        int numbers = IntArg(args, "--numbers", 4);
-        int threads = IntArg(args, "--threads", Environment.ProcessorCount);
-        string solverName = StringArg(args, "--solver", "apr");
+        int count = Args.Int(args, "--count", 50_000);
+        int numbers = Args.Int(args, "--numbers", 4);
+        int threads = Args.Int(args, "--threads", Environment.ProcessorCount);
+        string solverName = Args.String(args, "--solver", "apr");
         ISolver solver = solverName == "sosp" ? new SosPlusSolver(CountdownTokenizer.Default) : new AprSolver(CountdownTokenizer.Default);
 
         var generate = Stopwatch.StartNew();
@@ -44,17 +44,5 @@ public static class DemoThroughputBench
         Console.WriteLine($"projected 500 000 demonstrations: {500_000 / perSecond / 60:F1} min (target < 10 min)");
         Console.WriteLine(stats.Summary());
         return 0;
-    }
-
-    private static int IntArg(string[] args, string name, int fallback)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], out int v) ? v : fallback;
-    }
-
-    private static string StringArg(string[] args, string name, string fallback)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
     }
 }

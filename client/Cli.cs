@@ -14,6 +14,8 @@ public static class Cli
     public static RootCommand Build() => new("apr — Adaptive Parallel Reasoning on Countdown")
     {
         DataCommands.Build(),
+        SolveCommand.Build(),
+        EvalCommand.Build(),
         QuickstartCommand.Build(),
         DbCommands.Build(),
     };
@@ -30,7 +32,7 @@ public static class Cli
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (Unwrap(e) is CliException or InputFileException or TraceFormatException)
+        catch (Exception e) when (Unwrap(e) is CliException or InputFileException or TraceFormatException or FileNotFoundException or InvalidDataException or ArgumentException)
         {
             Console.Error.WriteLine($"apr: {Unwrap(e).Message}");
             return 2;

@@ -7,27 +7,8 @@ namespace AprOrleans.Tests.Countdown;
 /// <summary>The trace language against the exact literals of DESIGN §3.</summary>
 public class TraceLanguageTests
 {
-    private const string Parent =
-        "Moving to Node #0\n" +
-        "Current State: 27:[22, 26, 31, 53], Operations: []\n" +
-        "Exploring Operation: 53-31=22, Resulting Numbers: [22, 26, 22]\n" +
-        "Generated Node #0,0: 27:[22, 26, 22] Operation: 53-31=22\n" +
-        "Exploring Operation: 53-22=31, Resulting Numbers: [26, 31, 31]\n" +
-        "Generated Node #0,1: 27:[26, 31, 31] Operation: 53-22=31\n" +
-        "<Calling Sub Searches>\n" +
-        "<Start Sub Search 0 at level 1> Moving to Node #0,0\n" +
-        "<Start Sub Search 1 at level 1> Moving to Node #0,1\n" +
-        "<End Calling Sub Searches>";
-
-    private const string ChildPath =
-        "Moving to Node #0,0\n" +
-        "Current State: 27:[22, 26, 22], Operations: ['53-31=22']\n" +
-        "Exploring Operation: 22/22=1, Resulting Numbers: [26, 1]\n" +
-        "Generated Node #0,0,0: 27:[26, 1] Operation: 22/22=1\n" +
-        "Moving to Node #0,0,0\n" +
-        "Current State: 27:[26, 1], Operations: ['53-31=22', '22/22=1']\n" +
-        "Exploring Operation: 26+1=27, Resulting Numbers: [27]\n" +
-        "27,27 equal: Goal Reached\n";
+    private const string Parent = PaperExample.ParentSegment;
+    private const string ChildPath = PaperExample.ChildPath;
 
     [Fact]
     public void Parses_a_spawn_block_and_rebuilds_each_child_context()
@@ -36,10 +17,10 @@ public class TraceLanguageTests
         Assert.Equal(["0,0", "0,1"], spawn.Children.Select(c => c.NodeId));
         Assert.All(spawn.Children, c => Assert.Equal(1, c.Level));
         Assert.Equal(
-            "Moving to Node #0,0\nCurrent State: 27:[22, 26, 22], Operations: ['53-31=22']",
+            PaperExample.ChildZeroPrompt,
             ChildContext.Prompt(spawn.TextBeforeBlock, "0,0"));
         Assert.Equal(
-            "Moving to Node #0,1\nCurrent State: 27:[26, 31, 31], Operations: ['53-22=31']",
+            PaperExample.ChildOnePrompt,
             ChildContext.Prompt(spawn.TextBeforeBlock, "0,1"));
     }
 

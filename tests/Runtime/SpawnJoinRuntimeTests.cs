@@ -9,28 +9,12 @@ public class SpawnJoinRuntimeTests
 {
     private static readonly CountdownTokenizer Tokenizer = CountdownTokenizer.Default;
 
-    private const string RootPrompt = "Moving to Node #0\nCurrent State: 27:[22, 26, 31, 53], Operations: []";
-    private const string ParentSearch =
-        "\nExploring Operation: 53-31=22, Resulting Numbers: [22, 26, 22]\n" +
-        "Generated Node #0,0: 27:[22, 26, 22] Operation: 53-31=22\n" +
-        "Exploring Operation: 53-22=31, Resulting Numbers: [26, 31, 31]\n" +
-        "Generated Node #0,1: 27:[26, 31, 31] Operation: 53-22=31\n";
-    private const string SpawnTwo =
-        "<Calling Sub Searches>\n" +
-        "<Start Sub Search 0 at level 1> Moving to Node #0,0\n" +
-        "<Start Sub Search 1 at level 1> Moving to Node #0,1\n" +
-        "<End Calling Sub Searches>";
-    private const string ChildPath =
-        "Moving to Node #0,0\n" +
-        "Current State: 27:[22, 26, 22], Operations: ['53-31=22']\n" +
-        "Exploring Operation: 22/22=1, Resulting Numbers: [26, 1]\n" +
-        "Generated Node #0,0,0: 27:[26, 1] Operation: 22/22=1\n" +
-        "Moving to Node #0,0,0\n" +
-        "Current State: 27:[26, 1], Operations: ['53-31=22', '22/22=1']\n" +
-        "Exploring Operation: 26+1=27, Resulting Numbers: [27]\n" +
-        "27,27 equal: Goal Reached\n";
-    private const string ChildZeroPrompt = "Moving to Node #0,0\nCurrent State: 27:[22, 26, 22], Operations: ['53-31=22']";
-    private const string ChildOnePrompt = "Moving to Node #0,1\nCurrent State: 27:[26, 31, 31], Operations: ['53-22=31']";
+    private const string RootPrompt = PaperExample.RootPrompt;
+    private const string ParentSearch = PaperExample.ParentSearch;
+    private const string SpawnTwo = PaperExample.SpawnTwo;
+    private const string ChildPath = PaperExample.ChildPath;
+    private const string ChildZeroPrompt = PaperExample.ChildZeroPrompt;
+    private const string ChildOnePrompt = PaperExample.ChildOnePrompt;
 
     /// <summary>The DESIGN §3 example: two children, the first finds 27, the second does not.</summary>
     private static string PaperScript(string context)

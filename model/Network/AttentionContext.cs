@@ -1,0 +1,36 @@
+using AprOrleans.Model.Inference;
+using static TorchSharp.torch;
+
+namespace AprOrleans.Model.Network;
+
+/// <summary>
+/// Everything one forward pass shares across layers: the rotary cos/sin for the new tokens and, when decoding
+/// incrementally, where the new keys/values go in the cache and which cached keys each query may see. Built once
+/// per forward (not per layer) because each TorchSharp op costs ~10 µs of .NET overhead.
+/// </summary>
+public sealed class AttentionContext
+{
+    public required Tensor Cos { get; init; }
+    public required Tensor Sin { get; init; }
+
+    /// <summary>Null for a plain causal forward over the given tokens (training, scoring).</summary>
+    public CacheStep? Cache { get; init; }
+}
+
+/// <summary>The cache side of a forward pass: slots, write positions, and the key range and mask to attend over.</summary>
+public sealed class CacheStep
+{
+    public required IKvCache Cache { get; init; }
+    /// <summary>[B] slot of each batch row.</summary>
+    public required Tensor Slots { get; init; }
+    /// <summary>[B, T] slot index per new token (the row's slot, repeated), for index_put_.</summary>
+    public required Tensor WriteSlots { get; init; }
+    /// <summary>[B, T] absolute position per new token.</summary>
+    public required Tensor WritePositions { get; init; }
+    /// <summary>Number of cached positions to attend over (max over rows of start + T).</summary>
+    public required long KeyLength { get; init; }
+    /// <summary>[B, 1, T, KeyLength] boolean (true = may attend), or null when the causal flag or no mask is exact.</summary>
+    public Tensor? Mask { get; init; }
+    /// <summary>Every row starts at position 0: attend over the new keys with the causal flag (flash-eligible).</summary>
+    public required bool FreshPrefill { get; init; }
+}

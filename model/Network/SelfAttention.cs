@@ -1,0 +1,62 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AprOrleans.Model.Network;
+
+/// <summary>
+/// Multi-head causal self-attention with RoPE, through scaled_dot_product_attention so libtorch picks its fused
+/// kernels. Without a cache, or when every row of a cached batch starts at position 0, the causal flag
+/// (TorchSharp spells it <c>is_casual</c>) is used, which keeps the flash kernel eligible; an explicit mask is
+/// built only when rows sit at different positions.
+/// </summary>
+public sealed class SelfAttention : nn.Module<Tensor, AttentionContext, Tensor>
+{
+    private readonly Linear q_proj;
+    private readonly Linear k_proj;
+    private readonly Linear v_proj;
+    private readonly Linear o_proj;
+    private readonly int _layer;
+    private readonly long _heads;
+    private readonly long _headDim;
+
+    public SelfAttention(ModelConfig config, int layer, Device? device) : base(nameof(SelfAttention))
+    {
+        long d = config.HiddenSize;
+        q_proj = nn.Linear(d, config.NumHeads * (long)config.HeadDim, hasBias: false, device: device);
+        k_proj = nn.Linear(d, config.NumKeyValueHeads * (long)config.HeadDim, hasBias: false, device: device);
+        v_proj = nn.Linear(d, config.NumKeyValueHeads * (long)config.HeadDim, hasBias: false, device: device);
+        o_proj = nn.Linear(config.NumHeads * (long)config.HeadDim, d, hasBias: false, device: device);
+        _layer = layer;
+        _heads = config.NumHeads;
+        _headDim = config.HeadDim;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x, AttentionContext context)
+    {
+        using var scope = NewDisposeScope();
+        long batch = x.shape[0], length = x.shape[1];
+        var q = q_proj.forward(x).view(batch, length, _heads, _headDim).transpose(1, 2);
+        var k = k_proj.forward(x).view(batch, length, _heads, _headDim).transpose(1, 2);
+        var v = v_proj.forward(x).view(batch, length, _heads, _headDim).transpose(1, 2);
+        q = RotaryEmbedding.Apply(q, context.Cos, context.Sin);
+        k = RotaryEmbedding.Apply(k, context.Cos, context.Sin);
+
+        Tensor attended;
+        var step = context.Cache;
+        if (step is null || step.FreshPrefill)
+        {
+            step?.Cache.Write(_layer, k, v, step.WriteSlots, step.WritePositions);
+            attended = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: length > 1);
+        }
+        else
+        {
+            step.Cache.Write(_layer, k, v, step.WriteSlots, step.WritePositions);
+            var (keys, values) = step.Cache.Read(_layer, step.Slots, step.KeyLength);
+            attended = nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: step.Mask);
+        }
+        var merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
+        return o_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,25 @@
+using AprOrleans.Model;
+using static TorchSharp.torch;
+
+namespace AprOrleans.Tests.Model;
+
+internal static class ModelTestUtil
+{
+    /// <summary>A small network for CPU tests: 2 layers, d 64, short context.</summary>
+    public static ModelConfig Micro(int vocab = 50) =>
+        new("micro", vocab, HiddenSize: 64, NumLayers: 2, NumHeads: 4, IntermediateSize: 96, MaxPositionEmbeddings: 128);
+
+    public static Tensor RandomTokens(int rows, int length, int vocab, int seed)
+    {
+        var random = new Random(seed);
+        var data = new long[rows * length];
+        for (int i = 0; i < data.Length; i++) data[i] = random.Next(vocab);
+        return tensor(data, [rows, length]);
+    }
+
+    public static double MaxAbsDiff(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        return (a - b).abs().max().item<float>();
+    }
+}

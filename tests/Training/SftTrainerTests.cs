@@ -1,0 +1,75 @@
+using AprOrleans.Trainer.Data;
+using AprOrleans.Trainer.Sft;
+using TorchSharp;
+
+namespace AprOrleans.Tests.Training;
+
+public sealed class SftTrainerTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("apr-sft-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private SftSettings Small(int steps = 10) => new()
+    {
+        Preset = "tiny",
+        Steps = steps,
+        BatchTokens = 1024,
+        LearningRate = 1e-3,
+        WarmupSteps = 2,
+        Seed = 7,
+        Out = Path.Combine(_root, "run"),
+        ProblemsPerPool = 16,
+        ValidationProblems = 2,
+    };
+
+    [Fact]
+    public void AStepLowersTheLossOnAFixedBatch()
+    {
+        using var trainer = SftTrainer.Start(Small());
+        var pool = trainer.Source.Pool(0);
+        var batch = BatchPlanner.Plan(pool, 1024, seed: 7, poolIndex: 0)[0];
+        double before = trainer.Loss(batch);
+        trainer.TrainOn(batch);
+        trainer.TrainOn(batch);
+        double after = trainer.Loss(batch);
+        Assert.True(after < before - 1e-3, $"loss {before} → {after}");
+    }
+
+    [Fact]
+    public void LiveTensorCountStaysFlatOver100Steps()
+    {
+        using var trainer = SftTrainer.Start(Small(steps: 200) with { BatchTokens = 256 });
+        // The first steps create the optimizer's moment tensors; after that nothing may accumulate.
+        for (int i = 0; i < 3; i++) trainer.TrainStep();
+        var stats = DisposeScopeManager.Statistics.TensorStatistics;
+        long before = stats.ThreadTotalLiveCount;
+        for (int i = 0; i < 100; i++) trainer.TrainStep();
+        long after = stats.ThreadTotalLiveCount;
+        Assert.Equal(before, after);
+        Assert.True(before > 0, "the statistics count this thread's tensors");
+    }
+
+    [Fact]
+    public void LengthBucketingKeepsPaddingUnderTwentyPercent()
+    {
+        using var trainer = SftTrainer.Start(Small() with { BatchTokens = 4096 });
+        var pool = trainer.Source.Pool(0);
+        var plan = BatchPlanner.Plan(pool, 4096, seed: 7, poolIndex: 0);
+        Assert.Equal(pool.Count(s => s.Length >= 2), plan.Sum(b => b.Sequences.Count));
+        Assert.All(plan, b => Assert.True(b.PaddedTokens <= 4096 || b.Sequences.Count == 1));
+        double padding = 1 - (double)plan.Sum(b => b.RealTokens) / plan.Sum(b => b.PaddedTokens);
+        Assert.InRange(padding, 0, 0.2);
+    }
+
+    [Fact]
+    public void LearningRateWarmsUpThenDecaysToZero()
+    {
+        var schedule = new LearningRateSchedule(1e-3, WarmupSteps: 10, TotalSteps: 110);
+        Assert.Equal(1e-4, schedule.At(1), 12);
+        Assert.Equal(1e-3, schedule.At(10), 12);
+        Assert.Equal(5e-4, schedule.At(60), 12);
+        Assert.Equal(0, schedule.At(110), 12);
+        Assert.True(schedule.At(30) > schedule.At(31));
+    }
+}

@@ -1,0 +1,86 @@
+using AprOrleans.Countdown.Problems;
+using AprOrleans.Countdown.Solvers;
+using AprOrleans.Countdown.Tokenization;
+
+namespace AprOrleans.Trainer.Data;
+
+/// <summary>
+/// Demonstrations made on the fly: problem i of <see cref="ProblemGenerator"/>(numbers, seed) solved by the chosen
+/// solver with Random(DeterministicSeed.For(seed, i)); every demonstration contributes one sequence per parent
+/// segment and per child. Pool k holds problems [k·P, (k+1)·P). Pools must be asked for in increasing order
+/// (the problem generator is sequential); asking for a later pool first fast-forwards the generator without
+/// solving the skipped problems, which is how a resumed run gets back to its position cheaply.
+/// </summary>
+public sealed class GeneratedDemoSource : ISequenceSource
+{
+    private readonly ISolver _solver;
+    private readonly CountdownTokenizer _tokenizer;
+    private readonly ProblemGenerator _problems;
+    private readonly int _seed;
+    private readonly int _problemsPerPool;
+    private readonly int _maxLength;
+    private long _nextProblem;
+    private long _skipped;
+
+    public GeneratedDemoSource(int numbers, string solver, int seed, CountdownTokenizer tokenizer, int maxLength, int problemsPerPool = 128, int validationProblems = 16)
+    {
+        _solver = CreateSolver(solver, tokenizer);
+        _tokenizer = tokenizer;
+        _seed = seed;
+        _problemsPerPool = problemsPerPool;
+        _maxLength = maxLength;
+        _problems = new ProblemGenerator(numbers, seed);
+        Description = $"generated: {numbers} numbers, solver {solver}, seed {seed}";
+
+        // Validation problems come from an independent generator stream and independent solver randomness.
+        int validationSeed = DeterministicSeed.For(seed, -1);
+        var validationProblems_ = new ProblemGenerator(numbers, validationSeed).Take(validationProblems).ToList();
+        var validation = new List<int[]>();
+        for (int i = 0; i < validationProblems_.Count; i++)
+        {
+            var demo = _solver.Solve(validationProblems_[i], new Random(DeterministicSeed.For(validationSeed, i)));
+            validation.AddRange(Encode(demo, ref _skipped));
+        }
+        Validation = validation;
+        _skipped = 0;
+    }
+
+    public static ISolver CreateSolver(string name, CountdownTokenizer tokenizer) => name switch
+    {
+        "apr" => new AprSolver(tokenizer),
+        "sos" or "sosp" => new SosPlusSolver(tokenizer),
+        _ => throw new ArgumentException($"unknown solver '{name}' (expected apr or sos)"),
+    };
+
+    public string Description { get; }
+    public IReadOnlyList<int[]> Validation { get; }
+    public long SkippedTooLong => _skipped;
+
+    public IReadOnlyList<int[]> Pool(long index)
+    {
+        long first = index * _problemsPerPool;
+        if (first < _nextProblem)
+            throw new InvalidOperationException($"pool {index} was already produced; pools are generated in order");
+        for (; _nextProblem < first; _nextProblem++) _problems.Next();
+        var sequences = new List<int[]>();
+        for (int i = 0; i < _problemsPerPool; i++, _nextProblem++)
+        {
+            var problem = _problems.Next();
+            var demo = _solver.Solve(problem, new Random(DeterministicSeed.For(_seed, _nextProblem)));
+            sequences.AddRange(Encode(demo, ref _skipped));
+        }
+        return sequences;
+    }
+
+    private IEnumerable<int[]> Encode(Demonstration demo, ref long skipped)
+    {
+        var result = new List<int[]>(demo.Sequences.Count);
+        foreach (var sequence in demo.Sequences)
+        {
+            var ids = _tokenizer.Encode(sequence.Text, addBos: true, addEos: true);
+            if (ids.Count > _maxLength) { skipped++; continue; }
+            result.Add([.. ids]);
+        }
+        return result;
+    }
+}

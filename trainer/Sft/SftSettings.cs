@@ -1,0 +1,28 @@
+namespace AprOrleans.Trainer.Sft;
+
+/// <summary>Everything that shapes an SFT run. Saved in every checkpoint so a resumed run continues the same run.</summary>
+public sealed record SftSettings
+{
+    public string Preset { get; init; } = "tiny";
+    public string Device { get; init; } = "cpu";
+    public int Steps { get; init; } = 1000;
+    public int BatchTokens { get; init; } = 8192;
+    public double LearningRate { get; init; } = 5e-5;
+    public double WeightDecay { get; init; } = 0.01;
+    /// <summary>Warmup steps; null = 5% of the steps, at most 100.</summary>
+    public int? WarmupSteps { get; init; }
+    public double GradClip { get; init; } = 1.0;
+    public int Seed { get; init; } = 1;
+    public string Out { get; init; } = "runs/sft";
+    public int EvalEvery { get; init; } = 100;
+    public int SaveEvery { get; init; } = 500;
+    /// <summary>A demonstration file, or null to generate demonstrations on the fly.</summary>
+    public string? DemosPath { get; init; }
+    public int Numbers { get; init; } = 3;
+    public string Solver { get; init; } = "apr";
+    /// <summary>Problems per generated pool (the unit of length bucketing).</summary>
+    public int ProblemsPerPool { get; init; } = 128;
+    public int ValidationProblems { get; init; } = 16;
+
+    public int EffectiveWarmup => WarmupSteps ?? Math.Min(100, Steps / 20);
+}

@@ -1,0 +1,210 @@
+using AprOrleans.Countdown.Tokenization;
+using AprOrleans.Model;
+using AprOrleans.Model.Checkpoints;
+using AprOrleans.Trainer.Data;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AprOrleans.Trainer.Sft;
+
+/// <summary>
+/// Supervised fine-tuning on solver demonstrations (DESIGN §8): next-token loss on every token of each
+/// sequence, AdamW with decoupled weight decay, warmup + cosine schedule, gradient clipping, fp32 master
+/// weights. Owns the model, the optimizer and the data cursor; <see cref="SaveCheckpoint"/> writes all of
+/// them (plus the RNG state) atomically and <see cref="Resume"/> restores them, so a resumed run repeats the
+/// uninterrupted run's loss curve. Not thread-safe; TorchSharp dispose scopes are per thread.
+/// </summary>
+public sealed class SftTrainer : IDisposable
+{
+    private const long IgnoreIndex = -100;
+
+    private readonly AdamW _optimizer;
+    private readonly Device _device;
+    private readonly DataCursor _cursor;
+    private readonly List<Parameter> _parameters;
+
+    private SftTrainer(SftSettings settings, LlamaForCausalLM model, CountdownTokenizer tokenizer, ISequenceSource source, DataPosition position, int step)
+    {
+        Settings = settings;
+        Model = model;
+        Tokenizer = tokenizer;
+        Source = source;
+        Step = step;
+        _device = model.Device;
+        _cursor = new DataCursor(source, settings.BatchTokens, settings.Seed, position);
+        Schedule = new LearningRateSchedule(settings.LearningRate, settings.EffectiveWarmup, settings.Steps);
+        // The optimizer is made after the model reached its device: .to() replaces Parameter objects.
+        _parameters = [.. model.parameters()];
+        _optimizer = optim.AdamW(_parameters, lr: settings.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: settings.WeightDecay);
+        model.train();
+    }
+
+    public SftSettings Settings { get; }
+    public LlamaForCausalLM Model { get; }
+    public CountdownTokenizer Tokenizer { get; }
+    public ISequenceSource Source { get; }
+    public LearningRateSchedule Schedule { get; }
+    /// <summary>Optimizer steps taken so far.</summary>
+    public int Step { get; private set; }
+    public long RealTokens { get; private set; }
+    public long PaddedTokens { get; private set; }
+    /// <summary>Wall time spent producing batches (generating and solving problems, planning) in this process.</summary>
+    public double DataSeconds { get; private set; }
+    public double PaddingFraction => PaddedTokens == 0 ? 0 : 1 - (double)RealTokens / PaddedTokens;
+    public DataPosition DataPosition => _cursor.Position;
+
+    /// <summary>A new run: a freshly initialized model (seeded) on the settings' device.</summary>
+    public static SftTrainer Start(SftSettings settings, CountdownTokenizer? tokenizer = null)
+    {
+        tokenizer ??= CountdownTokenizer.Default;
+        var device = DeviceSelection.Parse(settings.Device);
+        var config = ModelConfig.FromPreset(settings.Preset, tokenizer.VocabularySize);
+        var source = CreateSource(settings, tokenizer, config.MaxPositionEmbeddings);
+        manual_seed(settings.Seed);
+        var model = LlamaForCausalLM.Create(config, settings.Seed, device, DeviceSelection.TrainingDType);
+        return new SftTrainer(settings, model, tokenizer, source, new DataPosition(0, 0), step: 0);
+    }
+
+    /// <summary>
+    /// Continues the run saved in <paramref name="checkpoint"/>: weights, optimizer moments, step, data position
+    /// and RNG state. <paramref name="adjust"/> may change settings that do not alter the data stream (device,
+    /// output folder, step count, logging).
+    /// </summary>
+    public static SftTrainer Resume(string checkpoint, Func<SftSettings, SftSettings>? adjust = null)
+    {
+        var state = TrainerState.Read(checkpoint);
+        var settings = adjust is null ? state.Settings : adjust(state.Settings);
+        var device = DeviceSelection.Parse(settings.Device);
+        var (model, tokenizer) = ModelCheckpoint.Load(checkpoint, device, DeviceSelection.TrainingDType);
+        var source = CreateSource(settings, tokenizer, model.Config.MaxPositionEmbeddings);
+        var trainer = new SftTrainer(settings, model, tokenizer, source, state.Data, state.Step)
+        {
+            RealTokens = state.RealTokens,
+            PaddedTokens = state.PaddedTokens,
+        };
+        var optimizerPath = Path.Combine(checkpoint, TrainerState.OptimizerFileName);
+        if (!File.Exists(optimizerPath)) throw new FileNotFoundException($"{checkpoint}: no {TrainerState.OptimizerFileName}", optimizerPath);
+        trainer._optimizer.load_state_dict(optimizerPath);
+        using (var rng = tensor(Convert.FromBase64String(state.TorchRngState)))
+            set_rng_state(rng);
+        return trainer;
+    }
+
+    private static ISequenceSource CreateSource(SftSettings settings, CountdownTokenizer tokenizer, int maxLength) =>
+        settings.DemosPath is { } path
+            ? new FileDemoSource(path, settings.Seed, tokenizer, maxLength)
+            : new GeneratedDemoSource(settings.Numbers, settings.Solver, settings.Seed, tokenizer, maxLength, settings.ProblemsPerPool, settings.ValidationProblems);
+
+    /// <summary>One optimizer step on the next planned batch.</summary>
+    public SftStepResult TrainStep()
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var batch = _cursor.Next();
+        DataSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return TrainOn(batch);
+    }
+
+    /// <summary>One optimizer step on <paramref name="batch"/>: forward, mean token loss, backward, clip, AdamW.</summary>
+    public SftStepResult TrainOn(PlannedBatch batch)
+    {
+        int step = Step + 1;
+        double lr = Schedule.At(step);
+        double loss, gradNorm;
+        using (var scope = NewDisposeScope())
+        {
+            var (inputs, targets) = ToTensors(batch);
+            var logits = Model.forward(inputs);
+            var lossTensor = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), ignore_index: IgnoreIndex);
+            _optimizer.zero_grad();
+            lossTensor.backward();
+            gradNorm = nn.utils.clip_grad_norm_(_parameters, Settings.GradClip);
+            foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
+            _optimizer.step();
+            loss = lossTensor.item<float>();
+        }
+        Step = step;
+        RealTokens += batch.RealTokens;
+        PaddedTokens += batch.PaddedTokens;
+        return new SftStepResult(step, loss, lr, gradNorm, batch.Sequences.Count, batch.RealTokens, batch.PaddedTokens);
+    }
+
+    /// <summary>Mean next-token loss of <paramref name="batch"/> without training.</summary>
+    public double Loss(PlannedBatch batch)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var (inputs, targets) = ToTensors(batch);
+        var logits = Model.forward(inputs);
+        return nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), ignore_index: IgnoreIndex).item<float>();
+    }
+
+    /// <summary>Mean next-token loss over the validation set (NaN when there is none).</summary>
+    public double Evaluate()
+    {
+        if (Source.Validation.Count == 0) return double.NaN;
+        double sum = 0;
+        long tokens = 0;
+        Model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var batch in BatchPlanner.Plan(Source.Validation, Settings.BatchTokens, Settings.Seed, poolIndex: -1))
+            {
+                using var scope = NewDisposeScope();
+                var (inputs, targets) = ToTensors(batch);
+                var logits = Model.forward(inputs);
+                var total = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum);
+                sum += total.item<float>();
+                tokens += batch.RealTokens;
+            }
+        }
+        finally
+        {
+            Model.train();
+        }
+        return sum / tokens;
+    }
+
+    /// <summary>Inputs [B, L] (sequence minus its last token, right-padded with &lt;pad&gt;) and targets [B, L]
+    /// (sequence minus its first token, padding ignored).</summary>
+    private (Tensor Inputs, Tensor Targets) ToTensors(PlannedBatch batch)
+    {
+        int rows = batch.Sequences.Count, length = batch.Length;
+        var inputs = new long[rows * length];
+        var targets = new long[rows * length];
+        Array.Fill(inputs, Tokenizer.PadId);
+        Array.Fill(targets, IgnoreIndex);
+        for (int r = 0; r < rows; r++)
+        {
+            var sequence = batch.Sequences[r];
+            for (int t = 0; t < sequence.Length - 1; t++)
+            {
+                inputs[r * length + t] = sequence[t];
+                targets[r * length + t] = sequence[t + 1];
+            }
+        }
+        return (tensor(inputs, [rows, length], device: _device), tensor(targets, [rows, length], device: _device));
+    }
+
+    /// <summary>Writes {Out}/checkpoints/step-NNNNNNNN atomically and returns its path.</summary>
+    public string SaveCheckpoint()
+    {
+        var directory = Path.Combine(Settings.Out, "checkpoints", $"step-{Step:D8}");
+        string rngState;
+        using (var rng = get_rng_state()) rngState = Convert.ToBase64String(rng.bytes);
+        var state = new TrainerState(Step, _cursor.Position, Settings, rngState, RealTokens, PaddedTokens);
+        ModelCheckpoint.Save(directory, Model, Tokenizer, temp =>
+        {
+            _optimizer.save_state_dict(Path.Combine(temp, TrainerState.OptimizerFileName));
+            File.WriteAllText(Path.Combine(temp, TrainerState.FileName), state.ToJson());
+        });
+        return directory;
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        Model.Dispose();
+    }
+}
