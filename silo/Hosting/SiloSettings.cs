@@ -37,6 +37,18 @@ public sealed class SiloSettings
     /// <summary>Devices this silo drives, one batching grain each.</summary>
     public List<string> Devices { get; set; } = [];
 
+    /// <summary>
+    /// How long a stopping silo may take (SIGTERM → hand off grains, leave the membership table, drain gRPC). In
+    /// Kubernetes the pod's terminationGracePeriodSeconds must exceed it, or the kubelet kills the silo mid-shutdown.
+    /// </summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>
+    /// Secret that admin gRPC calls (experiments, weight publishing; DESIGN §7) will require. Read now so deployments
+    /// already carry it from a Kubernetes Secret; optional until those calls exist.
+    /// </summary>
+    public string? AdminToken { get; set; }
+
     /// <summary>Null when usable, else what is wrong (one line).</summary>
     public string? Validate()
     {
@@ -53,6 +65,7 @@ public sealed class SiloSettings
             if (port is < 1 or > 65535) return $"port {port} is outside 1..65535";
         }
         if (new[] { SiloPort, GatewayPort, GrpcPort, HttpPort }.Distinct().Count() != 4) return "the four ports must differ";
+        if (ShutdownTimeoutSeconds is < 1 or > 3600) return $"Apr:ShutdownTimeoutSeconds {ShutdownTimeoutSeconds} is outside 1..3600";
         return null;
     }
 }
