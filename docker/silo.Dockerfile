@@ -5,6 +5,7 @@
 ARG DOTNET_VERSION=10.0
 # TorchSharp 0.107.0 binds libtorch 2.10.0 (DESIGN §11): the CUDA image runs on that PyTorch's own libtorch,
 # since no TorchSharp CUDA package is available to us (shared/gpu/pack.sh does the same outside containers).
+# Any image whose PyTorch is 2.10.x (CUDA build) will do; check the tag exists in your registry mirror.
 ARG TORCH_IMAGE=pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime
 
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
