@@ -13,11 +13,14 @@ internal static class AprCli
 
     public static Result Run(params string[] args)
     {
-        var testBin = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        var tfm = Path.GetFileName(testBin);
-        var configuration = Path.GetFileName(Path.GetDirectoryName(testBin)!);
-        var root = Path.GetFullPath(Path.Combine(testBin, "..", "..", "..", ".."));
-        var apr = Path.Combine(root, "client", "bin", configuration, tfm, "apr.dll");
+        // The test output is tests/bin/{configuration}/{tfm}[/{rid}]; the client's is laid out the same way, with the
+        // linux-x64 RID folder since it carries TorchSharp (build/LibTorch.targets).
+        var parts = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar).Split(Path.DirectorySeparatorChar);
+        int bin = Array.LastIndexOf(parts, "bin");
+        var root = string.Join(Path.DirectorySeparatorChar, parts[..(bin - 1)]);
+        var output = Path.Combine(root, "client", "bin", parts[bin + 1], parts[bin + 2]);
+        var apr = new[] { Path.Combine(output, "linux-x64", "apr.dll"), Path.Combine(output, "apr.dll") }.FirstOrDefault(File.Exists)
+                  ?? Path.Combine(output, "linux-x64", "apr.dll");
         if (!File.Exists(apr)) throw new FileNotFoundException($"build the client first: {apr} is missing", apr);
 
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
