@@ -13,7 +13,8 @@ namespace AprOrleans.Tests.K8s;
 ///   Apr__Storage=memory.
 /// - migration: the test database's connection string in place of the Secret's placeholder.
 /// - trainer: --preset tiny, --steps 2, --batch-tokens 1024, --threads 1, --out a temporary folder, so it finishes
-///   in seconds on a shared CPU; every other argument is the manifest's.
+///   in seconds on a shared CPU; every other argument is the manifest's. The GPU overlay's trainer line also runs,
+///   with --device cpu (this machine has no GPU), one step and --batch-tokens 4096 (its Countdown-4 sequences are longer).
 /// </summary>
 public sealed class LocalRunTests
 {
@@ -98,26 +99,38 @@ public sealed class LocalRunTests
     }
 
     [Fact]
-    public async Task Trainer_job_command_trains_and_checkpoints()
+    public Task Trainer_job_command_trains_and_checkpoints() => RunTrainerAsync(Cpu, steps: 2, new Dictionary<string, string>());
+
+    /// <summary>
+    /// The GPU overlay's trainer arguments, on the CPU (no GPU here: --device cuda:0 becomes cpu, the other overrides
+    /// as above, one step): every other option of that command line must be one the trainer accepts and can run.
+    /// </summary>
+    [Fact]
+    public Task Gpu_trainer_job_arguments_run_with_the_device_moved_to_cpu() =>
+        RunTrainerAsync("k8s/overlays/gpu", steps: 1, new Dictionary<string, string> { ["--device"] = "cpu", ["--batch-tokens"] = "4096" });
+
+    private static async Task RunTrainerAsync(string target, int steps, Dictionary<string, string> extra)
     {
-        var container = Kustomize.Single<V1Job>(Cpu, "apr-trainer").Spec.Template.Spec.Containers.Single();
+        var container = Kustomize.Single<V1Job>(target, "apr-trainer").Spec.Template.Spec.Containers.Single();
         Assert.Equal("sft", container.Args[0]);
         var output = Directory.CreateTempSubdirectory("apr-k8s-trainer-");
         try
         {
-            var plan = ContainerRun.Prepare(Cpu, container, new Dictionary<string, string>(), argOverrides: new Dictionary<string, string>
+            var overrides = new Dictionary<string, string>
             {
                 ["--preset"] = "tiny",
-                ["--steps"] = "2",
+                ["--steps"] = $"{steps}",
                 ["--batch-tokens"] = "1024",
                 ["--threads"] = "1",
                 ["--out"] = output.FullName,
-            });
+            };
+            foreach (var (k, v) in extra) overrides[k] = v;
+            var plan = ContainerRun.Prepare(target, container, new Dictionary<string, string>(), argOverrides: overrides);
             using var run = new ContainerRun.Running(plan, ContainerRun.MapImagePath("/app/trainer/"));
             int exit = await run.WaitForExitAsync(Bound);
             Assert.True(exit == 0, $"trainer exited with {exit}; output:\n{run.Output}");
-            Assert.Contains("done: 2 steps", run.Output);
-            Assert.Equal(2, File.ReadAllLines(Path.Combine(output.FullName, "metrics.jsonl")).Length);
+            Assert.Contains($"done: {steps} steps", run.Output);
+            Assert.Equal(steps, File.ReadAllLines(Path.Combine(output.FullName, "metrics.jsonl")).Length);
             Assert.NotEmpty(output.GetDirectories());
         }
         finally

@@ -5,6 +5,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AprOrleans.Tests.K8s;
 
@@ -229,6 +230,22 @@ public sealed partial class ManifestTests
         Assert.Equal(120, timeout);
         Assert.True(silo.Spec.Template.Spec.TerminationGracePeriodSeconds > timeout,
             $"terminationGracePeriodSeconds {silo.Spec.Template.Spec.TerminationGracePeriodSeconds} must exceed the shutdown timeout {timeout}");
+    }
+
+    [Fact]
+    public async Task The_silo_bounds_its_shutdown_by_the_configured_timeout()
+    {
+        // The grace-period check above is only as good as this: the setting must reach the host's shutdown timeout,
+        // which bounds the Orleans silo's graceful stop.
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Apr:Storage"] = "memory",
+            ["Apr:Devices:0"] = "cpu:0",
+            ["Apr:ShutdownTimeoutSeconds"] = "77",
+        };
+        await using var app = await SiloHost.CreateAsync([], overrides);
+        var host = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.Extensions.Hosting.HostOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(77), host.ShutdownTimeout);
     }
 
     [Fact]
