@@ -23,12 +23,14 @@ FROM mcr.microsoft.com/dotnet/runtime:${DOTNET_VERSION} AS dotnet-runtime
 
 FROM ${TORCH_IMAGE} AS cuda
 COPY --from=dotnet-runtime /usr/share/dotnet /usr/share/dotnet
-# libtorch from the image's PyTorch, found by the dynamic loader through a fixed path; a non-root user with the
-# uid of the .NET images' `app` user, which the manifests' securityContext names.
+# libtorch from the image's PyTorch: its folder goes into the loader's cache under its real path (not a symlink),
+# so libtorch's $ORIGIN-relative run paths to the CUDA libraries still resolve. Then a non-root user with the uid
+# of the .NET images' `app` user, which the manifests' securityContext names.
 RUN ln -s /usr/share/dotnet/dotnet /usr/local/bin/dotnet \
- && ln -s "$(python -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')" /opt/libtorch \
+ && python -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))' > /etc/ld.so.conf.d/libtorch.conf \
+ && ldconfig \
  && useradd --uid 1654 --user-group --no-create-home --shell /usr/sbin/nologin app
-ENV DOTNET_ROOT=/usr/share/dotnet LD_LIBRARY_PATH=/opt/libtorch DOTNET_RUNNING_IN_CONTAINER=true
+ENV DOTNET_ROOT=/usr/share/dotnet DOTNET_RUNNING_IN_CONTAINER=true
 COPY --from=build /out/trainer-cuda /app/trainer
 WORKDIR /app/trainer
 USER 1654
