@@ -50,6 +50,9 @@ public static class SiloHost
             kestrel.Listen(ip, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
             kestrel.Listen(ip, settings.HttpPort, o => o.Protocols = HttpProtocols.Http1);
         });
+        // The host's shutdown timeout bounds every hosted service's StopAsync, the Orleans silo's included (default 30 s is
+        // too short to hand off grains under load); Kubernetes' grace period is set above it (k8s/base/silo.yaml).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.ShutdownTimeoutSeconds));
         builder.UseOrleans(silo => OrleansSetup.Configure(silo, settings));
         builder.Services.AddGrpc(o =>
         {

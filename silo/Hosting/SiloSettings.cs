@@ -44,6 +44,18 @@ public sealed class SiloSettings
     /// <summary>Most tokens one sequence may hold (capped by the model's positions).</summary>
     public int EngineContextTokens { get; set; } = 4096;
 
+    /// <summary>
+    /// How long a stopping silo may take (SIGTERM → hand off grains, leave the membership table, drain gRPC). In
+    /// Kubernetes the pod's terminationGracePeriodSeconds must exceed it, or the kubelet kills the silo mid-shutdown.
+    /// </summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>
+    /// Secret that admin gRPC calls (experiments, weight publishing; DESIGN §7) will require. Read now so deployments
+    /// already carry it from a Kubernetes Secret; optional until those calls exist.
+    /// </summary>
+    public string? AdminToken { get; set; }
+
     /// <summary>Null when usable, else what is wrong (one line).</summary>
     public string? Validate()
     {
@@ -64,6 +76,7 @@ public sealed class SiloSettings
         if (new[] { SiloPort, GatewayPort, GrpcPort, HttpPort }.Distinct().Count() != 4) return "the four ports must differ";
         if (EngineSlots < 1) return $"Apr:EngineSlots {EngineSlots} must be at least 1";
         if (EngineContextTokens < 16) return $"Apr:EngineContextTokens {EngineContextTokens} must be at least 16";
+        if (ShutdownTimeoutSeconds is < 1 or > 3600) return $"Apr:ShutdownTimeoutSeconds {ShutdownTimeoutSeconds} is outside 1..3600";
         return null;
     }
 }

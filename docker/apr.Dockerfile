@@ -1,0 +1,18 @@
+# The `apr` CLI image; in the cluster it runs the schema-migration Job (`apr db migrate`). Build from the root:
+#   docker build -f docker/apr.Dockerfile -t registry.example.com/apr/cli:0.1.0-cpu .
+# The ENTRYPOINT is the command of k8s/base/migrate-job.yaml (tests/K8s compares them). CPU only: the tool's
+# tensor verbs (solve, eval) are for workstations, and migration needs no GPU.
+ARG DOTNET_VERSION=10.0
+
+FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
+# python3 runs build/fix_glibcxx_requirement.py, the after-publish step that makes libLibTorchSharp.so loadable.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN dotnet publish client/AprOrleans.Client.csproj -c Release -r linux-x64 --self-contained false -p:DebugType=none -o /out/apr
+
+FROM mcr.microsoft.com/dotnet/runtime:${DOTNET_VERSION} AS cpu
+COPY --from=build /out/apr /app/apr
+WORKDIR /app/apr
+USER 1654
+ENTRYPOINT ["dotnet", "/app/apr/apr.dll"]

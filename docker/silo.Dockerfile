@@ -1,0 +1,44 @@
+# The silo image (ASP.NET Core + Orleans + gRPC). Build from the repository root:
+#   docker build -f docker/silo.Dockerfile --target cpu  -t registry.example.com/apr/silo:0.1.0-cpu  .
+#   docker build -f docker/silo.Dockerfile --target cuda -t registry.example.com/apr/silo:0.1.0-cuda .
+# The ENTRYPOINT is the command of k8s/base/silo.yaml (tests/K8s compares them).
+ARG DOTNET_VERSION=10.0
+# TorchSharp 0.107.0 binds libtorch 2.10.0 (DESIGN §11): the CUDA image runs on that PyTorch's own libtorch,
+# since no TorchSharp CUDA package is available to us (shared/gpu/pack.sh does the same outside containers).
+# Any image whose PyTorch is 2.10.x (CUDA build) will do; check the tag exists in your registry mirror.
+ARG TORCH_IMAGE=pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime
+
+FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
+# python3 runs build/fix_glibcxx_requirement.py, the after-publish step that makes libLibTorchSharp.so loadable.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+# Framework-dependent for linux-x64: native files land flat beside the assemblies, where TorchSharp looks.
+RUN dotnet publish silo/AprOrleans.Silo.csproj -c Release -r linux-x64 --self-contained false -p:DebugType=none -o /out/silo
+# The CUDA variant drops every file of the CPU libtorch package; the PyTorch base image supplies libtorch.
+RUN cp -a /out/silo /out/silo-cuda \
+ && for f in /root/.nuget/packages/libtorch-cpu-linux-x64/*/runtimes/linux-x64/native/*; do rm -f "/out/silo-cuda/$(basename "$f")"; done
+
+FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS dotnet-runtime
+
+FROM ${TORCH_IMAGE} AS cuda
+COPY --from=dotnet-runtime /usr/share/dotnet /usr/share/dotnet
+# libtorch from the image's PyTorch: its folder goes into the loader's cache under its real path (not a symlink),
+# so libtorch's $ORIGIN-relative run paths to the CUDA libraries still resolve. Then a non-root user with the uid
+# of the .NET images' `app` user, which the manifests' securityContext names.
+RUN ln -s /usr/share/dotnet/dotnet /usr/local/bin/dotnet \
+ && python -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))' > /etc/ld.so.conf.d/libtorch.conf \
+ && ldconfig \
+ && useradd --uid 1654 --user-group --no-create-home --shell /usr/sbin/nologin app
+ENV DOTNET_ROOT=/usr/share/dotnet DOTNET_RUNNING_IN_CONTAINER=true
+COPY --from=build /out/silo-cuda /app/silo
+WORKDIR /app/silo
+USER 1654
+ENTRYPOINT ["dotnet", "/app/silo/AprOrleans.Silo.dll"]
+
+# Last stage = the default target: the CPU image, with the CPU libtorch from NuGet.
+FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS cpu
+COPY --from=build /out/silo /app/silo
+WORKDIR /app/silo
+USER 1654
+ENTRYPOINT ["dotnet", "/app/silo/AprOrleans.Silo.dll"]

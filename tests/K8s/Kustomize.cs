@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using k8s;
+using k8s.Models;
+
+namespace AprOrleans.Tests.K8s;
+
+/// <summary>
+/// Renders k8s/ with `kubectl kustomize` (kubectl v1.32 carries kustomize v5.5) and parses the result with the
+/// official client's models. kubectl is required: without it these tests fail, they never skip (scripts/test.sh
+/// installs it when a machine lacks it). <c>KUBECTL</c> names another binary.
+/// </summary>
+internal static class Kustomize
+{
+    /// <summary>Every kustomization the tests render; the overlays are what gets deployed.</summary>
+    public static readonly string[] Targets = ["k8s/base", "k8s/overlays/cpu", "k8s/overlays/gpu"];
+
+    private static readonly ConcurrentDictionary<string, Lazy<IReadOnlyList<object>>> Rendered = new();
+
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>The objects of one kustomization (cached: the render is deterministic).</summary>
+    public static IReadOnlyList<object> Render(string target) =>
+        Rendered.GetOrAdd(target, t => new Lazy<IReadOnlyList<object>>(() => Parse(RenderYaml(t)))).Value;
+
+    public static string RenderYaml(string target)
+    {
+        var kubectl = FindKubectl();
+        var info = new ProcessStartInfo(kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("kustomize");
+        info.ArgumentList.Add(Path.Combine(RepositoryRoot, target));
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"kubectl kustomize {target} did not finish");
+        }
+        if (process.ExitCode != 0) throw new InvalidOperationException($"kubectl kustomize {target} failed ({process.ExitCode}): {stderr.Result}");
+        return stdout.Result;
+    }
+
+    /// <summary>
+    /// Strict parsing: an unknown field (a typo such as `containerport`) or an unknown apiVersion/kind throws, so a
+    /// manifest the API server would reject or silently ignore fails here.
+    /// </summary>
+    public static IReadOnlyList<object> Parse(string yaml) => KubernetesYaml.LoadAllFromString(yaml, typeMap: null, strict: true);
+
+    public static IEnumerable<T> All<T>(string target) => Render(target).OfType<T>();
+
+    public static T Single<T>(string target, string name) where T : IKubernetesObject<V1ObjectMeta> =>
+        All<T>(target).SingleOrDefault(o => o.Metadata.Name == name)
+        ?? throw new InvalidOperationException($"{target} renders no {typeof(T).Name} named {name}");
+
+    public static V1StatefulSet Silo(string target) => Single<V1StatefulSet>(target, "apr-silo");
+
+    public static V1Container SiloContainer(string target) => Silo(target).Spec.Template.Spec.Containers.Single(c => c.Name == "silo");
+
+    /// <summary>Every pod template the render holds (StatefulSets and Jobs), with the name of its owner.</summary>
+    public static IEnumerable<(string Owner, V1PodTemplateSpec Template)> PodTemplates(string target)
+    {
+        foreach (var s in All<V1StatefulSet>(target)) yield return ($"StatefulSet/{s.Metadata.Name}", s.Spec.Template);
+        foreach (var j in All<V1Job>(target)) yield return ($"Job/{j.Metadata.Name}", j.Spec.Template);
+        foreach (var d in All<V1Deployment>(target)) yield return ($"Deployment/{d.Metadata.Name}", d.Spec.Template);
+    }
+
+    public static string FindKubectl()
+    {
+        var named = Environment.GetEnvironmentVariable("KUBECTL");
+        if (!string.IsNullOrWhiteSpace(named))
+            return File.Exists(named) ? named : throw new FileNotFoundException($"KUBECTL={named} does not exist");
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var path = Path.Combine(dir, "kubectl");
+            if (File.Exists(path)) return path;
+        }
+        throw new FileNotFoundException(
+            "kubectl is not installed: the Kubernetes tests need it to render k8s/ (scripts/test.sh installs it with " +
+            "`apt-get install -y kubernetes-client`; or set KUBECTL)");
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "AprOrleans.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
+    }
+}

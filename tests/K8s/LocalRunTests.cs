@@ -1,0 +1,141 @@
+using System.Net;
+using AprOrleans.Tests.Service;
+using k8s.Models;
+
+namespace AprOrleans.Tests.K8s;
+
+/// <summary>
+/// The exact container command lines of the CPU overlay, run as local processes (ContainerRun maps /app/NAME/ to
+/// this checkout's build output and gives the process the manifest's environment). Overrides, and why:
+/// - silo: ListenAddress 127.0.0.1 and four free ports (loopback only, no clash with other silos on the machine);
+///   the downward API answers metadata.name = apr-silo-0 and status.podIP = 127.0.0.1; with PostgreSQL, the test
+///   database's connection string and fresh cluster/service ids (the rendered Secret holds placeholders); without,
+///   Apr__Storage=memory.
+/// - migration: the test database's connection string in place of the Secret's placeholder.
+/// - trainer: --preset tiny, --steps 2, --batch-tokens 1024, --threads 1, --out a temporary folder, so it finishes
+///   in seconds on a shared CPU; every other argument is the manifest's. The GPU overlay's trainer line also runs,
+///   with --device cpu (this machine has no GPU), one step and --batch-tokens 4096 (its Countdown-4 sequences are longer).
+/// </summary>
+public sealed class LocalRunTests
+{
+    private const string Cpu = "k8s/overlays/cpu";
+    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(4);
+
+    [Fact]
+    public Task Silo_command_serves_health_and_stops_cleanly_on_SIGTERM_with_memory_storage() =>
+        RunSiloAsync(new Dictionary<string, string> { ["Apr__Storage"] = "memory" });
+
+    [Fact]
+    public Task Silo_command_serves_health_and_stops_cleanly_on_SIGTERM_with_postgres() =>
+        RunSiloAsync(new Dictionary<string, string>
+        {
+            ["Apr__ConnectionString"] = TestPostgres.ConnectionString,
+            ["Apr__ClusterId"] = "k8s-" + Guid.NewGuid().ToString("N")[..12],
+            ["Apr__ServiceId"] = "k8s-" + Guid.NewGuid().ToString("N")[..12],
+        });
+
+    private static async Task RunSiloAsync(Dictionary<string, string> overrides)
+    {
+        var container = Kustomize.SiloContainer(Cpu);
+        var ports = ContainerRun.FreeLoopbackPorts(4);
+        overrides["Apr__ListenAddress"] = "127.0.0.1";
+        overrides["Apr__SiloPort"] = $"{ports[0]}";
+        overrides["Apr__GatewayPort"] = $"{ports[1]}";
+        overrides["Apr__GrpcPort"] = $"{ports[2]}";
+        overrides["Apr__HttpPort"] = $"{ports[3]}";
+        var fields = new Dictionary<string, string> { ["metadata.name"] = "apr-silo-0", ["status.podIP"] = "127.0.0.1" };
+        var plan = ContainerRun.Prepare(Cpu, container, fields, overrides);
+        Assert.Equal("postgres", SiloContract.Effective(Cpu, container, "Storage"));
+        Assert.Equal("apr-silo-0", plan.Environment["Apr__SiloName"]);
+
+        using var silo = new ContainerRun.Running(plan, ContainerRun.MapImagePath("/app/silo/"));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        // Every probe path of the manifest, on the port the probe names (the container's http port, moved here).
+        var probes = new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe };
+        foreach (var probe in probes)
+        {
+            Assert.Equal("http", probe.HttpGet.Port.Value);
+            await WaitForOkAsync(http, silo, $"http://127.0.0.1:{ports[3]}{probe.HttpGet.Path}");
+        }
+        Assert.Contains("/healthz", probes.Select(p => p.HttpGet.Path));
+        Assert.Contains("/readyz", probes.Select(p => p.HttpGet.Path));
+
+        silo.Terminate();
+        int exit = await silo.WaitForExitAsync(Bound);
+        Assert.True(exit == 0, $"the silo exited with {exit} after SIGTERM; output:\n{silo.Output}");
+        Assert.DoesNotContain("Unhandled exception", silo.Output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static async Task WaitForOkAsync(HttpClient http, ContainerRun.Running process, string url)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            Assert.False(process.HasExited, $"the process exited ({(process.HasExited ? process.ExitCode : 0)}) before {url} answered; output:\n{process.Output}");
+            try
+            {
+                using var response = await http.GetAsync(url);
+                if (response.StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            if (DateTime.UtcNow > deadline) Assert.Fail($"{url} did not answer 200 within {Bound}; output:\n{process.Output}");
+            await Task.Delay(250);
+        }
+    }
+
+    [Fact]
+    public async Task Migration_job_command_applies_the_schema()
+    {
+        var container = Kustomize.Single<V1Job>(Cpu, "apr-migrate").Spec.Template.Spec.Containers.Single();
+        var plan = ContainerRun.Prepare(Cpu, container, new Dictionary<string, string>(),
+            new Dictionary<string, string> { ["Apr__ConnectionString"] = TestPostgres.ConnectionString });
+        // The $(Apr__ConnectionString) reference was expanded from the environment, as the kubelet does.
+        Assert.Contains(TestPostgres.ConnectionString, plan.Arguments);
+        using var run = new ContainerRun.Running(plan, ContainerRun.MapImagePath("/app/apr/"));
+        int exit = await run.WaitForExitAsync(Bound);
+        Assert.True(exit == 0, $"apr db migrate exited with {exit}; output:\n{run.Output}");
+        Assert.Contains("schema applied", run.Output);
+    }
+
+    [Fact]
+    public Task Trainer_job_command_trains_and_checkpoints() => RunTrainerAsync(Cpu, steps: 2, new Dictionary<string, string>());
+
+    /// <summary>
+    /// The GPU overlay's trainer arguments, on the CPU (no GPU here: --device cuda:0 becomes cpu, the other overrides
+    /// as above, one step): every other option of that command line must be one the trainer accepts and can run.
+    /// </summary>
+    [Fact]
+    public Task Gpu_trainer_job_arguments_run_with_the_device_moved_to_cpu() =>
+        RunTrainerAsync("k8s/overlays/gpu", steps: 1, new Dictionary<string, string> { ["--device"] = "cpu", ["--batch-tokens"] = "4096" });
+
+    private static async Task RunTrainerAsync(string target, int steps, Dictionary<string, string> extra)
+    {
+        var container = Kustomize.Single<V1Job>(target, "apr-trainer").Spec.Template.Spec.Containers.Single();
+        Assert.Equal("sft", container.Args[0]);
+        var output = Directory.CreateTempSubdirectory("apr-k8s-trainer-");
+        try
+        {
+            var overrides = new Dictionary<string, string>
+            {
+                ["--preset"] = "tiny",
+                ["--steps"] = $"{steps}",
+                ["--batch-tokens"] = "1024",
+                ["--threads"] = "1",
+                ["--out"] = output.FullName,
+            };
+            foreach (var (k, v) in extra) overrides[k] = v;
+            var plan = ContainerRun.Prepare(target, container, new Dictionary<string, string>(), argOverrides: overrides);
+            using var run = new ContainerRun.Running(plan, ContainerRun.MapImagePath("/app/trainer/"));
+            int exit = await run.WaitForExitAsync(Bound);
+            Assert.True(exit == 0, $"trainer exited with {exit}; output:\n{run.Output}");
+            Assert.Contains($"done: {steps} steps", run.Output);
+            Assert.Equal(steps, File.ReadAllLines(Path.Combine(output.FullName, "metrics.jsonl")).Length);
+            Assert.NotEmpty(output.GetDirectories());
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+}
