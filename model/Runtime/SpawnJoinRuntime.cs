@@ -62,7 +62,7 @@ public sealed class SpawnJoinRuntime
             {
                 (end, detail) = granted < room
                     ? (ThreadEnd.TreeTokenLimit, $"the tree generated {_limits.MaxTotalTokens} tokens")
-                    : (ThreadEnd.ThreadTokenLimit, $"context reached {_limits.MaxTokensPerThread} tokens");
+                    : (ThreadEnd.ThreadTokenLimit, $"context reached {state.Context.Count} tokens (limit {_limits.MaxTokensPerThread}, or the decoder's window)");
                 break;
             }
             int last = state.Context[^1];
