@@ -62,11 +62,11 @@ for _ in $(seq 1 180); do
 done
 
 url="http://127.0.0.1:$grpc_port"
-for problem in "24 4 9 3" "17 2 5 7" "36 3 9 4" "10 1 4 6"; do
+for problem in "24 4 9 3" "17 2 5 7" "48 2 6 4" "10 1 4 6"; do
   echo
   echo "== apr solve --silo $url $problem"
   # shellcheck disable=SC2086
-  "${apr[@]}" solve $problem --silo "$url" --temperature 0
+  "${apr[@]}" solve $problem --silo "$url" --temperature 0 || echo "quickstart: that solve failed (above); going on"
 done
 
 echo
