@@ -132,7 +132,6 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
             {
                 Cache = cache,
                 Slots = slotTensor,
-                FirstOfConsecutiveSlots = Enumerable.Range(0, batch).All(b => slots[b] == slots[0] + b) ? slots[0] : null,
                 WriteSlots = slotTensor.unsqueeze(1).expand(batch, length),
                 WritePositions = positions,
                 KeyLength = keyLength,

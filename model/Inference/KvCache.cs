@@ -120,27 +120,12 @@ public sealed class KvCache : IDisposable
         _values[layer].index_put_(values.transpose(1, 2).to(DType), at);
     }
 
-    /// <summary>
-    /// Cached keys/values of the batch's slots over positions [0, keyLength): [B, H, keyLength, D]. Rows in
-    /// consecutive slots (<paramref name="firstOfConsecutive"/>) are a view of the storage; otherwise the rows are
-    /// gathered (a copy of B·H·keyLength·D per layer — an engine should keep its active sequences in a slot range).
-    /// </summary>
-    internal (Tensor Keys, Tensor Values) Read(int layer, Tensor slots, int? firstOfConsecutive, long keyLength)
+    /// <summary>Cached keys/values of the batch's slots over positions [0, keyLength): [B, H, keyLength, D].</summary>
+    internal (Tensor Keys, Tensor Values) Read(int layer, Tensor slots, long keyLength)
     {
         using var scope = NewDisposeScope();
-        long rows = slots.shape[0];
-        var k = _keys[layer].narrow(2, 0, keyLength);
-        var v = _values[layer].narrow(2, 0, keyLength);
-        if (firstOfConsecutive is int first)
-        {
-            k = k.narrow(0, first, rows);
-            v = v.narrow(0, first, rows);
-        }
-        else
-        {
-            k = k.index_select(0, slots);
-            v = v.index_select(0, slots);
-        }
+        var k = _keys[layer].narrow(2, 0, keyLength).index_select(0, slots);
+        var v = _values[layer].narrow(2, 0, keyLength).index_select(0, slots);
         return (k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
     }
 

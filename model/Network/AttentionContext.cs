@@ -23,8 +23,6 @@ public sealed class CacheStep
     public required KvCache Cache { get; init; }
     /// <summary>[B] slot of each batch row.</summary>
     public required Tensor Slots { get; init; }
-    /// <summary>When the rows use consecutive slots first, first+1, …: first (keys are then read as a view, no copy).</summary>
-    public int? FirstOfConsecutiveSlots { get; init; }
     /// <summary>[B, T] slot index per new token (the row's slot, repeated), for index_put_.</summary>
     public required Tensor WriteSlots { get; init; }
     /// <summary>[B, T] absolute position per new token.</summary>

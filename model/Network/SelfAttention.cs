@@ -53,7 +53,7 @@ public sealed class SelfAttention : nn.Module<Tensor, AttentionContext, Tensor>
         else
         {
             step.Cache.Write(_layer, k, v, step.WriteSlots, step.WritePositions);
-            var (keys, values) = step.Cache.Read(_layer, step.Slots, step.FirstOfConsecutiveSlots, step.KeyLength);
+            var (keys, values) = step.Cache.Read(_layer, step.Slots, step.KeyLength);
             attended = nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: step.Mask);
         }
         var merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);

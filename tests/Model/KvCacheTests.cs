@@ -9,8 +9,8 @@ public class KvCacheTests
     private const double Tolerance = 1e-4;
 
     [Theory]
-    [InlineData(0, 1)] // consecutive slots: keys are read as a view
-    [InlineData(3, 1)] // scattered slots: keys are gathered
+    [InlineData(0, 1)]
+    [InlineData(3, 1)] // slots out of order, one unused in between
     public void TokenByTokenDecodingEqualsTheFullForward(int slotA, int slotB)
     {
         var config = ModelTestUtil.Micro();
