@@ -10,7 +10,7 @@ namespace AprOrleans.Model;
 /// The Llama-2-style causal language model: <c>model</c> (the trunk) + an untied <c>lm_head</c>. The module tree
 /// mirrors transformers' LlamaForCausalLM, so parameter names are exactly the Hugging Face tensor names.
 /// Two entry points: <see cref="forward"/> for a whole causal batch (training, scoring) and
-/// <see cref="Forward(Tensor, KvCache, IReadOnlyList{int}, IReadOnlyList{int}?)"/> for incremental decoding.
+/// <see cref="Forward(Tensor, IKvCache, IReadOnlyList{int}, IReadOnlyList{int}?, bool)"/> for incremental decoding.
 /// </summary>
 public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
 {
@@ -102,7 +102,7 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
     /// each row's last real token (what a decode step samples from; skips the LM head for the rest of a prefill) —
     /// and advances the slots.
     /// </summary>
-    public Tensor Forward(Tensor tokens, KvCache cache, IReadOnlyList<int> slots, IReadOnlyList<int>? realTokens = null, bool lastTokenOnly = false)
+    public Tensor Forward(Tensor tokens, IKvCache cache, IReadOnlyList<int> slots, IReadOnlyList<int>? realTokens = null, bool lastTokenOnly = false)
     {
         int batch = (int)tokens.shape[0], length = (int)tokens.shape[1];
         if (slots.Count != batch) throw new ArgumentException($"{slots.Count} slots for {batch} rows", nameof(slots));

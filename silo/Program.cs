@@ -1,6 +1,15 @@
-// The silo host. Orleans, gRPC and persistence are wired in by the service work (DESIGN §6);
-// until then the host serves its health endpoint so probes and packaging can be exercised.
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
-app.Run();
+// The silo host (DESIGN §6): ASP.NET Core + Orleans + gRPC in one process. Configuration: silo/appsettings.json,
+// environment variables (Apr__SiloName, Apr__ConnectionString, …) and switches (--storage memory, …); see README.
+using AprOrleans.Silo.Hosting;
+
+try
+{
+    var app = await SiloHost.CreateAsync(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (SiloConfigurationException e)
+{
+    Console.Error.WriteLine($"silo: {e.Message}");
+    return 2;
+}

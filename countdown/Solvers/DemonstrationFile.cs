@@ -16,6 +16,9 @@ public static class DemonstrationFile
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        // Traces are full of quotes and angle brackets; the default encoder would write each as \u00XX.
+        // The files are data, never embedded in HTML, so only what JSON itself requires is escaped.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     private sealed record ProblemDto(int[] Nums, int Target);

@@ -76,39 +76,37 @@ public sealed class CountdownTokenizer
 
     public void EncodeInto(string text, List<int> ids)
     {
-        int i = 0;
-        while (i < text.Length)
+        for (int i = 0; i < text.Length;)
         {
-            char c = text[i];
-            int matched = -1, length = 1;
-            if (_phrasesByFirstChar.TryGetValue(c, out var candidates))
-            {
-                foreach (var (phrase, id) in candidates)
-                {
-                    if (phrase.Length <= text.Length - i && string.CompareOrdinal(text, i, phrase, 0, phrase.Length) == 0)
-                    {
-                        matched = id;
-                        length = phrase.Length;
-                        break;
-                    }
-                }
-            }
-            if (matched < 0)
-            {
-                matched = c < 128 ? _charIds[c] : -1;
-                if (matched < 0) throw new ArgumentException($"character U+{(int)c:X4} at offset {i} is not in the vocabulary", nameof(text));
-            }
-            ids.Add(matched);
+            var (id, length) = Match(text, i);
+            ids.Add(id);
             i += length;
         }
     }
 
-    /// <summary>Number of tokens <paramref name="text"/> encodes to (no specials).</summary>
+    /// <summary>Number of tokens <paramref name="text"/> encodes to (no specials), without allocating.</summary>
     public int Count(string text)
     {
-        var ids = new List<int>(text.Length / 2);
-        EncodeInto(text, ids);
-        return ids.Count;
+        int count = 0;
+        for (int i = 0; i < text.Length; count++) i += Match(text, i).Length;
+        return count;
+    }
+
+    /// <summary>The longest token at <paramref name="i"/>: a phrase if one matches, else the single character.</summary>
+    private (int Id, int Length) Match(string text, int i)
+    {
+        char c = text[i];
+        if (_phrasesByFirstChar.TryGetValue(c, out var candidates))
+        {
+            foreach (var (phrase, id) in candidates)
+            {
+                if (phrase.Length <= text.Length - i && string.CompareOrdinal(text, i, phrase, 0, phrase.Length) == 0)
+                    return (id, phrase.Length);
+            }
+        }
+        int single = c < 128 ? _charIds[c] : -1;
+        if (single < 0) throw new ArgumentException($"character U+{(int)c:X4} at offset {i} is not in the vocabulary", nameof(text));
+        return (single, 1);
     }
 
     public string Decode(IEnumerable<int> ids, bool skipSpecial = true)

@@ -12,7 +12,7 @@ namespace AprOrleans.Model.Inference;
 /// The tensors are detached from any dispose scope, so a cache made inside a scope survives it; dispose the
 /// cache itself when done.
 /// </summary>
-public sealed class KvCache : IDisposable
+public sealed class KvCache : IKvCache, IDisposable
 {
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
@@ -90,7 +90,7 @@ public sealed class KvCache : IDisposable
     /// input, or fewer for right-padded rows via <paramref name="realTokens"/>) to slot <paramref name="slots"/>[b].
     /// Returns the per-row start positions; lengths advance only in <see cref="Commit"/>.
     /// </summary>
-    internal int[] Starts(IReadOnlyList<int> slots, int newTokens)
+    public int[] Starts(IReadOnlyList<int> slots, int newTokens)
     {
         var starts = new int[slots.Count];
         var seen = new HashSet<int>();
@@ -105,13 +105,13 @@ public sealed class KvCache : IDisposable
         return starts;
     }
 
-    internal void Commit(IReadOnlyList<int> slots, IReadOnlyList<int> added)
+    public void Commit(IReadOnlyList<int> slots, IReadOnlyList<int> added)
     {
         for (int b = 0; b < slots.Count; b++) _lengths[slots[b]] += added[b];
     }
 
     /// <summary>Stores new keys/values [B, H, T, D] at (WriteSlots, WritePositions).</summary>
-    internal void Write(int layer, Tensor keys, Tensor values, Tensor writeSlots, Tensor writePositions)
+    public void Write(int layer, Tensor keys, Tensor values, Tensor writeSlots, Tensor writePositions)
     {
         using var scope = NewDisposeScope();
         var at = new[] { TensorIndex.Tensor(writeSlots), TensorIndex.Colon, TensorIndex.Tensor(writePositions) };
@@ -121,7 +121,7 @@ public sealed class KvCache : IDisposable
     }
 
     /// <summary>Cached keys/values of the batch's slots over positions [0, keyLength): [B, H, keyLength, D].</summary>
-    internal (Tensor Keys, Tensor Values) Read(int layer, Tensor slots, long keyLength)
+    public (Tensor Keys, Tensor Values) Read(int layer, Tensor slots, long keyLength)
     {
         using var scope = NewDisposeScope();
         var k = _keys[layer].narrow(2, 0, keyLength).index_select(0, slots);

@@ -20,7 +20,7 @@ public sealed class AttentionContext
 /// <summary>The cache side of a forward pass: slots, write positions, and the key range and mask to attend over.</summary>
 public sealed class CacheStep
 {
-    public required KvCache Cache { get; init; }
+    public required IKvCache Cache { get; init; }
     /// <summary>[B] slot of each batch row.</summary>
     public required Tensor Slots { get; init; }
     /// <summary>[B, T] slot index per new token (the row's slot, repeated), for index_put_.</summary>

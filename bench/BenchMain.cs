@@ -1,0 +1,23 @@
+namespace AprOrleans.Bench;
+
+/// <summary>Dispatches `dotnet run --project bench -c Release -- VERB [options]` to one benchmark.</summary>
+public static class BenchMain
+{
+    private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> Verbs = new()
+    {
+        ["demos"] = ("APR/SoS+ demonstrations per second (all cores)", DemoThroughputBench.Run),
+        ["sft"] = ("SFT training tokens/s for a preset", SftBenchmark.Run),
+        ["decode"] = ("engine decode tokens/s at several batch sizes, and the ratio to batch 1", DecodeThroughputBench.Run),
+    };
+
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || !Verbs.TryGetValue(args[0], out var verb))
+        {
+            Console.Error.WriteLine("usage: bench <verb> [options]");
+            foreach (var (name, (help, _)) in Verbs) Console.Error.WriteLine($"  {name,-8} {help}");
+            return 2;
+        }
+        return verb.Run(args[1..]);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using AprOrleans.Model;
+using AprOrleans.Model.Engine;
+using AprOrleans.Model.Runtime;
+
+namespace AprOrleans.Bench;
+
+/// <summary>
+/// Engine decode throughput: B concurrent requests, each a P-token prompt decoding N tokens (random weights,
+/// end-of-sequence disabled so every request runs its full length), for each batch size; tokens/s and the ratio
+/// to batch 1 (one-at-a-time decoding) measured in the same run.
+/// Usage: decode [--preset tiny] [--batches 1,8,64] [--prompt 64] [--new 64] [--device cpu] [--threads T]
+/// </summary>
+public static class DecodeThroughputBench
+{
+    public static int Run(string[] args)
+    {
+        var preset = Args.String(args, "--preset", "tiny");
+        var batches = Args.String(args, "--batches", "1,8,64").Split(',').Select(int.Parse).ToArray();
+        int promptTokens = Args.Int(args, "--prompt", 64);
+        int newTokens = Args.Int(args, "--new", 64);
+        var device = DeviceSelection.Parse(Args.String(args, "--device", "cpu"));
+        if (Args.Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
+
+        var config = ModelConfig.FromPreset(preset, vocabSize: 125);
+        var net = LlamaForCausalLM.Create(config, seed: 1, device, DeviceSelection.InferenceDType(device));
+        var options = new EngineOptions { Slots = batches.Max(), ContextTokens = promptTokens + newTokens + 1, MaxPrefillTokens = Math.Max(8192, batches.Max() * (promptTokens + 1)) };
+        using var engine = new DecodeEngine(net, eosId: -1, options);
+        Console.WriteLine($"preset {preset} ({config.ParameterCount / 1e6:F1}M params), device {device}, torch threads {TorchSharp.torch.get_num_threads()}, prompt {promptTokens}, new {newTokens}");
+
+        Measure(engine, 1, promptTokens, 8); // warm-up: first calls pay for lazy initialization
+        double? single = null;
+        foreach (int batch in batches)
+        {
+            var (seconds, tokens) = Measure(engine, batch, promptTokens, newTokens);
+            double rate = tokens / seconds;
+            single ??= batch == 1 ? rate : null;
+            var ratio = single is { } s ? $"{rate / s:F1}x batch 1" : "";
+            Console.WriteLine($"batch {batch,4}: {tokens,7} tokens in {seconds,7:F2} s = {rate,9:F0} tok/s  {ratio}");
+        }
+        return 0;
+    }
+
+    private static (double Seconds, long Tokens) Measure(DecodeEngine engine, int batch, int promptTokens, int newTokens)
+    {
+        var random = new Random(batch);
+        var requests = Enumerable.Range(0, batch).Select(_ =>
+        {
+            var context = new List<int> { 1 };
+            for (int i = 1; i < promptTokens; i++) context.Add(random.Next(3, 125));
+            return new DecodeRequest(context, newTokens, new HashSet<int>(), SamplingSettings.Greedy);
+        }).ToList();
+        var clock = Stopwatch.StartNew();
+        var results = Task.WhenAll(requests.Select(r => engine.DecodeAsync(r))).GetAwaiter().GetResult();
+        return (clock.Elapsed.TotalSeconds, results.Sum(r => (long)r.Tokens.Count));
+    }
+}

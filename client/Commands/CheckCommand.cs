@@ -1,0 +1,35 @@
+using System.CommandLine;
+using AprOrleans.Countdown.Checking;
+using AprOrleans.Countdown.Problems;
+
+namespace AprOrleans.Client.Commands;
+
+/// <summary>`apr data check`: the exact checker over an answer file, line i answering problem i.</summary>
+public static class CheckCommand
+{
+    public static Command Build()
+    {
+        var problems = new Option<string>("--problems") { Description = "problem file (JSON Lines)", Required = true };
+        var answers = new Option<string>("--answers") { Description = "answers file: JSON Lines {\"answer\": \"<solution path>\"}", Required = true };
+        var command = new Command("check", "Check answers exactly against their problems") { problems, answers };
+        command.SetAction(parse => Run(parse.GetValue(problems)!, parse.GetValue(answers)!));
+        return command;
+    }
+
+    private static int Run(string problemsPath, string answersPath)
+    {
+        var problems = ProblemFile.Read(problemsPath);
+        var answers = AnswerFile.Read(answersPath);
+        if (answers.Count != problems.Count)
+            throw new CliException($"{answersPath}: {answers.Count} answers for {problems.Count} problems in {problemsPath}");
+        int valid = 0;
+        for (int i = 0; i < problems.Count; i++)
+        {
+            var result = SolutionChecker.Check(problems[i], answers[i]);
+            if (result.Valid) valid++;
+            Console.WriteLine($"{i + 1}: {result}");
+        }
+        Console.WriteLine($"accuracy {valid}/{problems.Count} = {(double)valid / Math.Max(1, problems.Count):P2}");
+        return 0;
+    }
+}

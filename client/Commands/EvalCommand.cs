@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Text.Json;
+using AprOrleans.Client.Plots;
+using AprOrleans.Client.Terminal;
+using AprOrleans.Countdown.Problems;
+using AprOrleans.Model.Engine;
+using AprOrleans.Model.Evaluation;
+
+namespace AprOrleans.Client.Commands;
+
+/// <summary>
+/// `apr eval`: accuracy, compute and latency of a checkpoint on a problem file in one mode; with --plots DIR the
+/// run is added to DIR/results.jsonl and the accuracy-vs-tokens and accuracy-vs-latency plots are redrawn.
+/// </summary>
+public static class EvalCommand
+{
+    public const string ResultsFile = "results.jsonl";
+
+    public static Command Build()
+    {
+        var problems = new Option<string>("--problems") { Description = "problem file (JSON Lines)", Required = true };
+        var mode = new Option<string>("--mode") { Description = "apr, serial or sc (self-consistency)", DefaultValueFactory = _ => "apr" };
+        mode.AcceptOnlyFromAmong("apr", "serial", "sc");
+        var samples = new Option<int>("--n") { Description = "samples per problem for sc", DefaultValueFactory = _ => 1 };
+        var subCalls = new Option<int?>("--sub-call-budget") { Description = "APR conditioning: 'Sub Call Budget: N' (0–10)" };
+        var tokenBudget = new Option<int?>("--token-budget") { Description = "serial conditioning: 'Token Budget: B'" };
+        var concurrency = new Option<int>("--concurrency") { Description = "problems in flight (the engine batches across them)", DefaultValueFactory = _ => 32 };
+        var json = new Option<bool>("--json") { Description = "print the summary as one JSON object" };
+        var plots = new Option<string?>("--plots") { Description = "folder collecting results and plots (SVG)" };
+        var model = new ModelOptions();
+        var command = new Command("eval", "Evaluate a checkpoint on a problem file") { problems, mode, samples, subCalls, tokenBudget, concurrency, json, plots };
+        model.AddTo(command);
+        command.SetAction(parse =>
+        {
+            EvalModes.TryParse(parse.GetValue(mode)!, out var evalMode);
+            var settings = new EvalSettings
+            {
+                Mode = evalMode,
+                Samples = parse.GetValue(samples),
+                SubCallBudget = parse.GetValue(subCalls),
+                TokenBudget = parse.GetValue(tokenBudget),
+                Concurrency = parse.GetValue(concurrency),
+                Sampling = model.Sampling(parse),
+                Limits = model.Limits(parse),
+            };
+            if (settings.Mode == EvalMode.SelfConsistency && settings.Samples < 2)
+                throw new CliException("--mode sc needs --n 2 or more samples per problem");
+            if (settings.Validate() is { } fault) throw new CliException(fault);
+            if (settings.Mode == EvalMode.SelfConsistency && settings.Sampling.Temperature == 0)
+                settings = settings with { Sampling = settings.Sampling with { Temperature = 1.0f } };
+            return Run(parse.GetValue(problems)!, settings, parse.GetValue(json), parse.GetValue(plots), model, parse);
+        });
+        return command;
+    }
+
+    private static int Run(string problemsPath, EvalSettings settings, bool asJson, string? plotsDir, ModelOptions options, ParseResult parse)
+    {
+        var problems = ProblemFile.Read(problemsPath);
+        using var local = LocalModel.Load(ModelLocation.Resolve(parse.GetValue(options.Checkpoint)), parse.GetValue(options.Device)!);
+        settings = settings with { Limits = ModelOptions.FitTo(settings.Limits, local) };
+        var progress = new ProgressBar($"eval {EvalModes.Name(settings.Mode)}", problems.Count);
+        var reporter = new Progress<int>(done => progress.Report(done));
+        var (summary, _) = new Evaluator(local.Engine, local.Tokenizer, settings).RunAsync(problems, reporter).GetAwaiter().GetResult();
+        progress.Finish(problems.Count);
+
+        var line = JsonSerializer.Serialize(summary);
+        if (asJson) Console.WriteLine(line);
+        else
+        {
+            Console.WriteLine($"{summary.Mode}: accuracy {summary.Accuracy:P1} on {summary.Problems} problems (pass@{summary.Samples} {summary.PassAtN:P1})");
+            Console.WriteLine($"  mean total tokens {summary.MeanTotalTokens:F0}, sequential {summary.MeanSequentialTokens:F0}, children per spawn {summary.MeanChildrenPerSpawn:F2}, latency {summary.MeanLatencyMs:F0} ms");
+            if (summary.LimitHits.Count > 0) Console.WriteLine($"  limits hit: {string.Join(", ", summary.LimitHits.Select(kv => $"{kv.Key} {kv.Value}"))}");
+        }
+        if (plotsDir is not null)
+        {
+            Directory.CreateDirectory(plotsDir);
+            var resultsPath = Path.Combine(plotsDir, ResultsFile);
+            File.AppendAllLines(resultsPath, [line]);
+            var all = File.ReadLines(resultsPath).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<EvalSummary>(l)!).ToList();
+            foreach (var written in EvalPlots.Write(plotsDir, all)) Console.Error.WriteLine($"wrote {written}");
+        }
+        return 0;
+    }
+}

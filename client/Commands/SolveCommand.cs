@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Text.Json;
+using AprOrleans.Client.Rendering;
+using AprOrleans.Countdown.Problems;
+using AprOrleans.Model.Engine;
+using AprOrleans.Model.Evaluation;
+
+namespace AprOrleans.Client.Commands;
+
+/// <summary>`apr solve TARGET N1 N2 …`: solves one problem with the model and prints the answer and the thread tree.</summary>
+public static class SolveCommand
+{
+    public static Command Build()
+    {
+        var numbers = new Argument<string[]>("TARGET NUMBERS") { Description = "the target, then the numbers (e.g. 27 22 26 31 53)", Arity = ArgumentArity.OneOrMore };
+        var mode = new Option<string>("--mode") { Description = "apr (spawn/join) or serial", DefaultValueFactory = _ => "apr" };
+        mode.AcceptOnlyFromAmong("apr", "serial");
+        var text = new Option<bool>("--text") { Description = "print every thread's text under it" };
+        var json = new Option<bool>("--json") { Description = "print the result as JSON" };
+        var model = new ModelOptions();
+        var command = new Command("solve", "Solve one Countdown problem with the model and show its threads") { numbers, mode, text, json };
+        model.AddTo(command);
+        command.SetAction(parse => Run(
+            ParseProblem(parse.GetValue(numbers)!), parse.GetValue(mode)!, parse.GetValue(text), parse.GetValue(json), model, parse));
+        return command;
+    }
+
+    public static Problem ParseProblem(string[] values)
+    {
+        var parsed = new int[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!int.TryParse(values[i], out parsed[i]))
+                throw new CliException($"'{values[i]}' is not an integer (expected TARGET then numbers, e.g. 27 22 26 31 53)");
+        }
+        if (parsed.Length < 3) throw new CliException("expected a target and at least two numbers, e.g. 27 22 26 31 53");
+        var problem = new Problem(parsed[1..], parsed[0]);
+        if (ProblemLimits.Check(problem.Nums, problem.Target) is { } fault) throw new CliException($"{fault.Field}: {fault.Message}");
+        if (!Solvability.IsSolvable(problem.Nums, problem.Target))
+            throw new CliException($"{problem} has no solution with + - * / (each number used once)");
+        return problem;
+    }
+
+    private static int Run(Problem problem, string modeName, bool withText, bool asJson, ModelOptions options, ParseResult parse)
+    {
+        var settings = new EvalSettings
+        {
+            Mode = modeName == "serial" ? EvalMode.Serial : EvalMode.Apr,
+            Sampling = options.Sampling(parse),
+            Limits = options.Limits(parse),
+        };
+        using var local = LocalModel.Load(ModelLocation.Resolve(parse.GetValue(options.Checkpoint)), parse.GetValue(options.Device)!);
+        settings = settings with { Limits = ModelOptions.FitTo(settings.Limits, local) };
+        var outcome = new ProblemEvaluator(local.Engine, local.Tokenizer, settings).EvaluateAsync(problem, seed: 0).GetAwaiter().GetResult();
+        var root = outcome.Trees[0];
+        if (asJson)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                problem = new { nums = problem.Nums, target = problem.Target },
+                mode = modeName,
+                correct = outcome.Correct,
+                answer = outcome.Answer,
+                reason = outcome.Reason,
+                total_tokens = outcome.TotalTokens,
+                sequential_tokens = outcome.SequentialTokens,
+                latency_ms = outcome.Latency.TotalMilliseconds,
+                threads = root.SelfAndDescendants().Select(t => new
+                {
+                    node = t.NodeId, level = t.Level, tokens = t.GeneratedTokens, end = t.End.ToString(), detail = t.EndDetail,
+                    elapsed_ms = t.Elapsed.TotalMilliseconds, prompt = t.Prompt, text = t.Text, answer = t.Answer,
+                }),
+            }));
+            return 0;
+        }
+        Console.WriteLine($"problem  {problem}   mode {modeName}   checkpoint {local.Checkpoint}");
+        Console.WriteLine(outcome.Correct ? "answer   correct" : $"answer   {(outcome.Answer is null ? "none" : "wrong")}: {outcome.Reason}");
+        Console.WriteLine($"threads  ({outcome.TotalTokens} tokens generated, {outcome.SequentialTokens} sequential, {outcome.Latency.TotalMilliseconds:F0} ms)");
+        Console.Write(ThreadTreePrinter.Render(root, withText));
+        if (outcome.Answer is not null)
+        {
+            Console.WriteLine("solution path");
+            foreach (var line in outcome.Answer.TrimEnd().Split('\n')) Console.WriteLine($"  {line}");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,108 @@
+using AprOrleans.Countdown.Problems;
+using AprOrleans.Countdown.Tokenization;
+using AprOrleans.Countdown.Trace;
+using AprOrleans.Grains.Batching;
+using AprOrleans.Grains.Decoding;
+using AprOrleans.Interfaces.Solving;
+using AprOrleans.Model.Runtime;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Orleans.Placement;
+
+namespace AprOrleans.Grains.Solving;
+
+/// <summary>
+/// Runs one spawn/join tree in the background of its activation and persists the outcome. Placed on the silo
+/// that received the request (so its decodes go to that silo's batchers); reentrant so polls are answered
+/// while the tree runs.
+/// </summary>
+[PreferLocalPlacement, Reentrant]
+public sealed partial class SolveGrain(
+    [PersistentState("solve", StorageNames.Solves)] IPersistentState<SolveState> state,
+    LocalBatchers batchers,
+    ILogger<SolveGrain> logger) : Grain, ISolveGrain
+{
+    private static readonly CountdownTokenizer Tokenizer = CountdownTokenizer.Default;
+    private readonly SegmentLog _segments = new();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Status == SolveStatus.Running)
+        {
+            // Stored as running but nothing runs it here: the silo that ran it stopped before it finished.
+            state.State.Status = SolveStatus.Failed;
+            state.State.Error = "the solve was interrupted (its silo stopped before it finished); start a new one";
+        }
+        if (state.State.Status != SolveStatus.Running) _segments.Close();
+        return Task.CompletedTask;
+    }
+
+    public async Task<SolveSnapshot> Start(SolveSpec spec)
+    {
+        if (state.State.Status != SolveStatus.Unknown)
+        {
+            // A retry of the same request joins the solve; a different request under a used id is a client bug.
+            if (state.State.Spec is { } started && !started.SameRequest(spec))
+                throw new ArgumentException($"solve {this.GetPrimaryKey()} was started with a different request");
+            return Snapshot(0);
+        }
+        state.State = new SolveState { Spec = spec, Status = SolveStatus.Running, CreatedAt = DateTimeOffset.UtcNow };
+        await state.WriteStateAsync();
+        // A running tree must not be collected as idle when its client stops polling.
+        DelayDeactivation(TimeSpan.FromHours(1));
+        _ = RunAsync(spec);
+        return Snapshot(0);
+    }
+
+    public async Task<SolveSnapshot> Poll(int seen, TimeSpan wait)
+    {
+        if (state.State.Status == SolveStatus.Running)
+            await _segments.WaitAsync(seen, wait < TimeSpan.FromSeconds(20) ? wait : TimeSpan.FromSeconds(20));
+        return Snapshot(seen);
+    }
+
+    private SolveSnapshot Snapshot(int seen) =>
+        new(state.State.Status, _segments.From(seen), state.State.Outcome, state.State.Error);
+
+    private async Task RunAsync(SolveSpec spec)
+    {
+        try
+        {
+            var limits = new TreeLimits
+            {
+                MaxChildrenPerSpawn = spec.Limits.MaxChildrenPerSpawn,
+                MaxDepth = spec.Limits.MaxDepth,
+                MaxTokensPerThread = spec.Limits.MaxTokensPerThread,
+                MaxTotalTokens = spec.Limits.MaxTotalTokens,
+                MaxSpawnsPerThread = spec.Limits.MaxSpawnsPerThread,
+            };
+            var runtime = new SpawnJoinRuntime(new BatcherDecoder(batchers, _segments, Tokenizer), Tokenizer, limits);
+            var prompt = TraceFormat.ThreadPrompt(SearchNode.Root(spec.Numbers, spec.Target));
+            var root = await runtime.RunAsync(prompt, spec.Sampling.FromWire());
+            state.State.Outcome = OutcomeBuilder.Build(new Problem(spec.Numbers, spec.Target), root);
+            state.State.Status = SolveStatus.Done;
+        }
+        catch (Exception e)
+        {
+            LogFailed(e, this.GetPrimaryKey());
+            state.State.Status = SolveStatus.Failed;
+            state.State.Error = e.Message;
+        }
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            // The outcome is still served from memory; only its durability is lost.
+            LogNotPersisted(e, this.GetPrimaryKey());
+        }
+        _segments.Close();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Solve {SolveId} failed")]
+    private partial void LogFailed(Exception error, Guid solveId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Solve {SolveId} finished but its outcome was not persisted")]
+    private partial void LogNotPersisted(Exception error, Guid solveId);
+}

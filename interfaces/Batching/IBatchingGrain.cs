@@ -1,0 +1,20 @@
+namespace AprOrleans.Interfaces.Batching;
+
+/// <summary>
+/// One per device per silo (key <see cref="BatcherKey"/>), pinned to the silo its key names. It owns the
+/// device's decoder (the batched engine) and serves decode requests from every solve on that silo.
+/// </summary>
+[Alias("apr.IBatchingGrain")]
+public interface IBatchingGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Continues one token context. A request is bounded by its token limit, but under load the engine may
+    /// queue it behind a full batch, so this call may take longer than Orleans' default 30 s timeout.
+    /// </summary>
+    [Alias("decode"), ResponseTimeout("00:10:00")]
+    Task<DecodeReply> Decode(DecodeCall call);
+
+    /// <summary>Where the batcher runs and what it has served (no decoding; used by tests and operators).</summary>
+    [Alias("describe")]
+    Task<BatcherInfo> Describe();
+}

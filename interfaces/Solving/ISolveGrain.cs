@@ -1,0 +1,20 @@
+namespace AprOrleans.Interfaces.Solving;
+
+/// <summary>
+/// One solve (key: the solve id). Orleans calls time out after 30 s, so a solve is started and then polled:
+/// <see cref="Start"/> returns at once, <see cref="Poll"/> waits briefly for progress. The outcome is persisted.
+/// </summary>
+[Alias("apr.ISolveGrain")]
+public interface ISolveGrain : IGrainWithGuidKey
+{
+    /// <summary>Starts the solve; a repeated start of the same id (e.g. a client retry) changes nothing.</summary>
+    [Alias("start")]
+    Task<SolveSnapshot> Start(SolveSpec spec);
+
+    /// <summary>
+    /// Segments from index <paramref name="seen"/> on, waiting up to <paramref name="wait"/> (well under the call
+    /// timeout) for one to appear or the solve to end.
+    /// </summary>
+    [Alias("poll")]
+    Task<SolveSnapshot> Poll(int seen, TimeSpan wait);
+}

@@ -1,0 +1,40 @@
+namespace AprOrleans.Model.Engine;
+
+/// <summary>
+/// Sizing of one engine. The KV cache is allocated once from these numbers (TorchSharp cannot hand memory back
+/// to the device allocator), so they bound what the engine can hold: <see cref="Slots"/> sequences of up to
+/// <see cref="ContextTokens"/> tokens each.
+/// </summary>
+public sealed record EngineOptions
+{
+    /// <summary>Sequences held at once (running plus parked prefixes); also the largest decode batch.</summary>
+    public int Slots { get; init; } = 64;
+    /// <summary>Tokens one sequence may hold (prompt + generated); capped by the model's positions.</summary>
+    public int ContextTokens { get; init; } = 1024;
+    /// <summary>
+    /// Tokens the paged KV cache holds across all sequences (its memory is allocated once for this many);
+    /// null = half of <see cref="Slots"/> × <see cref="ContextTokens"/>, since most threads are far shorter than the context.
+    /// </summary>
+    public int? KvTokens { get; init; }
+    /// <summary>Tokens per KV page.</summary>
+    public int PageSize { get; init; } = 16;
+    /// <summary>Most prompt tokens prefilled in one forward pass (bounds activation memory).</summary>
+    public int MaxPrefillTokens { get; init; } = 8192;
+    /// <summary>A finished sequence's cache is kept for reuse only when a new request shares at least this many tokens.</summary>
+    public int MinPrefixReuse { get; init; } = 8;
+    /// <summary>Seed of the engine's sampler (sampling is reproducible for the same request order).</summary>
+    public long Seed { get; init; } = 0;
+
+    public int EffectiveKvTokens => KvTokens ?? Math.Max(ContextTokens, Slots * ContextTokens / 2);
+
+    public string? Validate()
+    {
+        if (Slots < 1) return "slots must be at least 1";
+        if (ContextTokens < 2) return "context tokens must be at least 2";
+        if (MaxPrefillTokens < ContextTokens) return "max prefill tokens must hold at least one full context";
+        if (MinPrefixReuse < 1) return "min prefix reuse must be at least 1";
+        if (PageSize < 1) return "page size must be at least 1";
+        if (KvTokens is { } kv && kv < ContextTokens) return "the KV cache must hold at least one full context";
+        return null;
+    }
+}

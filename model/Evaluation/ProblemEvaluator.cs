@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using AprOrleans.Countdown.Checking;
+using AprOrleans.Countdown.Problems;
+using AprOrleans.Countdown.Tokenization;
+using AprOrleans.Model.Runtime;
+
+namespace AprOrleans.Model.Evaluation;
+
+/// <summary>
+/// Evaluates one problem under one <see cref="EvalSettings"/>: runs the tree(s) through the spawn/join runtime
+/// and scores the answer with the exact checker. Serial threads run with depth 0, so a spawn is refused and
+/// reported rather than executed.
+/// </summary>
+public sealed class ProblemEvaluator
+{
+    private readonly SpawnJoinRuntime _runtime;
+    private readonly EvalSettings _settings;
+
+    public ProblemEvaluator(IThreadDecoder decoder, CountdownTokenizer tokenizer, EvalSettings settings)
+    {
+        if (settings.Validate() is { } fault) throw new ArgumentException(fault, nameof(settings));
+        _settings = settings;
+        var limits = settings.Mode == EvalMode.Apr ? settings.Limits : settings.Limits with { MaxDepth = 0 };
+        _runtime = new SpawnJoinRuntime(decoder, tokenizer, limits);
+    }
+
+    public async Task<ProblemOutcome> EvaluateAsync(Problem problem, long seed, CancellationToken ct = default)
+    {
+        var prompt = PromptBuilder.Root(problem,
+            _settings.Mode == EvalMode.Apr ? _settings.SubCallBudget : null,
+            _settings.Mode == EvalMode.Apr ? null : _settings.TokenBudget);
+        var clock = Stopwatch.StartNew();
+        var trees = await Task.WhenAll(Enumerable.Range(0, _settings.Samples).Select(i =>
+            _runtime.RunAsync(prompt, _settings.Sampling with { Seed = seed * 1_000_003 + i }, ct))).ConfigureAwait(false);
+        clock.Stop();
+
+        var verdicts = trees.Select(t => (Tree: t, Check: t.Answer is null ? null : SolutionChecker.Check(problem, t.Answer))).ToList();
+        var chosen = _settings.Mode == EvalMode.SelfConsistency ? MajorityVote(verdicts) : verdicts[0];
+        return new ProblemOutcome(
+            problem,
+            Correct: chosen.Check?.Valid == true,
+            AnyCorrect: verdicts.Any(v => v.Check?.Valid == true),
+            chosen.Tree.Answer,
+            chosen.Check?.Reason ?? (chosen.Tree.Answer is null ? DescribeNoAnswer(chosen.Tree) : null),
+            trees.Sum(t => t.TotalGeneratedTokens),
+            trees.Max(t => t.SequentialTokens),
+            [.. trees.SelectMany(t => t.SelfAndDescendants()).SelectMany(t => t.Spawns.Select(s => s.Count))],
+            clock.Elapsed,
+            trees);
+    }
+
+    /// <summary>cons@n: the most frequent answer (by its operations) wins; ties go to the earliest sample.</summary>
+    private static (ThreadResult Tree, CheckResult? Check) MajorityVote(List<(ThreadResult Tree, CheckResult? Check)> verdicts)
+    {
+        var answered = verdicts.Where(v => v.Tree.Answer is not null).ToList();
+        if (answered.Count == 0) return verdicts[0];
+        return answered
+            .GroupBy(v => AnswerKey(v.Tree.Answer!))
+            .OrderByDescending(g => g.Count())
+            .ThenBy(g => verdicts.IndexOf(g.First()))
+            .First().First();
+    }
+
+    /// <summary>Answers that take the same operations are the same answer, however their node ids read.</summary>
+    private static string AnswerKey(string answer) =>
+        string.Join('|', answer.Split('\n').Where(l => l.StartsWith(Countdown.Trace.TraceLiterals.ExploringOperation, StringComparison.Ordinal)));
+
+    private static string DescribeNoAnswer(ThreadResult tree) =>
+        tree.End == ThreadEnd.Finished ? "no solution found" : $"no answer: {tree.End} ({tree.EndDetail})";
+}

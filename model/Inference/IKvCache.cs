@@ -1,0 +1,29 @@
+using static TorchSharp.torch;
+
+namespace AprOrleans.Model.Inference;
+
+/// <summary>
+/// What an incremental forward needs from a key/value cache. One forward pass is: <see cref="Starts"/> (plan
+/// where each row's new tokens go; may claim memory), then per layer <see cref="Write"/> and <see cref="Read"/>,
+/// then <see cref="Commit"/>. Two implementations: <see cref="KvCache"/> (a fixed slab per sequence) and
+/// <see cref="PagedKvCache"/> (memory in pages, proportional to the tokens held).
+/// </summary>
+public interface IKvCache
+{
+    ModelConfig Config { get; }
+
+    /// <summary>Tokens cached for <paramref name="slot"/> (= the position of its next token).</summary>
+    int Length(int slot);
+
+    /// <summary>Plans a forward in which row b appends <paramref name="newTokens"/> tokens to slot <paramref name="slots"/>[b]; returns each row's start position.</summary>
+    int[] Starts(IReadOnlyList<int> slots, int newTokens);
+
+    /// <summary>Stores the new keys/values [B, H, T, D] of the planned forward at (slot, position).</summary>
+    void Write(int layer, Tensor keys, Tensor values, Tensor writeSlots, Tensor writePositions);
+
+    /// <summary>Keys/values of the planned rows over positions [0, keyLength): [B, H, keyLength, D].</summary>
+    (Tensor Keys, Tensor Values) Read(int layer, Tensor slots, long keyLength);
+
+    /// <summary>Advances each row's length by its real (unpadded) token count.</summary>
+    void Commit(IReadOnlyList<int> slots, IReadOnlyList<int> added);
+}

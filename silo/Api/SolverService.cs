@@ -1,0 +1,78 @@
+using AprOrleans.Api;
+using AprOrleans.Interfaces.Solving;
+using Grpc.Core;
+
+namespace AprOrleans.Silo.Api;
+
+/// <summary>
+/// The <c>Solver</c> gRPC service. A solve outlives Orleans' 30 s call timeout, so each handler starts the solve
+/// grain and then long-polls it (each poll well under the timeout) until the tree is done or the client's
+/// deadline or cancellation ends the call. Its methods are bound by <see cref="SolverMethodProvider"/>.
+/// </summary>
+public sealed class SolverService(IGrainFactory grains)
+{
+    private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(10);
+
+    public async Task<SolveResponse> Solve(SolveRequest request, ServerCallContext context)
+    {
+        var (id, spec) = SolveRequestValidator.Validate(request);
+        var grain = grains.GetGrain<ISolveGrain>(id);
+        var snapshot = await StartAsync(grain, spec);
+        int seen = 0;
+        while (snapshot.Status == SolveStatus.Running)
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            seen += snapshot.Segments.Count;
+            snapshot = await grain.Poll(seen, PollWait);
+        }
+        return Finish(id, snapshot);
+    }
+
+    public async Task SolveStream(SolveRequest request, IServerStreamWriter<SolveEvent> responseStream, ServerCallContext context)
+    {
+        var (id, spec) = SolveRequestValidator.Validate(request);
+        var grain = grains.GetGrain<ISolveGrain>(id);
+        var snapshot = await StartAsync(grain, spec);
+        int seen = 0;
+        while (true)
+        {
+            foreach (var segment in snapshot.Segments)
+                await responseStream.WriteAsync(new SolveEvent { Segment = ResponseMapper.Segment(segment) }, context.CancellationToken);
+            seen += snapshot.Segments.Count;
+            if (snapshot.Status != SolveStatus.Running) break;
+            context.CancellationToken.ThrowIfCancellationRequested();
+            snapshot = await grain.Poll(seen, PollWait);
+        }
+        await responseStream.WriteAsync(new SolveEvent { Result = Finish(id, snapshot) }, context.CancellationToken);
+    }
+
+    public async Task<SolveResponse> GetSolve(GetSolveRequest request, ServerCallContext context)
+    {
+        var id = SolveRequestValidator.SolveId(request.SolveId, "solve_id", allowEmpty: false);
+        var snapshot = await grains.GetGrain<ISolveGrain>(id).Poll(int.MaxValue, TimeSpan.Zero);
+        return snapshot.Status switch
+        {
+            SolveStatus.Unknown => throw new RpcException(new Status(StatusCode.NotFound, $"no solve with id {id}")),
+            SolveStatus.Running => throw new RpcException(new Status(StatusCode.FailedPrecondition, $"solve {id} is still running")),
+            _ => Finish(id, snapshot),
+        };
+    }
+
+    private static async Task<SolveSnapshot> StartAsync(ISolveGrain grain, SolveSpec spec)
+    {
+        try
+        {
+            return await grain.Start(spec);
+        }
+        catch (ArgumentException e)
+        {
+            throw SolveRequestValidator.Invalid("solve_id", e.Message);
+        }
+    }
+
+    private static SolveResponse Finish(Guid id, SolveSnapshot snapshot) => snapshot switch
+    {
+        { Status: SolveStatus.Done, Outcome: { } outcome } => ResponseMapper.Response(id, outcome),
+        _ => throw new RpcException(new Status(StatusCode.Internal, $"solve {id} failed: {snapshot.Error ?? snapshot.Status.ToString()}")),
+    };
+}

@@ -1,0 +1,46 @@
+using System.Net;
+using AprOrleans.Grains;
+using AprOrleans.Grains.Batching;
+using AprOrleans.Grains.Hosting;
+using AprOrleans.Interfaces.Solving;
+using AprOrleans.Interfaces.Storage;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace AprOrleans.Silo.Hosting;
+
+/// <summary>Configures the Orleans silo from <see cref="SiloSettings"/>: identity, clustering, storage, reminders, grains.</summary>
+internal static class OrleansSetup
+{
+    public static void Configure(ISiloBuilder silo, SiloSettings settings)
+    {
+        silo.Configure<SiloOptions>(o => o.SiloName = settings.SiloName);
+        // Grains live in other assemblies than the host (and the test host); name them so discovery never depends on the entry assembly.
+        silo.Services.AddSerializer(s => s.AddAssembly(typeof(SolveGrainMarker).Assembly).AddAssembly(typeof(ISolveGrain).Assembly));
+        silo.Services.Configure<DeviceOptions>(o => o.Devices = [.. settings.Devices]);
+
+        if (settings.Storage == StorageModes.Memory)
+        {
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, null, settings.ServiceId, settings.ClusterId);
+            silo.AddMemoryGrainStorage(StorageNames.Solves);
+            silo.UseInMemoryReminderService();
+        }
+        else
+        {
+            var connection = settings.ConnectionString!;
+            silo.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
+            silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedAddress), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            silo.UseAdoNetClustering(o => { o.Invariant = PostgresSchema.Invariant; o.ConnectionString = connection; });
+            silo.UseAdoNetReminderService(o => { o.Invariant = PostgresSchema.Invariant; o.ConnectionString = connection; });
+            silo.AddAdoNetGrainStorage(StorageNames.Solves, options => options.Configure<Serializer>((o, serializer) =>
+            {
+                o.Invariant = PostgresSchema.Invariant;
+                o.ConnectionString = connection;
+                // Chosen before the first stored byte (DESIGN §6): Orleans' binary format, versioned by the [Id]s of the state types.
+                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
+        }
+        silo.AddAprGrains();
+    }
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using AprOrleans.Api;
+using AprOrleans.Interfaces.Storage;
+using AprOrleans.Silo.Api;
+using AprOrleans.Silo.Health;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Reflection;
+using Grpc.Reflection.V1Alpha;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace AprOrleans.Silo.Hosting;
+
+/// <summary>
+/// Builds the silo process: ASP.NET Core with Orleans, the gRPC API on its own HTTP/2 port, and HTTP/1.1 health
+/// endpoints on another. Program.cs and the tests build silos the same way; tests add configuration overrides
+/// and their own services (e.g. a scripted decoder factory).
+/// </summary>
+public static class SiloHost
+{
+    /// <summary>Short command-line switches for the settings an operator changes most.</summary>
+    private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
+    {
+        ["--storage"] = "Apr:Storage",
+        ["--connection"] = "Apr:ConnectionString",
+        ["--silo-name"] = "Apr:SiloName",
+        ["--grpc-port"] = "Apr:GrpcPort",
+        ["--http-port"] = "Apr:HttpPort",
+        ["--silo-port"] = "Apr:SiloPort",
+        ["--gateway-port"] = "Apr:GatewayPort",
+    };
+
+    public static async Task<WebApplication> CreateAsync(
+        string[] args,
+        IEnumerable<KeyValuePair<string, string?>>? overrides = null,
+        Action<IServiceCollection>? services = null,
+        CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddCommandLine(args, Switches);
+        if (overrides is not null) builder.Configuration.AddInMemoryCollection(overrides);
+
+        var settings = builder.Configuration.GetSection(SiloSettings.Section).Get<SiloSettings>() ?? new SiloSettings();
+        if (settings.Validate() is { } fault) throw new SiloConfigurationException(fault);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var ip = IPAddress.Parse(settings.ListenAddress);
+            kestrel.Listen(ip, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(ip, settings.HttpPort, o => o.Protocols = HttpProtocols.Http1);
+        });
+        builder.UseOrleans(silo => OrleansSetup.Configure(silo, settings));
+        builder.Services.AddGrpc(o =>
+        {
+            // Requests are a handful of numbers; anything near this size is an abuse (answered RESOURCE_EXHAUSTED by gRPC).
+            o.MaxReceiveMessageSize = 1 << 20;
+        });
+        builder.Services.AddSingleton<IServiceMethodProvider<SolverService>, SolverMethodProvider>();
+        // Reflection lists the services by descriptor: Solver is bound by hand, so name the descriptors here.
+        builder.Services.AddSingleton(new ReflectionServiceImpl(Solver.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
+        builder.Services.AddGrpcHealthChecks().AddCheck<SiloReadyCheck>("silo");
+        services?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        string grpcHost = $"*:{settings.GrpcPort}", httpHost = $"*:{settings.HttpPort}";
+        app.MapGrpcService<SolverService>().RequireHost(grpcHost);
+        app.MapGrpcService<ReflectionServiceImpl>().RequireHost(grpcHost);
+        app.MapGrpcHealthChecksService().RequireHost(grpcHost);
+        // Liveness: the process answers. Readiness: the silo has started. Neither calls a grain.
+        app.MapGet("/healthz", () => Results.Text("ok")).RequireHost(httpHost);
+        app.MapHealthChecks("/readyz").RequireHost(httpHost);
+
+        if (settings.Storage == StorageModes.Postgres && settings.MigrateOnStart)
+            await PostgresSchema.ApplyAsync(settings.ConnectionString!, cancellationToken);
+        return app;
+    }
+}
+
+/// <summary>The silo's configuration is unusable; the message says which setting and why.</summary>
+public sealed class SiloConfigurationException(string message) : Exception(message);

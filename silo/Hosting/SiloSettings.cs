@@ -1,0 +1,66 @@
+namespace AprOrleans.Silo.Hosting;
+
+/// <summary>
+/// The silo's configuration, section <c>Apr</c> of appsettings.json, overridable by environment variables
+/// (<c>Apr__SiloName</c>, <c>Apr__ConnectionString</c>, <c>Apr__Devices__0</c>, …) and command-line
+/// arguments (<c>--Apr:Storage=memory</c>, or the short forms <c>--storage memory</c> etc., see <see cref="SiloHost"/>).
+/// </summary>
+public sealed class SiloSettings
+{
+    public const string Section = "Apr";
+
+    /// <summary>This silo's name in the cluster; batcher keys name it. In Kubernetes, the pod name.</summary>
+    public string SiloName { get; set; } = Environment.MachineName;
+    public string ClusterId { get; set; } = "apr";
+    /// <summary>Grain state is keyed by service id: a new cluster with the same id reads the old state.</summary>
+    public string ServiceId { get; set; } = "apr";
+
+    /// <summary>The address other silos and clients reach this one at (the pod IP in Kubernetes).</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address Kestrel listens on for gRPC and HTTP (0.0.0.0 in containers).</summary>
+    public string ListenAddress { get; set; } = "0.0.0.0";
+    /// <summary>gRPC, HTTP/2 only (plaintext h2c).</summary>
+    public int GrpcPort { get; set; } = 5080;
+    /// <summary>Health endpoints, HTTP/1.1: <c>/healthz</c>, <c>/readyz</c>.</summary>
+    public int HttpPort { get; set; } = 5081;
+
+    /// <summary><c>postgres</c> (clustering, grain state and reminders in PostgreSQL) or <c>memory</c> (one local silo, nothing kept).</summary>
+    public string Storage { get; set; } = StorageModes.Postgres;
+    /// <summary>Npgsql connection string; required with postgres storage.</summary>
+    public string? ConnectionString { get; set; }
+    /// <summary>Apply the schema at start (idempotent). Turn off where the database account may not alter it.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>Devices this silo drives, one batching grain each.</summary>
+    public List<string> Devices { get; set; } = [];
+
+    /// <summary>Null when usable, else what is wrong (one line).</summary>
+    public string? Validate()
+    {
+        if (string.IsNullOrWhiteSpace(SiloName) || SiloName.Contains('/'))
+            return $"Apr:SiloName '{SiloName}' must be non-empty and hold no '/'";
+        if (Storage is not (StorageModes.Postgres or StorageModes.Memory))
+            return $"Apr:Storage '{Storage}' must be '{StorageModes.Postgres}' or '{StorageModes.Memory}'";
+        if (Storage == StorageModes.Postgres && string.IsNullOrWhiteSpace(ConnectionString))
+            return "Apr:ConnectionString is required with postgres storage (or run with --storage memory)";
+        if (!System.Net.IPAddress.TryParse(AdvertisedAddress, out _)) return $"Apr:AdvertisedAddress '{AdvertisedAddress}' is not an IP address";
+        if (!System.Net.IPAddress.TryParse(ListenAddress, out _)) return $"Apr:ListenAddress '{ListenAddress}' is not an IP address";
+        if (Devices.Count == 0) return "Apr:Devices must list at least one device (e.g. cpu:0)";
+        if (Devices.Distinct(StringComparer.Ordinal).Count() != Devices.Count) return "Apr:Devices lists a device twice";
+        foreach (var port in new[] { SiloPort, GatewayPort, GrpcPort, HttpPort })
+        {
+            if (port is < 1 or > 65535) return $"port {port} is outside 1..65535";
+        }
+        if (new[] { SiloPort, GatewayPort, GrpcPort, HttpPort }.Distinct().Count() != 4) return "the four ports must differ";
+        return null;
+    }
+}
+
+public static class StorageModes
+{
+    public const string Postgres = "postgres";
+    public const string Memory = "memory";
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using AprOrleans.Countdown.Problems;
+using AprOrleans.Countdown.Solvers;
+
+namespace AprOrleans.Tests.Client;
+
+/// <summary>`apr data …` end to end through the real executable.</summary>
+public sealed class DataCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("apr-data-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_dir, name);
+
+    [Fact]
+    public void Problems_then_demos_then_check_round_trip()
+    {
+        var problems = PathOf("problems.jsonl");
+        var demos = PathOf("demos.jsonl");
+        Assert.Equal(0, AprProcess.Run("data", "problems", "--numbers", "3", "--count", "40", "--seed", "5", "--out", problems).ExitCode);
+        Assert.Equal(40, ProblemFile.Read(problems).Count);
+
+        var run = AprProcess.Run("data", "demos", "--solver", "apr", "--problems", problems, "--out", demos);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("children per spawn", run.StdOut);
+        var written = DemonstrationFile.Read(demos).ToList();
+        Assert.Equal(40, written.Count);
+
+        // Answers: the solver's answer where it solved, a corrupted one where it did not.
+        var answers = PathOf("answers.jsonl");
+        File.WriteAllLines(answers, written.Select(d => JsonSerializer.Serialize(new { answer = d.Answer ?? "Moving to Node #0" })));
+        var check = AprProcess.Run("data", "check", "--problems", problems, "--answers", answers);
+        Assert.Equal(0, check.ExitCode);
+        int solved = written.Count(d => d.Solved);
+        Assert.Contains($"accuracy {solved}/40", check.StdOut);
+        Assert.Equal(40 - solved, check.StdOut.Split('\n').Count(l => l.Contains(": invalid: ")));
+    }
+
+    [Fact]
+    public void Demos_are_identical_for_the_same_seed_whatever_the_thread_count()
+    {
+        var problems = PathOf("p.jsonl");
+        AprProcess.Run("data", "problems", "--numbers", "4", "--count", "30", "--out", problems);
+        AprProcess.Run("data", "demos", "--problems", problems, "--out", PathOf("a.jsonl"), "--threads", "1");
+        AprProcess.Run("data", "demos", "--problems", problems, "--out", PathOf("b.jsonl"), "--threads", "2");
+        Assert.Equal(File.ReadAllText(PathOf("a.jsonl")), File.ReadAllText(PathOf("b.jsonl")));
+    }
+
+    [Theory]
+    [InlineData("{\"nums\": [1, 2, 3], \"target\": 6", null, "malformed JSON")]
+    [InlineData("{\"nums\": [1, 2, 3]}", "target", "missing")]
+    [InlineData("{\"target\": 6}", "nums", "missing")]
+    [InlineData("{\"nums\": [1, 200, 3], \"target\": 6}", "nums[1]", "outside")]
+    [InlineData("{\"nums\": [1, 2, 3], \"target\": 6.5}", "target", "expected an integer")]
+    [InlineData("{\"nums\": [1, 2, 3], \"target\": \"6\"}", "target", "expected an integer")]
+    [InlineData("{\"nums\": [1, \"x\", 3], \"target\": 6}", "nums[1]", "expected an integer")]
+    [InlineData("[1, 2, 3]", null, "expected a JSON object")]
+    public void Bad_problem_files_exit_2_with_one_line_naming_file_line_and_field(string badLine, string? field, string reason)
+    {
+        var problems = PathOf("bad.jsonl");
+        File.WriteAllLines(problems, ["{\"nums\": [4, 9, 3], \"target\": 24}", badLine]);
+        var output = PathOf("out.jsonl");
+
+        var run = AprProcess.Run("data", "demos", "--problems", problems, "--out", output);
+
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"{problems}:2:", line);
+        if (field is not null) Assert.Contains($"field '{field}'", line);
+        Assert.Contains(reason, line);
+        Assert.Equal([problems], Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public void An_existing_output_survives_a_failed_run()
+    {
+        var output = PathOf("out.jsonl");
+        File.WriteAllText(output, "precious\n");
+        var problems = PathOf("bad.jsonl");
+        File.WriteAllText(problems, "{\"nums\": [1, 2, 3], \"target\": -4}\n");
+        Assert.Equal(2, AprProcess.Run("data", "demos", "--problems", problems, "--out", output).ExitCode);
+        Assert.Equal("precious\n", File.ReadAllText(output));
+        Assert.Equal(2, Directory.GetFiles(_dir).Length);
+    }
+
+    [Theory]
+    [InlineData("data", "problems", "--numbers", "7", "--count", "5", "--out", "x.jsonl")]
+    [InlineData("data", "problems", "--count", "0", "--out", "x.jsonl")]
+    [InlineData("data", "demos", "--solver", "magic", "--problems", "p.jsonl", "--out", "x.jsonl")]
+    [InlineData("data", "check", "--problems", "missing.jsonl", "--answers", "a.jsonl")]
+    [InlineData("data", "problems", "--count", "five", "--out", "x.jsonl")]
+    public void Bad_arguments_exit_2(params string[] args)
+    {
+        var run = AprProcess.Run([.. args.Select(a => a.EndsWith(".jsonl") ? PathOf(a) : a)]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.False(string.IsNullOrWhiteSpace(run.StdErr));
+        Assert.False(File.Exists(PathOf("x.jsonl")));
+    }
+}

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Sockets;
+using AprOrleans.Api;
+using AprOrleans.Grains.Decoding;
+using AprOrleans.Silo.Hosting;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+
+namespace AprOrleans.Tests.Service;
+
+/// <summary>
+/// Real silos in this process, each a full silo host (Orleans + gRPC + health) on its own loopback ports,
+/// clustered through the test PostgreSQL. Every cluster gets fresh cluster and service ids unless given some,
+/// so tests never see each other's silos or state.
+/// </summary>
+internal sealed class TestCluster : IAsyncDisposable
+{
+    public sealed record SiloHandle(string Name, WebApplication App, int GrpcPort, int HttpPort)
+    {
+        public IGrainFactory Grains => App.Services.GetRequiredService<IGrainFactory>();
+        public GrpcChannel Channel { get; } = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+        public Solver.SolverClient Solver => new(Channel);
+    }
+
+    public ScriptedDecoderFactory Decoders { get; } = new();
+    public string ServiceId { get; }
+    public IReadOnlyList<SiloHandle> Silos { get; }
+
+    private TestCluster(string serviceId, IReadOnlyList<SiloHandle> silos) => (ServiceId, Silos) = (serviceId, silos);
+
+    public SiloHandle this[string name] => Silos.Single(s => s.Name == name);
+
+    public static async Task<TestCluster> StartAsync(IReadOnlyList<string> siloNames, string? serviceId = null, bool withEngine = true, string storage = "postgres")
+    {
+        serviceId ??= "svc-" + Guid.NewGuid().ToString("N")[..12];
+        var clusterId = "cl-" + Guid.NewGuid().ToString("N")[..12];
+        var decoders = new ScriptedDecoderFactory();
+        var silos = new List<SiloHandle>();
+        try
+        {
+            foreach (var name in siloNames)
+            {
+                var ports = FreePorts(4);
+                var settings = new Dictionary<string, string?>
+                {
+                    ["Apr:SiloName"] = name,
+                    ["Apr:ClusterId"] = clusterId,
+                    ["Apr:ServiceId"] = serviceId,
+                    ["Apr:Storage"] = storage,
+                    ["Apr:ConnectionString"] = storage == "postgres" ? TestPostgres.ConnectionString : null,
+                    ["Apr:AdvertisedAddress"] = "127.0.0.1",
+                    ["Apr:ListenAddress"] = "127.0.0.1",
+                    ["Apr:SiloPort"] = ports[0].ToString(),
+                    ["Apr:GatewayPort"] = ports[1].ToString(),
+                    ["Apr:GrpcPort"] = ports[2].ToString(),
+                    ["Apr:HttpPort"] = ports[3].ToString(),
+                    ["Apr:Devices:0"] = "cpu:0",
+                    ["Logging:LogLevel:Default"] = "Warning",
+                    ["Logging:LogLevel:Orleans"] = "Error",
+                };
+                var app = await SiloHost.CreateAsync([], settings, services =>
+                {
+                    if (withEngine) services.AddSingleton<IDecoderFactory>(decoders);
+                });
+                await app.StartAsync();
+                silos.Add(new SiloHandle(name, app, ports[2], ports[3]));
+            }
+            var cluster = new TestCluster(serviceId, silos);
+            await cluster.WaitForMembersAsync();
+            return cluster;
+        }
+        catch
+        {
+            foreach (var silo in silos) await StopAsync(silo);
+            throw;
+        }
+    }
+
+    /// <summary>Waits until every silo sees every other as active (joining takes a few membership rounds).</summary>
+    private async Task WaitForMembersAsync()
+    {
+        var names = Silos.Select(s => s.Name).ToHashSet();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        foreach (var silo in Silos)
+        {
+            var membership = silo.App.Services.GetRequiredService<IClusterMembershipService>();
+            while (!membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).ToHashSet().SetEquals(names))
+            {
+                if (limit.IsCancellationRequested) throw new TimeoutException($"silo {silo.Name} did not see all of {string.Join(", ", names)} as active");
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        foreach (var l in listeners) l.Start();
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        foreach (var l in listeners) l.Stop();
+        return ports;
+    }
+
+    private static async Task StopAsync(SiloHandle silo)
+    {
+        silo.Channel.Dispose();
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await silo.App.StopAsync(limit.Token);
+        }
+        finally
+        {
+            await silo.App.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Last silo first, so the first one's shutdown does not wait on a departing peer.
+        for (int i = Silos.Count - 1; i >= 0; i--) await StopAsync(Silos[i]);
+    }
+}
+
+/// <summary>One two-silo cluster (silo-a, silo-b) shared by the service tests that do not restart it.</summary>
+public sealed class TwoSiloFixture : IAsyncLifetime
+{
+    internal TestCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await TestCluster.StartAsync(["silo-a", "silo-b"]);
+
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null) await Cluster.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TwoSiloCollection : ICollectionFixture<TwoSiloFixture>
+{
+    public const string Name = "two-silo cluster";
+}

@@ -1,0 +1,74 @@
+using AprOrleans.Model.Rl;
+using static TorchSharp.torch;
+
+namespace AprOrleans.Trainer.Grpo;
+
+/// <summary>
+/// Trajectory segments laid out as one right-padded batch: row r holds segment r's context and generated tokens
+/// (minus the last, which is only a target); the generated tokens are the targets at the positions that predict
+/// them, with the sampler's log-probs, the trajectory's advantage, and the weight each token's loss gets.
+/// Weights implement the normalization: per segment mean, divided by the trajectory's segment count and averaged
+/// over trajectories (the paper), or one mean over every token of the batch (DAPO's token-level loss).
+/// </summary>
+public sealed class GrpoBatch : IDisposable
+{
+    public required Tensor Inputs { get; init; }
+    public required Tensor Targets { get; init; }
+    public required Tensor Mask { get; init; }
+    public required Tensor OldLogProbs { get; init; }
+    public required Tensor Advantages { get; init; }
+    public required Tensor TokenWeights { get; init; }
+    public required int Rows { get; init; }
+    public required long GeneratedTokens { get; init; }
+
+    public static GrpoBatch Build(IReadOnlyList<WeightedTrajectory> trajectories, bool tokenLevel, Device device)
+    {
+        var rows = trajectories.SelectMany(t => t.Trajectory.Segments.Select(s => (Segment: s, t.Advantage, Segments: t.Trajectory.Segments.Count))).ToList();
+        if (rows.Count == 0) throw new ArgumentException("no segments to train on", nameof(trajectories));
+        int width = rows.Max(r => r.Segment.Context.Length + r.Segment.Generated.Length - 1);
+        long totalGenerated = rows.Sum(r => (long)r.Segment.Generated.Length);
+        var inputs = new long[rows.Count * width];
+        var targets = new long[rows.Count * width];
+        var mask = new float[rows.Count * width];
+        var old = new float[rows.Count * width];
+        var weights = new float[rows.Count * width];
+        var advantages = new float[rows.Count];
+        for (int r = 0; r < rows.Count; r++)
+        {
+            var (segment, advantage, segments) = rows[r];
+            int contextLength = segment.Context.Length, generated = segment.Generated.Length;
+            advantages[r] = (float)advantage;
+            int offset = r * width;
+            for (int i = 0; i < contextLength; i++) inputs[offset + i] = segment.Context[i];
+            for (int i = 0; i + 1 < generated; i++) inputs[offset + contextLength + i] = segment.Generated[i];
+            float weight = tokenLevel
+                ? 1f / totalGenerated
+                : 1f / (generated * segments * trajectories.Count);
+            for (int i = 0; i < generated; i++)
+            {
+                int at = offset + contextLength - 1 + i;
+                targets[at] = segment.Generated[i];
+                mask[at] = 1f;
+                old[at] = segment.SamplerLogProbs[i];
+                weights[at] = weight;
+            }
+        }
+        long[] shape = [rows.Count, width];
+        return new GrpoBatch
+        {
+            Inputs = tensor(inputs, shape, device: device),
+            Targets = tensor(targets, shape, device: device),
+            Mask = tensor(mask, shape, device: device),
+            OldLogProbs = tensor(old, shape, device: device),
+            Advantages = tensor(advantages, device: device).unsqueeze(1),
+            TokenWeights = tensor(weights, shape, device: device),
+            Rows = rows.Count,
+            GeneratedTokens = totalGenerated,
+        };
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in new[] { Inputs, Targets, Mask, OldLogProbs, Advantages, TokenWeights }) t.Dispose();
+    }
+}
