@@ -54,9 +54,10 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
     public Task<DecodeResult> DecodeAsync(DecodeRequest request, CancellationToken cancellationToken = default)
     {
         if (request.Context.Count == 0) throw new ArgumentException("the context is empty", nameof(request));
-        if (request.Context.Count >= _options.ContextTokens)
-            throw new ArgumentException($"the context holds {request.Context.Count} tokens; the engine holds at most {_options.ContextTokens} per sequence", nameof(request));
         if (request.MaxNewTokens < 1) throw new ArgumentException("max new tokens must be at least 1", nameof(request));
+        // A context that already fills the model's window cannot grow: that is the thread's token limit, not a fault.
+        if (request.Context.Count >= _options.ContextTokens)
+            return Task.FromResult(new DecodeResult([], [], [], DecodeStop.TokenLimit, TimeSpan.Zero, TimeSpan.Zero));
         ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
         var completion = new TaskCompletionSource<DecodeResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         _queue.Enqueue(new ActiveSequence(request, completion, cancellationToken));

@@ -1,7 +1,9 @@
 using System.Net;
 using AprOrleans.Api;
 using AprOrleans.Interfaces.Storage;
+using AprOrleans.Grains.Decoding;
 using AprOrleans.Silo.Api;
+using AprOrleans.Silo.Engine;
 using AprOrleans.Silo.Health;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Reflection;
@@ -58,6 +60,9 @@ public static class SiloHost
         // Reflection lists the services by descriptor: Solver is bound by hand, so name the descriptors here.
         builder.Services.AddSingleton(new ReflectionServiceImpl(Solver.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloReadyCheck>("silo");
+        // The real engine; tests replace it by registering their own factory in `services`.
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<IDecoderFactory, TorchEngineDecoderFactory>();
         services?.Invoke(builder.Services);
 
         var app = builder.Build();

@@ -37,6 +37,13 @@ public sealed class SiloSettings
     /// <summary>Devices this silo drives, one batching grain each.</summary>
     public List<string> Devices { get; set; } = [];
 
+    /// <summary>The model every batching grain serves: a checkpoint directory (relative paths: beside the binary, then the working directory).</summary>
+    public string Checkpoint { get; set; } = Path.Combine("checkpoints", "countdown3-apr");
+    /// <summary>Sequences one engine holds at once (its largest batch).</summary>
+    public int EngineSlots { get; set; } = 64;
+    /// <summary>Most tokens one sequence may hold (capped by the model's positions).</summary>
+    public int EngineContextTokens { get; set; } = 4096;
+
     /// <summary>Null when usable, else what is wrong (one line).</summary>
     public string? Validate()
     {
@@ -55,6 +62,8 @@ public sealed class SiloSettings
             if (port is < 1 or > 65535) return $"port {port} is outside 1..65535";
         }
         if (new[] { SiloPort, GatewayPort, GrpcPort, HttpPort }.Distinct().Count() != 4) return "the four ports must differ";
+        if (EngineSlots < 1) return $"Apr:EngineSlots {EngineSlots} must be at least 1";
+        if (EngineContextTokens < 16) return $"Apr:EngineContextTokens {EngineContextTokens} must be at least 16";
         return null;
     }
 }

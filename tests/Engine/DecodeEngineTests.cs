@@ -136,10 +136,12 @@ public class DecodeEngineTests
     }
 
     [Fact]
-    public async Task A_context_longer_than_the_engine_holds_is_refused()
+    public async Task A_context_that_fills_the_window_ends_at_the_token_limit_without_decoding()
     {
         using var engine = EngineFixture.Engine(EngineFixture.Network());
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => engine.DecodeAsync(Greedy(EngineFixture.Prompt(1, 300))));
-        Assert.Contains("256", e.Message);
+        var result = await engine.DecodeAsync(Greedy(EngineFixture.Prompt(1, 300)));
+        Assert.Equal(DecodeStop.TokenLimit, result.Stop);
+        Assert.Empty(result.Tokens);
+        Assert.Equal(0, engine.Stats.DecodeSteps);
     }
 }

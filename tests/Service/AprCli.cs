@@ -11,15 +11,21 @@ internal static class AprCli
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
+    /// <summary>The client's own apr.dll, found from the repository root above the test binaries.</summary>
+    private static string ClientBuild()
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AprOrleans.sln"))) dir = dir.Parent;
+        if (dir is null) throw new DirectoryNotFoundException($"no AprOrleans.sln above {AppContext.BaseDirectory}");
+        var output = Path.Combine(dir.FullName, "client", "bin", configuration, "net10.0");
+        var apr = new[] { Path.Combine(output, "linux-x64", "apr.dll"), Path.Combine(output, "apr.dll") }.FirstOrDefault(File.Exists);
+        return apr ?? throw new FileNotFoundException($"build the client first: no apr.dll under {output}");
+    }
+
     public static Result Run(params string[] args)
     {
-        var testBin = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        var tfm = Path.GetFileName(testBin);
-        var configuration = Path.GetFileName(Path.GetDirectoryName(testBin)!);
-        var root = Path.GetFullPath(Path.Combine(testBin, "..", "..", "..", ".."));
-        var apr = Path.Combine(root, "client", "bin", configuration, tfm, "apr.dll");
-        if (!File.Exists(apr)) throw new FileNotFoundException($"build the client first: {apr} is missing", apr);
-
+        var apr = ClientBuild();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(apr);
         foreach (var a in args) info.ArgumentList.Add(a);

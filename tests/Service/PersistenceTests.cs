@@ -74,13 +74,13 @@ public class MemoryStorageTests
 public class NoEngineTests
 {
     [Fact]
-    public async Task A_silo_without_an_engine_fails_a_solve_saying_what_is_missing()
+    public async Task A_silo_whose_engine_has_no_checkpoint_fails_a_solve_saying_what_is_missing()
     {
         await using var cluster = await TestCluster.StartAsync(["silo-a"], withEngine: false);
         var error = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() =>
             cluster["silo-a"].Solver.SolveAsync(SolveEndToEndTests.ValidRequest(), SolveEndToEndTests.Deadline()).ResponseAsync);
         Assert.Equal(Grpc.Core.StatusCode.Internal, error.StatusCode);
-        Assert.Contains("no inference engine is registered for device 'cpu:0'", error.Status.Detail);
+        Assert.Contains("Apr:Checkpoint '/nonexistent/apr-checkpoint' is not a checkpoint directory", error.Status.Detail);
     }
 }
 

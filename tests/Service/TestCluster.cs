@@ -32,7 +32,7 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public SiloHandle this[string name] => Silos.Single(s => s.Name == name);
 
-    public static async Task<TestCluster> StartAsync(IReadOnlyList<string> siloNames, string? serviceId = null, bool withEngine = true, string storage = "postgres")
+    public static async Task<TestCluster> StartAsync(IReadOnlyList<string> siloNames, string? serviceId = null, bool withEngine = true, string storage = "postgres", string? checkpoint = null)
     {
         serviceId ??= "svc-" + Guid.NewGuid().ToString("N")[..12];
         var clusterId = "cl-" + Guid.NewGuid().ToString("N")[..12];
@@ -57,6 +57,8 @@ internal sealed class TestCluster : IAsyncDisposable
                     ["Apr:GrpcPort"] = ports[2].ToString(),
                     ["Apr:HttpPort"] = ports[3].ToString(),
                     ["Apr:Devices:0"] = "cpu:0",
+                    // Without the scripted engine the silo runs the real one on this (absent) checkpoint.
+                    ["Apr:Checkpoint"] = checkpoint ?? "/nonexistent/apr-checkpoint",
                     ["Logging:LogLevel:Default"] = "Warning",
                     ["Logging:LogLevel:Orleans"] = "Error",
                 };
