@@ -77,7 +77,8 @@ public static class SftCommand
                     "seed" => baseSettings.Seed.ToString(CultureInfo.InvariantCulture),
                     _ => baseSettings.BatchTokens.ToString(CultureInfo.InvariantCulture),
                 };
-                if (o.String(name) != saved) throw new UsageException($"--{name} {o.String(name)} differs from the checkpoint's {saved}; a resumed run keeps it");
+                string given = name == "demos" ? Path.GetFullPath(o.String(name)!) : o.String(name)!;
+                if (given != saved) throw new UsageException($"--{name} {o.String(name)} differs from the checkpoint's {saved}; a resumed run keeps it");
             }
         }
         if (o.Has("demos") && (o.Has("numbers") || o.Has("solver")))
@@ -96,6 +97,8 @@ public static class SftCommand
         var demos = o.String("demos") ?? baseSettings.DemosPath;
         if (demos is not null && !File.Exists(demos))
             throw new UsageException($"--demos '{demos}': file not found");
+        // Absolute, so that a checkpoint resumes from any working directory.
+        if (demos is not null) demos = Path.GetFullPath(demos);
 
         var settings = baseSettings with
         {
