@@ -10,6 +10,7 @@ system's libstdc++; if one is missing the build fails here instead of at run tim
 
 Standard library only (CI is a fresh Debian 12 machine). Idempotent: running it twice is harmless.
 Usage: fix_glibcxx_requirement.py --weaken GLIBCXX_3.4.32[;MORE] path/to/libLibTorchSharp.so
+       fix_glibcxx_requirement.py --list path/to/lib.so      (print the requirements and their weak flags)
 """
 import argparse
 import os
@@ -117,6 +118,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weaken", default="", help="';'- or ','-separated version names to mark weak")
     parser.add_argument("--libstdcxx", help="path of the system libstdc++.so.6 (default: found via ldconfig)")
+    parser.add_argument("--list", action="store_true", help="only print every version requirement and its flags")
     parser.add_argument("library")
     args = parser.parse_args()
     weaken = {v for v in args.weaken.replace(",", ";").split(";") if v}
@@ -124,6 +126,10 @@ def main():
     path = args.library
     with open(path, "rb") as f:
         data = bytearray(f.read())
+    if args.list:
+        for file_name, version, _at, flags in version_requirements(data):
+            print(f"{file_name} {version}{' weak' if flags & VER_FLG_WEAK else ''}")
+        return 0
 
     libstdcxx = args.libstdcxx or find_system_library("libstdc++.so.6")
     if libstdcxx is None:

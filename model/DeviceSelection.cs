@@ -14,7 +14,7 @@ public static class DeviceSelection
         if (name == "cuda" || name.StartsWith("cuda:", StringComparison.Ordinal))
         {
             int index = 0;
-            if (name.Length > 5 && !int.TryParse(name.AsSpan(5), out index) || index < 0)
+            if (name != "cuda" && !int.TryParse(name.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out index))
                 throw new ArgumentException($"device '{name}': expected cuda:N with N a GPU index");
             if (!cuda.is_available())
                 throw new ArgumentException($"device '{name}': CUDA is not available on this machine");

@@ -25,6 +25,17 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
         model = new LlamaModel(config, device);
         lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, device: device);
         RegisterComponents();
+        DetachFromDisposeScopes();
+    }
+
+    /// <summary>
+    /// A model is long-lived: if it is built (or moved with <c>.to()</c>, which makes new tensors) inside a dispose
+    /// scope, its weights must not die with the scope. Called by the constructor, <see cref="Create"/> and loading.
+    /// </summary>
+    public void DetachFromDisposeScopes()
+    {
+        foreach (var p in parameters()) p.DetachFromDisposeScope();
+        foreach (var b in buffers()) b.DetachFromDisposeScope();
     }
 
     public ModelConfig Config { get; }
@@ -40,7 +51,10 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
         var net = new LlamaForCausalLM(config, CPU);
         net.InitializeWeights(seed);
         if (device is not null && device.type != DeviceType.CPU || dtype != ScalarType.Float32)
+        {
             net.to(device ?? CPU, dtype);
+            net.DetachFromDisposeScopes();
+        }
         return net;
     }
 

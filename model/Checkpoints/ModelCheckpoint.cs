@@ -66,7 +66,10 @@ public static class ModelCheckpoint
             var storedDType = net.DType;
             var wanted = dtype ?? storedDType;
             if (device is not null && device.type != DeviceType.CPU || wanted != ScalarType.Float32)
+            {
                 net.to(device ?? CPU, wanted);
+                net.DetachFromDisposeScopes();
+            }
             return (net, tokenizer);
         }
         catch

@@ -8,30 +8,33 @@ public class KvCacheTests
 {
     private const double Tolerance = 1e-4;
 
-    [Fact]
-    public void TokenByTokenDecodingEqualsTheFullForward()
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(3, 1)] // slots out of order, one unused in between
+    public void TokenByTokenDecodingEqualsTheFullForward(int slotA, int slotB)
     {
         var config = ModelTestUtil.Micro();
         using var net = LlamaForCausalLM.Create(config, seed: 3);
         using var noGrad = no_grad();
         using var tokens = ModelTestUtil.RandomTokens(2, 20, config.VocabSize, seed: 1);
         using var full = net.forward(tokens);
-        using var cache = new KvCache(config, slots: 2, capacity: 32, CPU, ScalarType.Float32);
+        using var cache = new KvCache(config, slots: 4, capacity: 32, CPU, ScalarType.Float32);
 
         // Prefill 7 tokens per row, then one token at a time.
         using (var prefix = tokens.narrow(1, 0, 7))
-        using (var logits = net.Forward(prefix, cache, [0, 1]))
+        using (var logits = net.Forward(prefix, cache, [slotA, slotB]))
         using (var expected = full.narrow(1, 0, 7))
             Assert.True(ModelTestUtil.MaxAbsDiff(logits, expected) <= Tolerance);
         for (int t = 7; t < 20; t++)
         {
             using var step = tokens.narrow(1, t, 1);
-            using var logits = net.Forward(step, cache, [0, 1]);
+            using var logits = net.Forward(step, cache, [slotA, slotB]);
             using var expected = full.narrow(1, t, 1);
             double diff = ModelTestUtil.MaxAbsDiff(logits, expected);
             Assert.True(diff <= Tolerance, $"position {t}: max |Δ| = {diff}");
         }
-        Assert.Equal(20, cache.Length(0));
+        Assert.Equal(20, cache.Length(slotA));
+        Assert.Equal(0, cache.Length(2));
     }
 
     [Fact]

@@ -61,3 +61,24 @@ public class InitializationTests
         }
     }
 }
+
+public class ModelLifetimeTests
+{
+    [Theory]
+    [InlineData(TorchSharp.torch.ScalarType.Float32)]
+    [InlineData(TorchSharp.torch.ScalarType.BFloat16)]
+    public void AModelBuiltInsideADisposeScopeOutlivesIt(TorchSharp.torch.ScalarType dtype)
+    {
+        var config = ModelTestUtil.Micro();
+        LlamaForCausalLM net;
+        using (TorchSharp.torch.NewDisposeScope())
+        {
+            net = LlamaForCausalLM.Create(config, seed: 1, TorchSharp.torch.CPU, dtype);
+        }
+        using var _ = net;
+        using var noGrad = TorchSharp.torch.no_grad();
+        using var tokens = ModelTestUtil.RandomTokens(1, 5, config.VocabSize, seed: 1);
+        using var logits = net.forward(tokens);
+        Assert.Equal([1L, 5L, config.VocabSize], logits.shape);
+    }
+}

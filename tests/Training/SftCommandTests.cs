@@ -53,6 +53,9 @@ public sealed class SftCommandTests : IDisposable
     [InlineData("--steps", "ten")]
     [InlineData("--preset", "huge")]
     [InlineData("--lr", "-1")]
+    [InlineData("--lr", "0")]
+    [InlineData("--weight-decay", "-0.1")]
+    [InlineData("--device", "cuda:")]
     [InlineData("--device", "tpu")]
     [InlineData("--solver", "magic")]
     [InlineData("--frobnicate", "1")]
@@ -65,6 +68,24 @@ public sealed class SftCommandTests : IDisposable
         var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
         Assert.Contains(option.TrimStart('-'), lines[0]);
+    }
+
+    [Fact]
+    public void TrainsFromADemonstrationFileWithValidation()
+    {
+        var tokenizer = AprOrleans.Countdown.Tokenization.CountdownTokenizer.Default;
+        var solver = new AprOrleans.Countdown.Solvers.AprSolver(tokenizer);
+        var problems = new AprOrleans.Countdown.Problems.ProblemGenerator(3, seed: 9).Take(25).ToList();
+        var path = Path.Combine(_root, "demos.jsonl");
+        File.WriteAllLines(path, problems.Select((p, i) =>
+            AprOrleans.Countdown.Solvers.DemonstrationFile.ToJson(solver.Solve(p, new Random(i)))));
+        var run = Path.Combine(_root, "fromfile");
+        var (code, output, err) = Run("--demos", path, "--steps", "3", "--batch-tokens", "512", "--eval-every", "3", "--out", run);
+        Assert.True(code == 0, err);
+        Assert.Contains("file " + path, output);
+        Assert.Matches(@"eval step 3 val_loss \d+\.\d+", output);
+        Assert.Matches(@"step 3/3 loss [0-9.]+ lr \S+ grad \S+ tok/s \d+ pad [0-9.]+ ?% eta", output);
+        Assert.Equal(3, Losses(run).Count);
     }
 
     [Fact]

@@ -43,12 +43,14 @@ public sealed class OptionParser
         return value;
     }
 
-    public double? Double(string name, double minExclusive = double.NegativeInfinity)
+    /// <summary>A finite number ≥ <paramref name="min"/> (or &gt; it when <paramref name="exclusive"/>).</summary>
+    public double? Double(string name, double min = double.NegativeInfinity, bool exclusive = false)
     {
         if (!_values.TryGetValue(name, out var text)) return null;
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
             throw new UsageException($"--{name} '{text}': expected a number");
-        if (value <= minExclusive) throw new UsageException($"--{name} {text}: must be greater than {minExclusive.ToString(CultureInfo.InvariantCulture)}");
+        if (exclusive ? value <= min : value < min)
+            throw new UsageException($"--{name} {text}: must be {(exclusive ? ">" : "≥")} {min.ToString(CultureInfo.InvariantCulture)}");
         return value;
     }
 }

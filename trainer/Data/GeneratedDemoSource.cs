@@ -34,15 +34,15 @@ public sealed class GeneratedDemoSource : ISequenceSource
 
         // Validation problems come from an independent generator stream and independent solver randomness.
         int validationSeed = DeterministicSeed.For(seed, -1);
-        var validationProblems_ = new ProblemGenerator(numbers, validationSeed).Take(validationProblems).ToList();
+        var heldOut = new ProblemGenerator(numbers, validationSeed).Take(validationProblems).ToList();
         var validation = new List<int[]>();
-        for (int i = 0; i < validationProblems_.Count; i++)
+        long skippedValidation = 0; // SkippedTooLong counts training sequences only
+        for (int i = 0; i < heldOut.Count; i++)
         {
-            var demo = _solver.Solve(validationProblems_[i], new Random(DeterministicSeed.For(validationSeed, i)));
-            validation.AddRange(Encode(demo, ref _skipped));
+            var demo = _solver.Solve(heldOut[i], new Random(DeterministicSeed.For(validationSeed, i)));
+            validation.AddRange(Encode(demo, ref skippedValidation));
         }
         Validation = validation;
-        _skipped = 0;
     }
 
     public static ISolver CreateSolver(string name, CountdownTokenizer tokenizer) => name switch

@@ -77,7 +77,8 @@ public static class SftCommand
                     "seed" => baseSettings.Seed.ToString(CultureInfo.InvariantCulture),
                     _ => baseSettings.BatchTokens.ToString(CultureInfo.InvariantCulture),
                 };
-                if (o.String(name) != saved) throw new UsageException($"--{name} {o.String(name)} differs from the checkpoint's {saved}; a resumed run keeps it");
+                string given = name == "demos" ? Path.GetFullPath(o.String(name)!) : o.String(name)!;
+                if (given != saved) throw new UsageException($"--{name} {o.String(name)} differs from the checkpoint's {saved}; a resumed run keeps it");
             }
         }
         if (o.Has("demos") && (o.Has("numbers") || o.Has("solver")))
@@ -96,6 +97,8 @@ public static class SftCommand
         var demos = o.String("demos") ?? baseSettings.DemosPath;
         if (demos is not null && !File.Exists(demos))
             throw new UsageException($"--demos '{demos}': file not found");
+        // Absolute, so that a checkpoint resumes from any working directory.
+        if (demos is not null) demos = Path.GetFullPath(demos);
 
         var settings = baseSettings with
         {
@@ -106,8 +109,8 @@ public static class SftCommand
             Numbers = o.Int("numbers", 2, 6) ?? baseSettings.Numbers,
             Steps = o.Int("steps", 1) ?? baseSettings.Steps,
             BatchTokens = o.Int("batch-tokens", 16) ?? baseSettings.BatchTokens,
-            LearningRate = o.Double("lr", 0) ?? baseSettings.LearningRate,
-            WeightDecay = o.Double("weight-decay", -1e-300) ?? baseSettings.WeightDecay,
+            LearningRate = o.Double("lr", 0, exclusive: true) ?? baseSettings.LearningRate,
+            WeightDecay = o.Double("weight-decay", 0) ?? baseSettings.WeightDecay,
             WarmupSteps = o.Int("warmup", 0) ?? baseSettings.WarmupSteps,
             Seed = o.Int("seed", 0) ?? baseSettings.Seed,
             Out = o.String("out") ?? (resume is not null ? Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(resume).TrimEnd('/')))! : baseSettings.Out),

@@ -36,7 +36,15 @@ public sealed class SftTrainer : IDisposable
         Schedule = new LearningRateSchedule(settings.LearningRate, settings.EffectiveWarmup, settings.Steps);
         // The optimizer is made after the model reached its device: .to() replaces Parameter objects.
         _parameters = [.. model.parameters()];
-        _optimizer = optim.AdamW(_parameters, lr: settings.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: settings.WeightDecay);
+        // Weight decay on matrices only, not on norm gains (as transformers' Trainer does for the paper's SFT).
+        var decayed = model.named_parameters().Where(p => p.parameter.dim() >= 2).Select(p => p.parameter).ToList();
+        var notDecayed = model.named_parameters().Where(p => p.parameter.dim() < 2).Select(p => p.parameter).ToList();
+        _optimizer = optim.AdamW(
+            [
+                new AdamW.ParamGroup(decayed, settings.LearningRate, 0.9, 0.999, 1e-8, settings.WeightDecay, false, false),
+                new AdamW.ParamGroup(notDecayed, settings.LearningRate, 0.9, 0.999, 1e-8, 0.0, false, false),
+            ],
+            lr: settings.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: settings.WeightDecay);
         model.train();
     }
 
