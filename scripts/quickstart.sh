@@ -54,10 +54,17 @@ Apr__Checkpoint="$PWD/checkpoints/countdown3-apr" \
   dotnet "$silo_dll" > "$log" 2>&1 &
 silo_pid=$!
 
+# Ready = /readyz answers 200 (with curl), or at least the health port accepts connections (without it).
+ready() {
+  if command -v curl >/dev/null 2>&1; then
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/readyz" 2>/dev/null || true)" == 200 ]]
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null
+  fi
+}
 for _ in $(seq 1 180); do
   if ! kill -0 "$silo_pid" 2>/dev/null; then echo "quickstart: the silo exited; see $log" >&2; tail -n 20 "$log" >&2; exit 1; fi
-  if (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && \
-     [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http_port/readyz" 2>/dev/null || true)" == 200 ]]; then break; fi
+  if ready; then break; fi
   sleep 1
 done
 
