@@ -47,6 +47,7 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
         for (int s = _options.Slots - 1; s >= 0; s--) _freeSlots.Push(s);
         _thread = new Thread(Loop) { IsBackground = true, Name = $"{name}-decode" };
         _thread.Start();
+        EngineMetrics.Register(this, name);
     }
 
     public int ContextTokens => _options.ContextTokens;
@@ -372,6 +373,7 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
     public void Dispose()
     {
         if (_stop.IsCancellationRequested) return;
+        EngineMetrics.Unregister(this);
         _stop.Cancel();
         _thread.Join();
         _cache.Dispose();

@@ -15,6 +15,7 @@ public sealed class SolverService(IGrainFactory grains)
 
     public async Task<SolveResponse> Solve(SolveRequest request, ServerCallContext context)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var (id, spec) = SolveRequestValidator.Validate(request);
         var grain = grains.GetGrain<ISolveGrain>(id);
         var snapshot = await StartAsync(grain, spec);
@@ -25,7 +26,9 @@ public sealed class SolverService(IGrainFactory grains)
             seen += snapshot.Segments.Count;
             snapshot = await grain.Poll(seen, PollWait);
         }
-        return Finish(id, snapshot);
+        var response = Finish(id, snapshot);
+        SolveMetrics.Record(clock.Elapsed, response.Correct);
+        return response;
     }
 
     public async Task SolveStream(SolveRequest request, IServerStreamWriter<SolveEvent> responseStream, ServerCallContext context)

@@ -3,7 +3,9 @@ using AprOrleans.Api;
 using AprOrleans.Interfaces.Storage;
 using AprOrleans.Grains.Decoding;
 using AprOrleans.Silo.Api;
+using AprOrleans.Model.Engine;
 using AprOrleans.Silo.Engine;
+using OpenTelemetry.Metrics;
 using AprOrleans.Silo.Health;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Reflection;
@@ -63,6 +65,10 @@ public static class SiloHost
         // Reflection lists the services by descriptor: Solver is bound by hand, so name the descriptors here.
         builder.Services.AddSingleton(new ReflectionServiceImpl(Solver.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloReadyCheck>("silo");
+        // Metrics for Prometheus at /metrics on the HTTP port: the engines', the API's and Orleans' own meters.
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(EngineMetrics.MeterName, SolveMetrics.MeterName, "Microsoft.Orleans")
+            .AddPrometheusExporter());
         // The real engine; tests replace it by registering their own factory in `services`.
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<IDecoderFactory, TorchEngineDecoderFactory>();
@@ -76,6 +82,7 @@ public static class SiloHost
         // Liveness: the process answers. Readiness: the silo has started. Neither calls a grain.
         app.MapGet("/healthz", () => Results.Text("ok")).RequireHost(httpHost);
         app.MapHealthChecks("/readyz").RequireHost(httpHost);
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireHost(httpHost);
 
         if (settings.Storage == StorageModes.Postgres && settings.MigrateOnStart)
             await PostgresSchema.ApplyAsync(settings.ConnectionString!, cancellationToken);

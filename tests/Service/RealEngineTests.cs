@@ -24,6 +24,14 @@ public sealed class RealEngineTests(RandomCheckpoint checkpoint) : IClassFixture
         Assert.StartsWith("Moving to Node #0\nCurrent State: 24:[4, 9, 3], Operations: []", response.Root.Prompt);
         Assert.True(response.Totals.GeneratedTokens >= 1);
         Assert.False(response.Correct); // an untrained model: the exact checker must say so
+
+        // Observability: the engine's, the API's and Orleans' meters on the Prometheus endpoint.
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{cluster["silo-a"].HttpPort}/metrics");
+        Assert.Contains("apr_engine_generated_tokens", metrics);
+        Assert.Contains("apr_engine_kv_pages_used", metrics);
+        Assert.Contains("apr_solve_duration", metrics);
+        Assert.Matches("(?m)^orleans_", metrics);
     }
 
     [Fact]
