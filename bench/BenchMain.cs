@@ -7,6 +7,7 @@ public static class BenchMain
     {
         ["demos"] = ("APR/SoS+ demonstrations per second (all cores)", DemoThroughputBench.Run),
         ["sft"] = ("SFT training tokens/s for a preset", SftBenchmark.Run),
+        ["service-load"] = ("concurrent Solve calls over gRPC vs the engine directly: errors, solves/s, p50/p99, overhead", ServiceLoadBench.Run),
         ["decode"] = ("engine decode tokens/s at several batch sizes, and the ratio to batch 1", DecodeThroughputBench.Run),
     };
 
