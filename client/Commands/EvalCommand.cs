@@ -69,7 +69,7 @@ public static class EvalCommand
         }
         else
         {
-            using var local = LocalModel.Load(ModelLocation.Resolve(parse.GetValue(options.Checkpoint)), parse.GetValue(options.Device)!);
+            using var local = options.Load(parse);
             settings = settings with { Limits = ModelOptions.FitTo(settings.Limits, local) };
             (summary, _) = new Evaluator(local.Engine, local.Tokenizer, settings).RunAsync(problems, reporter).GetAwaiter().GetResult();
         }

@@ -15,11 +15,12 @@ public sealed class ModelOptions
     public Option<int> ThreadTokens { get; } = new("--thread-tokens") { Description = "most tokens one thread may hold", DefaultValueFactory = _ => TreeLimits.Default.MaxTokensPerThread };
     public Option<int> TotalTokens { get; } = new("--total-tokens") { Description = "most tokens one tree may generate", DefaultValueFactory = _ => TreeLimits.Default.MaxTotalTokens };
     public Option<int> MaxChildren { get; } = new("--max-children") { Description = "most children per spawn", DefaultValueFactory = _ => TreeLimits.Default.MaxChildrenPerSpawn };
+    public Option<int> TorchThreads { get; } = new("--threads") { Description = "CPU threads for the model (0 = libtorch's default); 1 is often fastest on a busy machine", DefaultValueFactory = _ => 0 };
     public Option<int> MaxDepth { get; } = new("--max-depth") { Description = "deepest spawn level", DefaultValueFactory = _ => TreeLimits.Default.MaxDepth };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Checkpoint, Device, Temperature, TopK, TopP, ThreadTokens, TotalTokens, MaxChildren, MaxDepth })
+        foreach (var option in new Option[] { Checkpoint, Device, Temperature, TopK, TopP, ThreadTokens, TotalTokens, MaxChildren, MaxDepth, TorchThreads })
             command.Options.Add(option);
     }
 
@@ -30,6 +31,15 @@ public sealed class ModelOptions
         if (s.TopK < 0) throw new CliException($"--top-k must be >= 0, got {s.TopK}");
         if (!(s.TopP > 0 && s.TopP <= 1)) throw new CliException($"--top-p must be in (0, 1], got {s.TopP}");
         return s;
+    }
+
+    /// <summary>Loads the checkpoint the options name onto their device (after applying --threads).</summary>
+    public LocalModel Load(ParseResult parse)
+    {
+        int threads = parse.GetValue(TorchThreads);
+        if (threads < 0) throw new CliException($"--threads must be >= 0, got {threads}");
+        if (threads > 0) TorchSharp.torch.set_num_threads(threads);
+        return LocalModel.Load(ModelLocation.Resolve(parse.GetValue(Checkpoint)), parse.GetValue(Device)!);
     }
 
     /// <summary>A thread can never hold more tokens than the engine's context (the model's positions).</summary>

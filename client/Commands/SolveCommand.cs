@@ -72,7 +72,7 @@ public static class SolveCommand
             Sampling = options.Sampling(parse),
             Limits = options.Limits(parse),
         };
-        using var local = LocalModel.Load(ModelLocation.Resolve(parse.GetValue(options.Checkpoint)), parse.GetValue(options.Device)!);
+        using var local = options.Load(parse);
         settings = settings with { Limits = ModelOptions.FitTo(settings.Limits, local) };
         var outcome = new ProblemEvaluator(local.Engine, local.Tokenizer, settings).EvaluateAsync(problem, seed: 0).GetAwaiter().GetResult();
         var root = outcome.Trees[0];
