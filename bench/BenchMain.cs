@@ -8,6 +8,7 @@ public static class BenchMain
         ["demos"] = ("APR/SoS+ demonstrations per second (all cores)", DemoThroughputBench.Run),
         ["sft"] = ("SFT training tokens/s for a preset", SftBenchmark.Run),
         ["service-load"] = ("concurrent Solve calls over gRPC vs the engine directly: errors, solves/s, p50/p99, overhead", ServiceLoadBench.Run),
+        ["kv-step"] = ("ms per decode step with the slot-slab vs the paged KV cache", KvStepBench.Run),
         ["decode"] = ("engine decode tokens/s at several batch sizes, and the ratio to batch 1", DecodeThroughputBench.Run),
     };
 

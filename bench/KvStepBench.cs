@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using AprOrleans.Model;
+using AprOrleans.Model.Inference;
+using static TorchSharp.torch;
+
+namespace AprOrleans.Bench;
+
+/// <summary>
+/// One decode step of B rows through the model with each KV cache (slot slab vs paged), after a P-token prefill:
+/// milliseconds per step, to see what the cache layout costs next to the network.
+/// Usage: kv-step [--preset tiny] [--batch 64] [--prompt 64] [--steps 32] [--threads 0]
+/// </summary>
+public static class KvStepBench
+{
+    public static int Run(string[] args)
+    {
+        var preset = Args.String(args, "--preset", "tiny");
+        int batch = Args.Int(args, "--batch", 64), prompt = Args.Int(args, "--prompt", 64), steps = Args.Int(args, "--steps", 32);
+        if (Args.Int(args, "--threads", 0) is > 0 and var threads) set_num_threads(threads);
+        var config = ModelConfig.FromPreset(preset, 125);
+        using var net = LlamaForCausalLM.Create(config, seed: 1);
+        using var noGrad = no_grad();
+        int capacity = prompt + steps + 1;
+        var slots = Enumerable.Range(0, batch).ToArray();
+        using var slab = new KvCache(config, batch, capacity, CPU, ScalarType.Float32);
+        using var paged = new PagedKvCache(config, batch, batch * capacity, capacity, CPU, ScalarType.Float32);
+        foreach (var (name, cache) in new (string, IKvCache)[] { ("slab ", slab), ("paged", paged) })
+        {
+            using (var scope = NewDisposeScope())
+                net.Forward(randint(3, 125, [batch, prompt], dtype: ScalarType.Int64), cache, slots, lastTokenOnly: true);
+            var clock = Stopwatch.StartNew();
+            for (int s = 0; s < steps; s++)
+            {
+                using var scope = NewDisposeScope();
+                net.Forward(randint(3, 125, [batch, 1], dtype: ScalarType.Int64), cache, slots, lastTokenOnly: true);
+            }
+            Console.WriteLine($"{name}: {clock.Elapsed.TotalMilliseconds / steps:F2} ms per decode step (batch {batch}, {preset}, threads {get_num_threads()})");
+        }
+        return 0;
+    }
+}
