@@ -42,7 +42,7 @@ public static class ServiceLoadBench
         return service.Errors == 0 ? 0 : 1;
     }
 
-    private sealed record LoadResult(List<double> Latencies, int Errors, ConcurrentBag<string> ErrorSamples);
+    private sealed record LoadResult(List<double> Latencies, int Errors, ConcurrentDictionary<string, int> ErrorKinds);
 
     private static async Task<LoadResult> RunServiceAsync(string checkpoint, int concurrency, TimeSpan duration, List<Problem> problems, TreeLimits limits)
     {
@@ -97,7 +97,7 @@ public static class ServiceLoadBench
     private static async Task<LoadResult> LoadAsync(int concurrency, TimeSpan duration, List<Problem> problems, Func<Problem, Task> solve)
     {
         var latencies = new ConcurrentBag<double>();
-        var samples = new ConcurrentBag<string>();
+        var kinds = new ConcurrentDictionary<string, int>();
         int errors = 0, next = 0;
         var end = DateTime.UtcNow + duration;
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
@@ -114,11 +114,12 @@ public static class ServiceLoadBench
                 catch (Exception e)
                 {
                     Interlocked.Increment(ref errors);
-                    if (samples.Count < 3) samples.Add(e.Message);
+                    var kind = e.Message.Length > 160 ? e.Message[..160] : e.Message;
+                    kinds.AddOrUpdate(kind, 1, (_, n) => n + 1);
                 }
             }
         }));
-        return new LoadResult([.. latencies.Order()], errors, samples);
+        return new LoadResult([.. latencies.Order()], errors, kinds);
     }
 
     private static void Report(string name, LoadResult r, TimeSpan duration)
@@ -126,7 +127,7 @@ public static class ServiceLoadBench
         double P(double q) => r.Latencies.Count == 0 ? double.NaN : r.Latencies[(int)Math.Min(r.Latencies.Count - 1, q * r.Latencies.Count)];
         Console.WriteLine($"{name}: {r.Latencies.Count} solves, {r.Errors} errors, {r.Latencies.Count / duration.TotalSeconds:F2} solves/s, " +
                           $"p50 {P(0.50):F0} ms, p99 {P(0.99):F0} ms");
-        foreach (var e in r.ErrorSamples) Console.WriteLine($"  error: {e}");
+        foreach (var (kind, n) in r.ErrorKinds.OrderByDescending(k => k.Value)) Console.WriteLine($"  {n} × {kind}");
     }
 
     private static int[] FreePorts(int count)

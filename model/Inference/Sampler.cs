@@ -32,14 +32,18 @@ public sealed class Sampler : IDisposable
             return (best.MoveToOuterDisposeScope(), greedyLogProbs.MoveToOuterDisposeScope());
         }
 
-        scores = scores / options.Temperature;
+        // Explicit Scalars kept alive across the native calls (see RmsNorm: implicit ones are finalizer-owned).
+        using var temperature = options.Temperature.ToScalar();
+        using var minusInfinity = double.NegativeInfinity.ToScalar();
+        using var topP = options.TopP.ToScalar();
+        scores = scores.div(temperature);
         var logProbs = scores.log_softmax(-1);
         var filtered = scores;
         long vocab = scores.shape[^1];
         if (options.TopK > 0 && options.TopK < vocab)
         {
             var kth = scores.topk(options.TopK, dim: -1).values.narrow(-1, options.TopK - 1, 1);
-            filtered = filtered.masked_fill(filtered < kth, double.NegativeInfinity);
+            filtered = filtered.masked_fill(filtered < kth, minusInfinity);
         }
         if (options.TopP < 1.0)
         {
@@ -47,9 +51,9 @@ public sealed class Sampler : IDisposable
             var probs = sorted.softmax(-1);
             // Drop a token when the tokens ranked above it already hold top_p of the mass; the best token always stays.
             var massBefore = probs.cumsum(-1) - probs;
-            var dropSorted = massBefore > options.TopP;
+            var dropSorted = massBefore.gt(topP);
             var drop = zeros_like(dropSorted).scatter(-1, order, dropSorted);
-            filtered = filtered.masked_fill(drop, double.NegativeInfinity);
+            filtered = filtered.masked_fill(drop, minusInfinity);
         }
         var choice = multinomial(filtered.softmax(-1), 1, replacement: false, generator: _generator);
         var chosenLogProbs = logProbs.gather(-1, choice).squeeze(-1);

@@ -24,8 +24,12 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        // An explicit Scalar, alive until the end of this call: TorchSharp 0.107 leaves implicitly converted
+        // Scalars to the finalizer, which can free one while libtorch still reads it (seen as a c10 toFloat
+        // check failure under GC pressure in the silo).
+        using var eps = _eps.ToScalar();
         var h = x.to(ScalarType.Float32);
-        var normed = h * rsqrt(h.square().mean([-1], keepdim: true) + _eps);
+        var normed = h * rsqrt(h.square().mean([-1], keepdim: true).add(eps));
         return (weight * normed.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }
