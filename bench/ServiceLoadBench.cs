@@ -58,7 +58,10 @@ public static class ServiceLoadBench
         await app.StartAsync();
         try
         {
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ports[2]}");
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ports[2]}", new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+            });
             var client = new Solver.SolverClient(channel);
             // Warm-up: activates the batching grain and loads the model before the clock starts.
             await client.SolveAsync(Request(problems[0], limits), deadline: DateTime.UtcNow.AddMinutes(5));

@@ -12,7 +12,11 @@ namespace AprOrleans.Client.Remote;
 /// </summary>
 public sealed class RemoteSolver(string siloUrl) : IDisposable
 {
-    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(Validate(siloUrl));
+    // Several HTTP/2 connections when one fills up: `apr eval --silo` keeps many solves in flight.
+    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(Validate(siloUrl), new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+    });
 
     private static string Validate(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"

@@ -49,6 +49,9 @@ public static class SiloHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var ip = IPAddress.Parse(settings.ListenAddress);
+            // A Solve is a long-lived stream (it polls its solve grain until the tree is done): allow many per
+            // connection, so a client with hundreds of solves in flight is not stalled at Kestrel's default 100.
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
             kestrel.Listen(ip, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
             kestrel.Listen(ip, settings.HttpPort, o => o.Protocols = HttpProtocols.Http1);
         });
