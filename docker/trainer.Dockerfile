@@ -11,13 +11,15 @@ ARG TORCH_IMAGE=pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
 # python3 runs build/fix_glibcxx_requirement.py, the after-publish step that makes libLibTorchSharp.so loadable.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 && rm -rf /var/lib/apt/lists/*
+# The NuGet cache location is explicit, so the CUDA step below can find the CPU libtorch files it removes.
+ENV NUGET_PACKAGES=/nuget
 WORKDIR /src
 COPY . .
 # Framework-dependent for linux-x64: native files land flat beside the assemblies, where TorchSharp looks.
 RUN dotnet publish trainer/AprOrleans.Trainer.csproj -c Release -r linux-x64 --self-contained false -p:DebugType=none -o /out/trainer
 # The CUDA variant drops every file of the CPU libtorch package; the PyTorch base image supplies libtorch.
 RUN cp -a /out/trainer /out/trainer-cuda \
- && for f in /root/.nuget/packages/libtorch-cpu-linux-x64/*/runtimes/linux-x64/native/*; do rm -f "/out/trainer-cuda/$(basename "$f")"; done
+ && for f in ${NUGET_PACKAGES}/libtorch-cpu-linux-x64/*/runtimes/linux-x64/native/*; do rm -f "/out/trainer-cuda/$(basename "$f")"; done
 
 FROM mcr.microsoft.com/dotnet/runtime:${DOTNET_VERSION} AS dotnet-runtime
 

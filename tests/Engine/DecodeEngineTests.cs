@@ -46,7 +46,7 @@ public class DecodeEngineTests
         using var tight = EngineFixture.Engine(EngineFixture.Network(), slots: 6, kvTokens: 256);
         var results = await Task.WhenAll(prompts.Select(p => tight.DecodeAsync(Greedy(p, 40))));
         for (int i = 0; i < prompts.Count; i++) Assert.Equal(alone[i], results[i].Tokens);
-        Assert.True(tight.Stats.Preemptions > 0 || tight.Stats.KvPages * 16 >= 6 * 80, "the test must make the cache overflow");
+        Assert.True(tight.Stats.Preemptions > 0, "the cache must have overflowed and preempted");
     }
 
     [Fact]
