@@ -75,6 +75,7 @@ public static class SiloHost
         // The real engine; tests replace it by registering their own factory in `services`.
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<IDecoderFactory, TorchEngineDecoderFactory>();
+        builder.Services.AddSingleton<AdminAuthorization>();
         services?.Invoke(builder.Services);
 
         var app = builder.Build();

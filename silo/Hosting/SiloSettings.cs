@@ -51,8 +51,8 @@ public sealed class SiloSettings
     public int ShutdownTimeoutSeconds { get; set; } = 120;
 
     /// <summary>
-    /// Secret that admin gRPC calls (experiments, weight publishing; DESIGN §7) will require. Read now so deployments
-    /// already carry it from a Kubernetes Secret; optional until those calls exist.
+    /// Secret that admin gRPC calls (experiment control, rollout pulls, weight publishing; DESIGN §7) require as
+    /// <c>authorization: Bearer &lt;token&gt;</c>. Unset = admin calls are refused (PERMISSION_DENIED).
     /// </summary>
     public string? AdminToken { get; set; }
 

@@ -15,12 +15,12 @@ public static class SftCommand
     public const string Usage =
         "usage: trainer sft [--demos FILE | --numbers 3 --solver apr|sos] [--preset tiny|small|base|paper] [--device cpu|cuda:N]\n" +
         "                   [--steps N] [--batch-tokens N] [--lr X] [--weight-decay X] [--warmup N] [--seed N] [--out DIR]\n" +
-        "                   [--eval-every N] [--save-every N] [--log-every N] [--threads N] [--resume CHECKPOINT_DIR]";
+        "                   [--eval-every N] [--save-every N] [--log-every N] [--threads N] [--resume CHECKPOINT_DIR | --init MODEL_DIR]";
 
     private static readonly string[] Known =
     [
         "demos", "numbers", "solver", "preset", "device", "steps", "batch-tokens", "lr", "weight-decay", "warmup",
-        "seed", "out", "eval-every", "save-every", "log-every", "resume", "threads",
+        "seed", "out", "eval-every", "save-every", "log-every", "resume", "threads", "init",
     ];
 
     // Options that fix the data stream or the network: on --resume they must agree with the checkpoint.
@@ -84,6 +84,13 @@ public static class SftCommand
         if (o.Has("demos") && (o.Has("numbers") || o.Has("solver")))
             throw new UsageException("--demos reads demonstrations from a file; --numbers/--solver generate them: give one or the other");
 
+        var init = o.String("init");
+        if (init is not null && resume is not null)
+            throw new UsageException("--init starts a new run from a model's weights; --resume continues a run: give one or the other");
+        if (init is not null && !File.Exists(Path.Combine(init, "model.safetensors")))
+            throw new UsageException($"--init '{init}': no model.safetensors there");
+        if (init is not null) init = Path.GetFullPath(init);
+
         var preset = o.String("preset") ?? baseSettings.Preset;
         if (!ModelConfig.PresetNames.Contains(preset))
             throw new UsageException($"--preset '{preset}': unknown preset (known: {string.Join(", ", ModelConfig.PresetNames)})");
@@ -106,6 +113,7 @@ public static class SftCommand
             Device = device,
             Solver = solver,
             DemosPath = demos,
+            InitPath = init ?? baseSettings.InitPath,
             Numbers = o.Int("numbers", 2, 6) ?? baseSettings.Numbers,
             Steps = o.Int("steps", 1) ?? baseSettings.Steps,
             BatchTokens = o.Int("batch-tokens", 16) ?? baseSettings.BatchTokens,

@@ -23,6 +23,11 @@ public sealed record SftSettings
     /// <summary>Problems per generated pool (the unit of length bucketing).</summary>
     public int ProblemsPerPool { get; init; } = 128;
     public int ValidationProblems { get; init; } = 16;
+    /// <summary>
+    /// A model checkpoint whose weights start the run (a warm start: continued SFT on more data, or a bigger
+    /// token budget); the optimizer, schedule and data stream still start fresh. Null = seeded random init.
+    /// </summary>
+    public string? InitPath { get; init; }
 
     public int EffectiveWarmup => WarmupSteps ?? Math.Min(100, Steps / 20);
 }

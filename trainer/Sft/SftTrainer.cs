@@ -71,6 +71,13 @@ public sealed class SftTrainer : IDisposable
         var source = CreateSource(settings, tokenizer, config.MaxPositionEmbeddings);
         manual_seed(settings.Seed);
         var model = LlamaForCausalLM.Create(config, settings.Seed, device, DeviceSelection.TrainingDType);
+        if (settings.InitPath is { } init)
+        {
+            var initConfig = HfLlamaConfig.Parse(File.ReadAllText(Path.Combine(init, "config.json")), Path.Combine(init, "config.json"));
+            if (initConfig != config)
+                throw new InvalidDataException($"--init {init}: its model ({initConfig.Preset}) differs from --preset {settings.Preset}");
+            ModelCheckpoint.LoadWeights(Path.Combine(init, "model.safetensors"), model);
+        }
         return new SftTrainer(settings, model, tokenizer, source, new DataPosition(0, 0), step: 0);
     }
 
