@@ -21,12 +21,17 @@ public sealed class GrpoBatch : IDisposable
     public required int Rows { get; init; }
     public required long GeneratedTokens { get; init; }
 
-    public static GrpoBatch Build(IReadOnlyList<WeightedTrajectory> trajectories, bool tokenLevel, Device device)
+    /// <param name="normalization">
+    /// The whole step's trajectory count and generated-token count when this batch is one micro-batch of it, so
+    /// that the micro-batches' losses sum to the step's loss (gradient accumulation is then exact); null = this batch.
+    /// </param>
+    public static GrpoBatch Build(IReadOnlyList<WeightedTrajectory> trajectories, bool tokenLevel, Device device, (int Trajectories, long GeneratedTokens)? normalization = null)
     {
         var rows = trajectories.SelectMany(t => t.Trajectory.Segments.Select(s => (Segment: s, t.Advantage, Segments: t.Trajectory.Segments.Count))).ToList();
         if (rows.Count == 0) throw new ArgumentException("no segments to train on", nameof(trajectories));
         int width = rows.Max(r => r.Segment.Context.Length + r.Segment.Generated.Length - 1);
-        long totalGenerated = rows.Sum(r => (long)r.Segment.Generated.Length);
+        long batchGenerated = rows.Sum(r => (long)r.Segment.Generated.Length);
+        var (trajectoryCount, totalGenerated) = normalization ?? (trajectories.Count, batchGenerated);
         var inputs = new long[rows.Count * width];
         var targets = new long[rows.Count * width];
         var mask = new float[rows.Count * width];
@@ -43,7 +48,7 @@ public sealed class GrpoBatch : IDisposable
             for (int i = 0; i + 1 < generated; i++) inputs[offset + contextLength + i] = segment.Generated[i];
             float weight = tokenLevel
                 ? 1f / totalGenerated
-                : 1f / (generated * segments * trajectories.Count);
+                : 1f / (generated * segments * trajectoryCount);
             for (int i = 0; i < generated; i++)
             {
                 int at = offset + contextLength - 1 + i;
@@ -63,7 +68,7 @@ public sealed class GrpoBatch : IDisposable
             Advantages = tensor(advantages, device: device).unsqueeze(1),
             TokenWeights = tensor(weights, shape, device: device),
             Rows = rows.Count,
-            GeneratedTokens = totalGenerated,
+            GeneratedTokens = batchGenerated,
         };
     }
 

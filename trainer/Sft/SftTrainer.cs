@@ -98,11 +98,8 @@ public sealed class SftTrainer : IDisposable
             RealTokens = state.RealTokens,
             PaddedTokens = state.PaddedTokens,
         };
-        var optimizerPath = Path.Combine(checkpoint, TrainerState.OptimizerFileName);
-        if (!File.Exists(optimizerPath)) throw new FileNotFoundException($"{checkpoint}: no {TrainerState.OptimizerFileName}", optimizerPath);
-        trainer._optimizer.load_state_dict(optimizerPath);
-        using (var rng = tensor(Convert.FromBase64String(state.TorchRngState)))
-            set_rng_state(rng);
+        TrainingCheckpoint.LoadOptimizer(checkpoint, trainer._optimizer);
+        TrainingCheckpoint.RestoreRng(state.TorchRngState);
         return trainer;
     }
 
@@ -205,16 +202,8 @@ public sealed class SftTrainer : IDisposable
     /// <summary>Writes {Out}/checkpoints/step-NNNNNNNN atomically and returns its path.</summary>
     public string SaveCheckpoint()
     {
-        var directory = Path.Combine(Settings.Out, "checkpoints", $"step-{Step:D8}");
-        string rngState;
-        using (var rng = get_rng_state()) rngState = Convert.ToBase64String(rng.bytes);
-        var state = new TrainerState(Step, _cursor.Position, Settings, rngState, RealTokens, PaddedTokens);
-        ModelCheckpoint.Save(directory, Model, Tokenizer, temp =>
-        {
-            _optimizer.save_state_dict(Path.Combine(temp, TrainerState.OptimizerFileName));
-            File.WriteAllText(Path.Combine(temp, TrainerState.FileName), state.ToJson());
-        });
-        return directory;
+        var state = new TrainerState(Step, _cursor.Position, Settings, TrainingCheckpoint.CaptureRng(), RealTokens, PaddedTokens);
+        return TrainingCheckpoint.Save(TrainingCheckpoint.Directory(Settings.Out, Step), Model, Tokenizer, _optimizer, TrainerState.FileName, state.ToJson());
     }
 
     public void Dispose()

@@ -18,7 +18,6 @@ public sealed record TrainerState(
     long PaddedTokens)
 {
     public const string FileName = "trainer_state.json";
-    public const string OptimizerFileName = "optimizer.bin";
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -29,18 +28,5 @@ public sealed record TrainerState(
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 
-    public static TrainerState Read(string directory)
-    {
-        var path = Path.Combine(directory, FileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{directory}: no {FileName} (not a training checkpoint)", path);
-        try
-        {
-            return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), Options)
-                ?? throw new InvalidDataException($"{path}: empty trainer state");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: malformed trainer state ({e.Message})");
-        }
-    }
+    public static TrainerState Read(string directory) => TrainingCheckpoint.ReadState<TrainerState>(directory, FileName, "training", Options);
 }

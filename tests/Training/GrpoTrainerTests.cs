@@ -1,0 +1,156 @@
+using AprOrleans.Countdown.Tokenization;
+using AprOrleans.Model;
+using AprOrleans.Model.Checkpoints;
+using AprOrleans.Model.Rl;
+using AprOrleans.Tests.Model;
+using AprOrleans.Trainer.Cli;
+using AprOrleans.Trainer.Grpo;
+using static TorchSharp.torch;
+
+namespace AprOrleans.Tests.Training;
+
+public sealed class GrpoTrainerTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("apr-grpo-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>An SFT-like starting checkpoint: a micro network over the Countdown vocabulary.</summary>
+    private string InitCheckpoint()
+    {
+        var path = Path.Combine(_dir, "init");
+        using var net = LlamaForCausalLM.Create(ModelTestUtil.Micro(CountdownTokenizer.Default.VocabularySize), seed: 7);
+        ModelCheckpoint.Save(path, net, CountdownTokenizer.Default);
+        return path;
+    }
+
+    /// <summary>Groups of random segments (several per trajectory, different lengths) with mixed rewards.</summary>
+    private static List<RolloutGroup> Groups(int seed, int vocab)
+    {
+        var random = new Random(seed);
+        int[] Tokens(int n) => [.. Enumerable.Range(0, n).Select(_ => random.Next(3, vocab))];
+        TrajectorySegment Segment() => new(Tokens(random.Next(4, 12)), Tokens(random.Next(2, 9)), [.. Enumerable.Range(0, 8).Select(_ => -2.5f)], []);
+        return [.. Enumerable.Range(0, 3).Select(g => new RolloutGroup($"g{g}", [.. Enumerable.Range(0, 4).Select(t =>
+        {
+            var segments = Enumerable.Range(0, 1 + random.Next(3)).Select(_ => Segment()).Select(s => s with
+            {
+                SamplerLogProbs = [.. s.SamplerLogProbs.Take(s.Generated.Length)],
+                WeightVersions = new long[s.Generated.Length],
+            }).ToList();
+            return new Trajectory(segments, (t + g) % 2);
+        })]))];
+    }
+
+    private GrpoRunSettings Settings(string init, string name, int microBatchTokens = 32768) => new()
+    {
+        Experiment = "e",
+        InitPath = init,
+        Out = Path.Combine(_dir, name),
+        LearningRate = 1e-3,
+        MicroBatchTokens = microBatchTokens,
+    };
+
+    private static float[] Flat(LlamaForCausalLM net) =>
+        [.. net.parameters().SelectMany(p => p.detach().cpu().flatten().data<float>().ToArray())];
+
+    [Fact]
+    public void Micro_batches_give_the_same_update_as_one_batch()
+    {
+        var init = InitCheckpoint();
+        var groups = Groups(1, CountdownTokenizer.Default.VocabularySize);
+        using var whole = GrpoTrainer.Start(Settings(init, "whole"));
+        using var split = GrpoTrainer.Start(Settings(init, "split", microBatchTokens: 256));
+        var a = whole.Train(groups, currentVersion: 0);
+        var b = split.Train(groups, currentVersion: 0);
+        Assert.Equal(a.Loss, b.Loss, 5);
+        Assert.Equal(a.SamplerGap, b.SamplerGap, 5);
+        var (wa, wb) = (Flat(whole.Policy), Flat(split.Policy));
+        Assert.Equal(wa.Length, wb.Length);
+        Assert.True(wa.Zip(wb).Max(p => Math.Abs(p.First - p.Second)) < 1e-5);
+        // And the step changed the weights at all.
+        using var start = GrpoTrainer.Start(Settings(init, "start"));
+        Assert.True(Flat(start.Policy).Zip(wa).Max(p => Math.Abs(p.First - p.Second)) > 1e-6);
+    }
+
+    [Fact]
+    public void A_resumed_trainer_continues_exactly_like_the_uninterrupted_one()
+    {
+        var init = InitCheckpoint();
+        var vocab = CountdownTokenizer.Default.VocabularySize;
+        using var straight = GrpoTrainer.Start(Settings(init, "straight"));
+        straight.Train(Groups(1, vocab), 0);
+        straight.Train(Groups(2, vocab), 1);
+
+        string checkpoint;
+        using (var first = GrpoTrainer.Start(Settings(init, "interrupted")))
+        {
+            var stats = first.Train(Groups(1, vocab), 0);
+            checkpoint = first.SaveCheckpoint(weightVersion: 1, stats);
+        }
+        var state = GrpoTrainerState.Read(checkpoint);
+        Assert.Equal(1, state.Step);
+        Assert.False(state.Reported);
+        GrpoTrainerState.MarkReported(checkpoint);
+        Assert.True(GrpoTrainerState.Read(checkpoint).Reported);
+
+        using var resumed = GrpoTrainer.Resume(checkpoint);
+        Assert.Equal(1, resumed.Step);
+        resumed.Train(Groups(2, vocab), 1);
+        Assert.Equal(2, resumed.Step);
+        Assert.Equal(Flat(straight.Policy), Flat(resumed.Policy));
+    }
+
+    [Fact]
+    public void Dapo_drops_zero_variance_groups_and_then_leaves_the_weights_alone()
+    {
+        var init = InitCheckpoint();
+        var flat = Groups(3, CountdownTokenizer.Default.VocabularySize)
+            .Select(g => g with { Trajectories = [.. g.Trajectories.Select(t => t with { Reward = 1 })] }).ToList();
+        using var trainer = GrpoTrainer.Start(Settings(init, "dapo") with { Variant = "dapo" });
+        var before = Flat(trainer.Policy);
+        var stats = trainer.Train(flat, 0);
+        Assert.Equal(0, stats.TrajectoriesUsed);
+        Assert.Equal(1.0, stats.ZeroAdvantageFraction);
+        Assert.Equal(1, trainer.Step);
+        Assert.Equal(before, Flat(trainer.Policy));
+    }
+
+    [Theory]
+    [InlineData(new[] { "--experiment", "e", "--init", "x" }, "--silo")]
+    [InlineData(new[] { "--silo", "ftp://h", "--experiment", "e", "--init", "x" }, "--silo 'ftp://h'")]
+    [InlineData(new[] { "--silo", "http://h:1", "--experiment", "e" }, "--init")]
+    [InlineData(new[] { "--silo", "http://h:1", "--experiment", "e", "--init", "/nonexistent-model" }, "--init '/nonexistent-model'")]
+    [InlineData(new[] { "--silo", "http://h:1", "--experiment", "e", "--init", "x", "--resume", "y" }, "exactly one")]
+    [InlineData(new[] { "--silo", "http://h:1", "--experiment", "e", "--resume", "/nonexistent-ckpt" }, "--resume /nonexistent-ckpt")]
+    public void Bad_options_name_what_is_wrong(string[] args, string expected)
+    {
+        var e = Assert.Throws<UsageException>(() => GrpoCommand.Parse(args, tokenFromEnvironment: "t"));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void The_token_is_required_and_variants_are_checked()
+    {
+        var init = InitCheckpoint();
+        string[] args = ["--silo", "http://127.0.0.1:1", "--experiment", "e", "--init", init];
+        Assert.Contains("APR_ADMIN_TOKEN", Assert.Throws<UsageException>(() => GrpoCommand.Parse(args, null)).Message);
+        Assert.Contains("--variant 'ppo'", Assert.Throws<UsageException>(() => GrpoCommand.Parse([.. args, "--variant", "ppo"], "t")).Message);
+        var options = GrpoCommand.Parse([.. args, "--variant", "drgrpo", "--staleness", "2"], "t");
+        Assert.True(options.Settings.Objective.DrGrpo);
+        Assert.Equal(2, options.Settings.Objective.StalenessBound);
+        Assert.Equal(Path.Combine("runs", "grpo", "e"), options.Settings.Out);
+    }
+
+    [Fact]
+    public void An_unreachable_silo_is_a_failure_not_a_crash()
+    {
+        var init = InitCheckpoint();
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        // Port 1 refuses connections: Unavailable is retried (a silo may be restarting) until the run is cancelled.
+        int code = GrpoCommand.Run(["--silo", "http://127.0.0.1:1", "--experiment", "e", "--init", init, "--token", "t", "--out", Path.Combine(_dir, "o")],
+            stdout, stderr, cancel.Token);
+        Assert.NotEqual(0, code);
+        Assert.Contains("retrying", stderr.ToString());
+    }
+}

@@ -1,0 +1,221 @@
+using System.Globalization;
+using AprOrleans.Api;
+using AprOrleans.Model;
+using AprOrleans.Trainer.Cli;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace AprOrleans.Trainer.Grpo;
+
+/// <summary>
+/// <c>trainer grpo</c>: the learner of an experiment. Per step s: pull the experiment's groups of step s from the
+/// silo, train (GRPO), save a checkpoint, publish the weights as version base_version + s + 1, wait until every
+/// batcher serves them, and report the step. The order makes a kill at any point recoverable with
+/// <c>--resume</c>: a checkpoint whose report never reached the silo is published and reported first.
+/// Exit codes: 0 done, 2 bad options, 1 failure.
+/// </summary>
+public static class GrpoCommand
+{
+    public const string Usage =
+        "usage: trainer grpo --silo URL --experiment NAME [--token T (or env APR_ADMIN_TOKEN)] (--init MODEL_DIR | --resume CHECKPOINT_DIR)\n" +
+        "                    [--out DIR] [--device cpu|cuda:N] [--lr X] [--variant grpo|drgrpo|dapo] [--kl-beta X] [--inner-updates N]\n" +
+        "                    [--staleness N] [--micro-batch-tokens N] [--seed N] [--threads N] [--until-step N]";
+
+    private static readonly string[] Known =
+    [
+        "silo", "experiment", "token", "init", "resume", "out", "device", "lr", "variant", "kl-beta", "inner-updates",
+        "staleness", "micro-batch-tokens", "seed", "threads", "until-step",
+    ];
+
+    private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(120);
+
+    public sealed record Options(GrpoRunSettings Settings, Uri Silo, string Token, string? Resume, int? Threads, int? UntilStep);
+
+    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    {
+        Options options;
+        try
+        {
+            options = Parse(args, Environment.GetEnvironmentVariable("APR_ADMIN_TOKEN"));
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"trainer grpo: {e.Message}");
+            return 2;
+        }
+        try
+        {
+            if (options.Threads is int n) TorchSharp.torch.set_num_threads(n);
+            return RunAsync(options, stdout, stderr, ct).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or RpcException or GrpoRunException)
+        {
+            stderr.WriteLine($"trainer grpo: {(e is RpcException r ? $"{r.StatusCode}: {r.Status.Detail}" : e.Message)}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("trainer grpo: cancelled; the last checkpoint is the place to --resume from");
+            return 1;
+        }
+    }
+
+    public static Options Parse(IReadOnlyList<string> args, string? tokenFromEnvironment)
+    {
+        var o = new OptionParser(args, Known);
+        var silo = o.String("silo") ?? throw new UsageException("--silo URL is required (the silo's gRPC address, e.g. http://127.0.0.1:5080)");
+        if (!Uri.TryCreate(silo, UriKind.Absolute, out var siloUri) || siloUri.Scheme is not ("http" or "https"))
+            throw new UsageException($"--silo '{silo}': expected an http:// or https:// URL");
+        var token = o.String("token") ?? tokenFromEnvironment;
+        if (string.IsNullOrWhiteSpace(token)) throw new UsageException("--token (or the environment variable APR_ADMIN_TOKEN) is required: the silo's admin token");
+        var resume = o.String("resume");
+        var init = o.String("init");
+        if (resume is null == (init is null)) throw new UsageException("give --init MODEL_DIR (a new run) or --resume CHECKPOINT_DIR (continue a run), exactly one");
+
+        GrpoRunSettings saved = new();
+        if (resume is not null)
+        {
+            try { saved = GrpoTrainerState.Read(resume).Settings; }
+            catch (Exception e) when (e is IOException or InvalidDataException) { throw new UsageException($"--resume {resume}: {e.Message}"); }
+        }
+        else if (!File.Exists(Path.Combine(init!, "model.safetensors")))
+            throw new UsageException($"--init '{init}': no model.safetensors there");
+
+        var experiment = o.String("experiment") ?? (resume is not null ? saved.Experiment : throw new UsageException("--experiment NAME is required"));
+        if (resume is not null && experiment != saved.Experiment)
+            throw new UsageException($"--experiment {experiment} differs from the checkpoint's {saved.Experiment}");
+        var variant = o.String("variant") ?? saved.Variant;
+        if (!GrpoRunSettings.Variants.Contains(variant))
+            throw new UsageException($"--variant '{variant}': expected one of {string.Join(", ", GrpoRunSettings.Variants)}");
+        var device = o.String("device") ?? saved.Device;
+        try { DeviceSelection.Parse(device); }
+        catch (ArgumentException e) { throw new UsageException($"--device: {e.Message}"); }
+        if (device == "meta") throw new UsageException("--device meta: cannot train without storage");
+
+        var settings = saved with
+        {
+            Experiment = experiment,
+            InitPath = init is null ? saved.InitPath : Path.GetFullPath(init),
+            Out = o.String("out") ?? (resume is not null
+                ? Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(resume).TrimEnd('/')))!
+                : Path.Combine("runs", "grpo", experiment)),
+            Device = device,
+            Variant = variant,
+            LearningRate = o.Double("lr", 0, exclusive: true) ?? saved.LearningRate,
+            KlBeta = o.Double("kl-beta", 0) ?? saved.KlBeta,
+            InnerUpdates = o.Int("inner-updates", 1, 64) ?? saved.InnerUpdates,
+            StalenessBound = o.Int("staleness", 0) ?? saved.StalenessBound,
+            MicroBatchTokens = o.Int("micro-batch-tokens", 256) ?? saved.MicroBatchTokens,
+            Seed = o.Int("seed", 0) ?? saved.Seed,
+        };
+        return new Options(settings, siloUri, token, resume, o.Int("threads", 1, 1024), o.Int("until-step", 1));
+    }
+
+    private static async Task<int> RunAsync(Options options, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        // Groups of a step can be tens of MB (every token's context, log-prob and version).
+        using var channel = GrpcChannel.ForAddress(options.Silo, new GrpcChannelOptions { MaxReceiveMessageSize = 512 << 20 });
+        var feed = new RolloutFeed(channel, options.Token, stderr);
+        var publisher = new PolicyPublisher(channel, options.Token);
+        using var trainer = options.Resume is null ? GrpoTrainer.Start(options.Settings) : GrpoTrainer.Resume(options.Resume, _ => options.Settings);
+        var s = trainer.Settings;
+        Directory.CreateDirectory(s.Out);
+        var experiment = await feed.GetAsync(s.Experiment, ct);
+        stdout.WriteLine($"grpo: experiment {experiment.Name} ({experiment.Status}, step {experiment.Step}/{experiment.Config.MaxSteps}, " +
+                         $"base version {experiment.BaseVersion}); trainer at step {trainer.Step}; {s.Variant}, lr {s.LearningRate.ToString(CultureInfo.InvariantCulture)}, " +
+                         $"{trainer.Policy.Config.ParameterCount / 1e6:F2}M parameters on {s.Device}; checkpoints in {s.Out}");
+        if (experiment.Status == ExperimentStatus.ExperimentCreated)
+            throw new GrpoRunException($"experiment {experiment.Name} is not started yet (apr experiment start {experiment.Name})");
+        if (options.Resume is not null)
+            experiment = await FinishUnreportedStepAsync(options.Resume, experiment, feed, publisher, stdout, ct);
+        if (experiment.Step != trainer.Step)
+            throw new GrpoRunException(
+                $"experiment {experiment.Name} is at step {experiment.Step} but the trainer is at step {trainer.Step}: " +
+                $"resume from {Path.Combine(s.Out, "checkpoints", $"step-{experiment.Step:D8}")}");
+
+        var metricsPath = Path.Combine(s.Out, "metrics.jsonl");
+        while (experiment.Status != ExperimentStatus.ExperimentDone && trainer.Step < (options.UntilStep ?? int.MaxValue))
+        {
+            int step = trainer.Step;
+            var pulled = System.Diagnostics.Stopwatch.StartNew();
+            var progress = new ProgressLine(stdout, step);
+            var groups = await feed.PullAsync(s.Experiment, step, progress.Report, ct);
+            double pullSeconds = pulled.Elapsed.TotalSeconds;
+
+            var stats = trainer.Train(groups, currentVersion: experiment.BaseVersion + step);
+            long version = experiment.BaseVersion + step + 1;
+            var checkpoint = trainer.SaveCheckpoint(version, stats);
+            experiment = await PublishAndReportAsync(checkpoint, version, stats, experiment.Name, feed, publisher, ct);
+            GrpoTrainerState.MarkReported(checkpoint);
+            var m = experiment.Latest;
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"step {step}: {groups.Count} groups (waited {pullSeconds:F1} s) reward {m?.RewardMean ?? double.NaN:F3} children/spawn {m?.ChildrenPerSpawn ?? double.NaN:F2} " +
+                $"| loss {stats.Loss:F4} kl {stats.Kl:F5} gap {stats.SamplerGap:F4} clip {stats.ClipFraction:P1} used {stats.TrajectoriesUsed} zero-adv {stats.ZeroAdvantageFraction:P0} " +
+                $"train {stats.TrainSeconds:F1} s | v{version} publish {m?.PublishSeconds ?? double.NaN:F2} s sync {m?.WeightSyncSeconds ?? double.NaN:F2} s"));
+            await File.AppendAllTextAsync(metricsPath, System.Text.Json.JsonSerializer.Serialize(stats) + "\n", ct);
+        }
+        stdout.WriteLine($"grpo: stopped at step {trainer.Step}; experiment {experiment.Name} is {experiment.Status} at step {experiment.Step}");
+        return 0;
+    }
+
+    /// <summary>
+    /// A checkpoint saved after step s − 1 whose report may not have reached the silo: if the experiment is still
+    /// at s − 1, publish the checkpoint's weights and report the step now (both idempotent on the silo).
+    /// </summary>
+    private static async Task<Experiment> FinishUnreportedStepAsync(string checkpoint, Experiment experiment, RolloutFeed feed,
+        PolicyPublisher publisher, TextWriter stdout, CancellationToken ct)
+    {
+        var state = GrpoTrainerState.Read(checkpoint);
+        if (state.Reported || state.LastStep is null || experiment.Step != state.Step - 1) return experiment;
+        stdout.WriteLine($"grpo: step {state.Step - 1} was trained and saved but not reported; publishing v{state.WeightVersion} and reporting it");
+        experiment = await PublishAndReportAsync(checkpoint, state.WeightVersion, state.LastStep, experiment.Name, feed, publisher, ct);
+        GrpoTrainerState.MarkReported(checkpoint);
+        return experiment;
+    }
+
+    private static async Task<Experiment> PublishAndReportAsync(string checkpoint, long version, GrpoStepStats stats, string experiment,
+        RolloutFeed feed, PolicyPublisher publisher, CancellationToken ct)
+    {
+        var (_, publishSeconds) = await publisher.PublishAsync(version, Path.Combine(checkpoint, "model.safetensors"), experiment, ct);
+        var syncSeconds = await publisher.WaitUntilServedAsync(version, SyncTimeout, ct);
+        return await feed.ReportAsync(new StepReport
+        {
+            Experiment = experiment,
+            Step = stats.Step,
+            WeightVersion = version,
+            Metrics = new StepMetrics
+            {
+                Step = stats.Step,
+                Loss = stats.Loss,
+                Kl = stats.Kl,
+                SamplerGap = stats.SamplerGap,
+                ClipFraction = stats.ClipFraction,
+                TrainSeconds = stats.TrainSeconds,
+                PublishSeconds = publishSeconds,
+                // Not served everywhere within the timeout: reported as NaN rather than a made-up number.
+                WeightSyncSeconds = syncSeconds ?? double.NaN,
+                TrajectoriesUsed = stats.TrajectoriesUsed,
+                WeightVersion = version,
+                CompletedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            },
+        }, ct);
+    }
+
+    /// <summary>Prints the pull progress of a step at most every few seconds (and when the status changes).</summary>
+    private sealed class ProgressLine(TextWriter stdout, int step)
+    {
+        private DateTime _last = DateTime.MinValue;
+        private ExperimentStatus _status;
+
+        public void Report(PullProgress p)
+        {
+            if (DateTime.UtcNow - _last < TimeSpan.FromSeconds(5) && p.Status == _status) return;
+            (_last, _status) = (DateTime.UtcNow, p.Status);
+            stdout.WriteLine($"step {step}: waiting for rollouts, {p.GroupsReady}/{p.GroupsTotal} groups ready" +
+                             (p.Status == ExperimentStatus.ExperimentPaused ? " (experiment paused)" : ""));
+        }
+    }
+}
+
+/// <summary>The run cannot go on as asked (experiment state and checkpoint disagree); the message says what to do.</summary>
+public sealed class GrpoRunException(string message) : Exception(message);

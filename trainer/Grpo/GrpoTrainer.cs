@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using AprOrleans.Countdown.Tokenization;
+using AprOrleans.Model;
+using AprOrleans.Model.Checkpoints;
+using AprOrleans.Model.Rl;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AprOrleans.Trainer.Grpo;
+
+/// <summary>
+/// The GRPO learner (DESIGN §8): a policy initialized from the SFT checkpoint, a frozen copy of that checkpoint as
+/// the KL reference, AdamW, and <see cref="Train"/> = group advantages → micro-batched clipped loss → a few inner
+/// updates. <see cref="SaveCheckpoint"/> and <see cref="Resume"/> keep weights, optimizer, step and RNG, so a killed
+/// trainer continues exactly where its last checkpoint stands. Not thread-safe (dispose scopes are per thread).
+/// </summary>
+public sealed class GrpoTrainer : IDisposable
+{
+    private readonly AdamW _optimizer;
+    private readonly List<Parameter> _parameters;
+    private readonly GrpoObjective _objective;
+
+    private GrpoTrainer(GrpoRunSettings settings, LlamaForCausalLM policy, LlamaForCausalLM reference, CountdownTokenizer tokenizer, int step)
+    {
+        if (settings.Objective.Validate() is { } fault) throw new ArgumentException(fault, nameof(settings));
+        Settings = settings;
+        Policy = policy;
+        Reference = reference;
+        Tokenizer = tokenizer;
+        Step = step;
+        _objective = new GrpoObjective(settings.Objective);
+        Reference.eval();
+        foreach (var p in Reference.parameters()) p.requires_grad = false;
+        _parameters = [.. policy.parameters()];
+        _optimizer = optim.AdamW(_parameters, lr: settings.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: settings.WeightDecay);
+        // Dropout-free network: train() only matters for modules that behave differently, but keep the contract.
+        Policy.train();
+    }
+
+    public GrpoRunSettings Settings { get; }
+    public LlamaForCausalLM Policy { get; }
+    public LlamaForCausalLM Reference { get; }
+    public CountdownTokenizer Tokenizer { get; }
+    /// <summary>GRPO steps trained so far (= the experiment step whose groups come next).</summary>
+    public int Step { get; private set; }
+
+    /// <summary>A new run from <see cref="GrpoRunSettings.InitPath"/> (policy and reference both start there).</summary>
+    public static GrpoTrainer Start(GrpoRunSettings settings)
+    {
+        var device = DeviceSelection.Parse(settings.Device);
+        manual_seed(settings.Seed);
+        var (policy, tokenizer) = ModelCheckpoint.Load(settings.InitPath, device, DeviceSelection.TrainingDType);
+        var (reference, _) = ModelCheckpoint.Load(settings.InitPath, device, DeviceSelection.TrainingDType);
+        return new GrpoTrainer(settings, policy, reference, tokenizer, step: 0);
+    }
+
+    /// <summary>Continues from a GRPO checkpoint: its weights, optimizer moments, step and RNG; the reference is the run's init.</summary>
+    public static GrpoTrainer Resume(string checkpoint, Func<GrpoRunSettings, GrpoRunSettings>? adjust = null)
+    {
+        var state = GrpoTrainerState.Read(checkpoint);
+        var settings = adjust is null ? state.Settings : adjust(state.Settings);
+        var device = DeviceSelection.Parse(settings.Device);
+        var (policy, tokenizer) = ModelCheckpoint.Load(checkpoint, device, DeviceSelection.TrainingDType);
+        var (reference, _) = ModelCheckpoint.Load(settings.InitPath, device, DeviceSelection.TrainingDType);
+        var trainer = new GrpoTrainer(settings, policy, reference, tokenizer, state.Step);
+        TrainingCheckpoint.LoadOptimizer(checkpoint, trainer._optimizer);
+        TrainingCheckpoint.RestoreRng(state.TorchRngState);
+        return trainer;
+    }
+
+    /// <summary>
+    /// One GRPO step on one step's groups. <paramref name="currentVersion"/> is the version of the weights being
+    /// trained (what the staleness bound measures against). When every group is dropped (all zero-variance under
+    /// DAPO, or all stale) the weights do not change, but the step still counts: the groups were consumed.
+    /// </summary>
+    public GrpoStepStats Train(IReadOnlyList<RolloutGroup> groups, long currentVersion)
+    {
+        var clock = Stopwatch.StartNew();
+        var advantages = GroupAdvantages.Compute(groups, Settings.Objective, currentVersion);
+        var kept = advantages.Kept;
+        // A zero advantage contributes no gradient; only the KL term would move such a step.
+        double loss = 0, kl = 0, gap = 0, clip = 0;
+        long generated = kept.Sum(t => t.Trajectory.Segments.Sum(s => (long)s.Generated.Length));
+        if (generated > 0)
+        {
+            var microBatches = MicroBatches(kept).ToList();
+            for (int update = 0; update < Settings.InnerUpdates; update++)
+            {
+                _optimizer.zero_grad();
+                double updateLoss = 0, updateKl = 0, updateGap = 0, updateClip = 0;
+                foreach (var part in microBatches)
+                {
+                    using var scope = NewDisposeScope();
+                    using var batch = GrpoBatch.Build(part, Settings.Objective.TokenLevelLoss, Policy.Device, (kept.Count, generated));
+                    var (partLoss, stats) = _objective.Compute(Policy, Reference, batch);
+                    partLoss.backward();
+                    double share = (double)batch.GeneratedTokens / generated;
+                    updateLoss += stats.Loss;
+                    updateKl += stats.MeanKl * share;
+                    updateGap += stats.SamplerGap * share;
+                    updateClip += stats.ClipFraction * share;
+                }
+                nn.utils.clip_grad_norm_(_parameters, Settings.GradClip);
+                _optimizer.step();
+                if (update == 0) (loss, kl, gap, clip) = (updateLoss, updateKl, updateGap, updateClip);
+            }
+        }
+        Step++;
+        return new GrpoStepStats(Step - 1, loss, kl, gap, clip, kept.Count, advantages.Groups, advantages.ZeroVarianceGroups,
+            advantages.StaleTrajectories, generated, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Whole trajectories packed into batches of at most <see cref="GrpoRunSettings.MicroBatchTokens"/> padded tokens.</summary>
+    private IEnumerable<List<WeightedTrajectory>> MicroBatches(IReadOnlyList<WeightedTrajectory> kept)
+    {
+        var part = new List<WeightedTrajectory>();
+        int rows = 0, width = 0;
+        foreach (var t in kept)
+        {
+            int tRows = t.Trajectory.Segments.Count;
+            int tWidth = t.Trajectory.Segments.Max(s => s.Context.Length + s.Generated.Length);
+            if (part.Count > 0 && (long)(rows + tRows) * Math.Max(width, tWidth) > Settings.MicroBatchTokens)
+            {
+                yield return part;
+                (part, rows, width) = ([], 0, 0);
+            }
+            part.Add(t);
+            rows += tRows;
+            width = Math.Max(width, tWidth);
+        }
+        if (part.Count > 0) yield return part;
+    }
+
+    /// <summary>Writes {Out}/checkpoints/step-NNNNNNNN atomically (weights, optimizer, state) and returns its path.</summary>
+    public string SaveCheckpoint(long weightVersion, GrpoStepStats? lastStep)
+    {
+        var state = new GrpoTrainerState(Step, Settings, TrainingCheckpoint.CaptureRng(), weightVersion, lastStep, Reported: false);
+        return TrainingCheckpoint.Save(TrainingCheckpoint.Directory(Settings.Out, Step), Policy, Tokenizer, _optimizer, GrpoTrainerState.FileName, state.ToJson());
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        Policy.Dispose();
+        Reference.Dispose();
+    }
+}
