@@ -103,6 +103,9 @@ public static class ServiceLoadBench
         var kinds = new ConcurrentDictionary<string, int>();
         int errors = 0, next = 0;
         var end = DateTime.UtcNow + duration;
+        using var sampler = new Timer(_ => Console.WriteLine(
+            $"  t+{(duration - (end - DateTime.UtcNow)).TotalSeconds:F0}s: {latencies.Count} solved, {errors} errors; thread pool {ThreadPool.ThreadCount} threads, " +
+            $"{ThreadPool.PendingWorkItemCount} queued; gen0 GCs {GC.CollectionCount(0)}, gen2 {GC.CollectionCount(2)}"), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
             while (DateTime.UtcNow < end)

@@ -118,7 +118,7 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
             var device = tokens.device;
             var slotTensor = tensor(slots.Select(s => (long)s).ToArray(), device: device);
             var startTensor = tensor(starts.Select(s => (long)s).ToArray(), device: device).unsqueeze(1);
-            var positions = startTensor + arange(length, dtype: ScalarType.Int64, device: device).unsqueeze(0);
+            var positions = startTensor.Plus(arange(length, dtype: ScalarType.Int64, device: device).unsqueeze(0));
             bool fresh = starts.All(s => s == 0);
             long keyLength = starts.Max() + length;
             Tensor? mask = null;

@@ -24,6 +24,8 @@ public sealed partial class SolveGrain(
 {
     private static readonly CountdownTokenizer Tokenizer = CountdownTokenizer.Default;
     private readonly SegmentLog _segments = new();
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(20);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -33,7 +35,9 @@ public sealed partial class SolveGrain(
             state.State.Status = SolveStatus.Failed;
             state.State.Error = "the solve was interrupted (its silo stopped before it finished); start a new one";
         }
-        if (state.State.Status != SolveStatus.Running) _segments.Close();
+        // Only an ended solve has a closed log. A fresh activation (Unknown) must keep it open for the solve that
+        // Start is about to run: a closed log makes every Poll return at once, and long-polling clients spin.
+        if (state.State.Status is SolveStatus.Done or SolveStatus.Failed) End();
         return Task.CompletedTask;
     }
 
@@ -57,8 +61,21 @@ public sealed partial class SolveGrain(
     public async Task<SolveSnapshot> Poll(int seen, TimeSpan wait)
     {
         if (state.State.Status == SolveStatus.Running)
-            await _segments.WaitAsync(seen, wait < TimeSpan.FromSeconds(20) ? wait : TimeSpan.FromSeconds(20));
+            await _segments.WaitAsync(seen, wait < MaxWait ? wait : MaxWait);
         return Snapshot(seen);
+    }
+
+    public async Task<SolveSnapshot> WaitForEnd(TimeSpan wait)
+    {
+        if (state.State.Status == SolveStatus.Running)
+            await Task.WhenAny(_ended.Task, Task.Delay(wait < MaxWait ? wait : MaxWait));
+        return new SolveSnapshot(state.State.Status, [], state.State.Outcome, state.State.Error);
+    }
+
+    private void End()
+    {
+        _segments.Close();
+        _ended.TrySetResult();
     }
 
     private SolveSnapshot Snapshot(int seen) =>
@@ -97,7 +114,7 @@ public sealed partial class SolveGrain(
             // The outcome is still served from memory; only its durability is lost.
             LogNotPersisted(e, this.GetPrimaryKey());
         }
-        _segments.Close();
+        End();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Solve {SolveId} failed")]

@@ -17,4 +17,11 @@ public interface ISolveGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("poll")]
     Task<SolveSnapshot> Poll(int seen, TimeSpan wait);
+
+    /// <summary>
+    /// Waits up to <paramref name="wait"/> for the solve to end and returns its status and outcome without segments:
+    /// what a caller that only wants the result needs, in one call per wait instead of one per segment.
+    /// </summary>
+    [Alias("wait-for-end")]
+    Task<SolveSnapshot> WaitForEnd(TimeSpan wait);
 }

@@ -1,3 +1,4 @@
+using AprOrleans.Model.Network;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -50,7 +51,7 @@ public sealed class Sampler : IDisposable
             var (sorted, order) = filtered.sort(-1, descending: true);
             var probs = sorted.softmax(-1);
             // Drop a token when the tokens ranked above it already hold top_p of the mass; the best token always stays.
-            var massBefore = probs.cumsum(-1) - probs;
+            var massBefore = probs.cumsum(-1).Minus(probs);
             var dropSorted = massBefore.gt(topP);
             var drop = zeros_like(dropSorted).scatter(-1, order, dropSorted);
             filtered = filtered.masked_fill(drop, minusInfinity);

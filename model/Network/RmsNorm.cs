@@ -29,7 +29,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         // check failure under GC pressure in the silo).
         using var eps = _eps.ToScalar();
         var h = x.to(ScalarType.Float32);
-        var normed = h * rsqrt(h.square().mean([-1], keepdim: true).add(eps));
+        var normed = h * rsqrt(h.square().mean([-1], keepdim: true).Plus(eps));
         return (weight * normed.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }

@@ -19,12 +19,10 @@ public sealed class SolverService(IGrainFactory grains)
         var (id, spec) = SolveRequestValidator.Validate(request);
         var grain = grains.GetGrain<ISolveGrain>(id);
         var snapshot = await StartAsync(grain, spec);
-        int seen = 0;
         while (snapshot.Status == SolveStatus.Running)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            seen += snapshot.Segments.Count;
-            snapshot = await grain.Poll(seen, PollWait);
+            snapshot = await grain.WaitForEnd(PollWait);
         }
         var response = Finish(id, snapshot);
         SolveMetrics.Record(clock.Elapsed, response.Correct);

@@ -64,9 +64,21 @@ internal sealed class ScriptedDecoderFactory : IDecoderFactory
 
     public int Created => _created;
 
+    /// <summary>When set, every decode waits for one permit first: a test decides when each segment may finish.</summary>
+    public SemaphoreSlim? Gate { get; set; }
+
     public IThreadDecoder Create(string device)
     {
         Interlocked.Increment(ref _created);
-        return new ScriptedDecoder(CountdownScript.Continue);
+        return new GatedDecoder(new ScriptedDecoder(CountdownScript.Continue), this);
+    }
+
+    private sealed class GatedDecoder(IThreadDecoder inner, ScriptedDecoderFactory factory) : IThreadDecoder
+    {
+        public async Task<DecodeResult> DecodeAsync(DecodeRequest request, CancellationToken cancellationToken = default)
+        {
+            if (factory.Gate is { } gate) await gate.WaitAsync(cancellationToken);
+            return await inner.DecodeAsync(request, cancellationToken);
+        }
     }
 }

@@ -1,5 +1,7 @@
 using AprOrleans.Model;
+using AprOrleans.Model.Network;
 using AprOrleans.Model.Rl;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Trainer.Grpo;
@@ -18,32 +20,38 @@ public sealed class GrpoObjective(GrpoSettings settings)
     public (Tensor Loss, GrpoLossStats Stats) Compute(LlamaForCausalLM policy, LlamaForCausalLM? reference, GrpoBatch batch)
     {
         using var scope = NewDisposeScope();
+        // Explicit Scalars alive for the whole call, and Plus/Minus instead of + and −: TorchSharp's implicit
+        // scalars can be finalized while libtorch reads them (see ScalarSafeOps).
+        using var low = (1 - settings.ClipLow).ToScalar();
+        using var high = (1 + settings.ClipHigh).ToScalar();
+        using var beta = settings.KlBeta.ToScalar();
+        using var one = 1.ToScalar();
         var logProbs = TokenLogProbs(policy, batch);
-        var ratio = (logProbs - batch.OldLogProbs).exp() * batch.Mask;
+        var ratio = logProbs.Minus(batch.OldLogProbs).exp() * batch.Mask;
         var unclipped = ratio * batch.Advantages;
-        var clipped = ratio.clamp(1 - settings.ClipLow, 1 + settings.ClipHigh) * batch.Advantages;
-        var tokenLoss = -minimum(unclipped, clipped);
+        var clipped = ratio.clamp(low, high) * batch.Advantages;
+        var tokenLoss = minimum(unclipped, clipped).neg();
 
         Tensor kl = zeros_like(tokenLoss);
         if (settings.KlBeta > 0 && reference is not null)
         {
             Tensor referenceLogProbs;
             using (no_grad()) referenceLogProbs = TokenLogProbs(reference, batch);
-            var delta = referenceLogProbs - logProbs;
-            kl = (delta.exp() - delta - 1) * batch.Mask;
-            tokenLoss = tokenLoss + settings.KlBeta * kl;
+            var delta = referenceLogProbs.Minus(logProbs);
+            kl = delta.exp().Minus(delta).Minus(one) * batch.Mask;
+            tokenLoss = tokenLoss.Plus(kl.mul(beta));
         }
         var loss = (tokenLoss * batch.TokenWeights * batch.Mask).sum();
 
         double tokens = Math.Max(1, batch.GeneratedTokens);
         using var noGrad = no_grad();
-        var isClipped = ((ratio < 1 - settings.ClipLow) | (ratio > 1 + settings.ClipHigh)).to(ScalarType.Float32) * batch.Mask;
+        var isClipped = ratio.lt(low).logical_or(ratio.gt(high)).to(ScalarType.Float32) * batch.Mask;
         var stats = new GrpoLossStats(
             loss.item<float>(),
             kl.sum().item<float>() / tokens,
             isClipped.sum().item<float>() / tokens,
             ratio.sum().item<float>() / tokens,
-            ((logProbs - batch.OldLogProbs).abs() * batch.Mask).sum().item<float>() / tokens);
+            (logProbs.Minus(batch.OldLogProbs).abs() * batch.Mask).sum().item<float>() / tokens);
         return (loss.MoveToOuterDisposeScope(), stats);
     }
 
