@@ -14,6 +14,15 @@ public sealed class SolverMethodProvider : IServiceMethodProvider<SolverService>
 {
     private static readonly string ServiceName = Solver.Descriptor.FullName;
 
+    /// <summary>A request is a handful of numbers, limits and an id; a bigger one is refused as invalid (smaller malformed ones get their field named by the validator).</summary>
+    public const int MaxRequestBytes = 1 << 20;
+
+    /// <summary>
+    /// gRPC's own receive limit for the Solver service: oversized requests up to this size still reach the
+    /// marshaller and get INVALID_ARGUMENT; beyond it the transport answers RESOURCE_EXHAUSTED without reading them.
+    /// </summary>
+    public const int TransportLimitBytes = 16 << 20;
+
     private static readonly Method<SolveRequest, SolveResponse> Solve =
         new(MethodType.Unary, ServiceName, "Solve", Strict(SolveRequest.Parser), Plain(SolveResponse.Parser));
     private static readonly Method<SolveRequest, SolveEvent> SolveStream =
@@ -31,6 +40,9 @@ public sealed class SolverMethodProvider : IServiceMethodProvider<SolverService>
     private static Marshaller<T> Strict<T>(MessageParser<T> parser) where T : IMessage<T> =>
         Marshallers.Create<T>(Serialize, (DeserializationContext context) =>
         {
+            if (context.PayloadLength > MaxRequestBytes)
+                throw new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"field 'request': {context.PayloadLength} bytes, more than the {MaxRequestBytes} a {typeof(T).Name} may hold"));
             try
             {
                 return parser.ParseFrom(context.PayloadAsReadOnlySequence());

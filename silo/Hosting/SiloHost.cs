@@ -64,6 +64,7 @@ public static class SiloHost
             // Requests are a handful of numbers; anything near this size is an abuse (answered RESOURCE_EXHAUSTED by gRPC).
             o.MaxReceiveMessageSize = 1 << 20;
         });
+        builder.Services.AddGrpc().AddServiceOptions<SolverService>(o => o.MaxReceiveMessageSize = SolverMethodProvider.TransportLimitBytes);
         builder.Services.AddSingleton<IServiceMethodProvider<SolverService>, SolverMethodProvider>();
         // Reflection lists the services by descriptor: Solver is bound by hand, so name the descriptors here.
         builder.Services.AddSingleton(new ReflectionServiceImpl(Solver.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));

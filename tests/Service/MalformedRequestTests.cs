@@ -1,5 +1,6 @@
 using AprOrleans.Api;
 using Google.Protobuf;
+using AprOrleans.Silo.Api;
 using Grpc.Core;
 
 namespace AprOrleans.Tests.Service;
@@ -103,11 +104,24 @@ public class MalformedRequestTests(TwoSiloFixture fixture)
     }
 
     [Fact]
-    public async Task A_message_over_the_size_limit_is_refused_before_any_handler_runs()
+    public async Task An_oversized_message_is_invalid_and_names_the_request()
     {
         var request = SolveEndToEndTests.ValidRequest();
         request.SolveId = new string('a', 2 << 20);
-        Assert.True(request.CalculateSize() > 1 << 20);
+        Assert.True(request.CalculateSize() > SolverMethodProvider.MaxRequestBytes);
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            Cluster["silo-a"].Solver.SolveAsync(request, SolveEndToEndTests.Deadline()).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("field 'request'", error.Status.Detail);
+        var valid = await Cluster["silo-a"].Solver.SolveAsync(SolveEndToEndTests.ValidRequest(), SolveEndToEndTests.Deadline());
+        Assert.True(valid.Correct);
+    }
+
+    [Fact]
+    public async Task A_message_over_the_transport_limit_is_refused_before_it_is_read()
+    {
+        var request = SolveEndToEndTests.ValidRequest();
+        request.SolveId = new string('a', SolverMethodProvider.TransportLimitBytes + 1);
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             Cluster["silo-a"].Solver.SolveAsync(request, SolveEndToEndTests.Deadline()).ResponseAsync);
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
