@@ -3,6 +3,7 @@ using AprOrleans.Tests.Client;
 using Google.Protobuf;
 using Grpc.Net.Client;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace AprOrleans.Tests.Service.Experiments;
 
@@ -11,9 +12,9 @@ namespace AprOrleans.Tests.Service.Experiments;
 /// same service id: the experiment resumes, every group is stored exactly once (its grain state written once,
 /// a group pulled before the crash byte-identical after it) and the step count is exact.
 /// </summary>
-public sealed class ExperimentCrashTests(RandomCheckpoint checkpoint) : IClassFixture<RandomCheckpoint>
+public sealed class ExperimentCrashTests(RandomCheckpoint checkpoint, ITestOutputHelper output) : IClassFixture<RandomCheckpoint>
 {
-    private const int Groups = 6;
+    private const int Groups = 16;
 
     [Fact]
     public async Task Killed_silo_resumes_the_experiment_without_losing_or_duplicating_a_group()
@@ -21,9 +22,10 @@ public sealed class ExperimentCrashTests(RandomCheckpoint checkpoint) : IClassFi
         var serviceId = "crash-" + Guid.NewGuid().ToString("N")[..12];
         var settings = SiloProcess.Settings(serviceId, checkpoint.Directory, ExperimentCalls.Token);
         const string name = "crash";
-        var config = ExperimentCalls.Config(problemsPerStep: Groups, groupSize: 2, maxSteps: 3, rolloutAhead: 1);
+        var config = ExperimentCalls.Config(problemsPerStep: Groups, groupSize: 4, maxSteps: 3, rolloutAhead: 1);
         // The untrained model writes noise: bound each tree so a group takes a moment, not minutes.
-        config.Limits = new Limits { MaxTokensPerThread = 48, MaxTotalTokens = 160, MaxChildrenPerSpawn = 2 };
+        // (Within the micro model's 256 positions: one spawn of at most two children.)
+        config.Limits = new Limits { MaxTokensPerThread = 120, MaxTotalTokens = 400, MaxChildrenPerSpawn = 2, MaxSpawnsPerThread = 1 };
 
         byte[][] step0;
         Experiment beforeKill;
@@ -36,7 +38,10 @@ public sealed class ExperimentCrashTests(RandomCheckpoint checkpoint) : IClassFi
             Assert.Equal(1, (await calls.ReportAsync(name, 0, 1)).Step);
             // Steps 1 and 2 are now being produced; kill the silo once some of their groups are stored.
             beforeKill = await calls.WaitUntilAsync(name, e => e.GroupsReady > 0 || e.RolloutStepsReady == 3);
-            first.Kill();
+            await first.KillAsync();
+            output.WriteLine($"killed with step {beforeKill.Step}, rollout steps ready {beforeKill.RolloutStepsReady}, groups ready {beforeKill.GroupsReady}");
+            // The kill hit a step in production (steps 1 and 2 were not both stored yet).
+            Assert.True(beforeKill.RolloutStepsReady < 3, $"the rollouts finished before the kill: {beforeKill}");
         }
 
         using var second = await SiloProcess.StartAsync(settings);
@@ -55,7 +60,7 @@ public sealed class ExperimentCrashTests(RandomCheckpoint checkpoint) : IClassFi
             {
                 var groups = await calls.PullAsync(name, step);
                 Assert.Equal(Enumerable.Range(0, Groups), groups.Select(g => g.Index));
-                Assert.All(groups, g => Assert.Equal(2, g.Trajectories.Count));
+                Assert.All(groups, g => Assert.Equal(4, g.Trajectories.Count));
                 Assert.Equal(step + 1, (await calls.ReportAsync(name, step, step + 1)).Step);
             }
             var done = await calls.GetAsync(name);

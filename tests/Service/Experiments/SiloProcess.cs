@@ -9,10 +9,12 @@ namespace AprOrleans.Tests.Service.Experiments;
 internal sealed class SiloProcess : IDisposable
 {
     private readonly ContainerRun.Running _process;
+    private readonly int _siloPort;
+    private bool _gone;
 
     public int GrpcPort { get; }
 
-    private SiloProcess(ContainerRun.Running process, int grpcPort) => (_process, GrpcPort) = (process, grpcPort);
+    private SiloProcess(ContainerRun.Running process, int grpcPort, int siloPort) => (_process, GrpcPort, _siloPort) = (process, grpcPort, siloPort);
 
     /// <summary>Settings for one silo: its ids, four free loopback ports, the engine's checkpoint and the admin token.</summary>
     public static Dictionary<string, string> Settings(string serviceId, string checkpoint, string adminToken)
@@ -45,7 +47,7 @@ internal sealed class SiloProcess : IDisposable
         var directory = ContainerRun.MapImagePath("/app/silo/");
         var plan = new ContainerRun.Plan("dotnet", [Path.Combine(directory, "AprOrleans.Silo.dll")], settings);
         var process = new ContainerRun.Running(plan, directory);
-        var silo = new SiloProcess(process, int.Parse(settings["Apr__GrpcPort"]));
+        var silo = new SiloProcess(process, int.Parse(settings["Apr__GrpcPort"]), int.Parse(settings["Apr__SiloPort"]));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
         while (true)
@@ -69,8 +71,31 @@ internal sealed class SiloProcess : IDisposable
 
     public string Output => _process.Output;
 
-    /// <summary>SIGKILL, then waits until the process is gone.</summary>
-    public void Kill() => _process.Dispose();
+    /// <summary>SIGKILL, then waits until the process is gone (its silo port can be bound again).</summary>
+    public async Task KillAsync()
+    {
+        Dispose();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, _siloPort);
+                probe.Start();
+                probe.Stop();
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
 
-    public void Dispose() => _process.Dispose();
+    public void Dispose()
+    {
+        if (_gone) return;
+        _gone = true;
+        _process.Dispose();
+    }
 }
