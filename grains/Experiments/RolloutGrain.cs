@@ -43,11 +43,8 @@ public sealed partial class RolloutGrain(
         if (state.State.Group is { } stored) return new RolloutProgress(GroupRecords.Summary(stored), null);
         if (spec.Key != this.GetPrimaryKeyString())
             throw new ArgumentException($"rollout '{this.GetPrimaryKeyString()}' was asked to produce group '{spec.Key}'");
-        if (_run is null || _run.IsFaulted || _run.IsCanceled)
-        {
-            _run = RunAsync(spec, _stopping.Token);
-            DelayDeactivation(TimeSpan.FromHours(1));
-        }
+        // No DelayDeactivation: the experiment polls at least every ProduceWait, so a running group is never idle.
+        if (_run is null || _run.IsFaulted || _run.IsCanceled) _run = RunAsync(spec, _stopping.Token);
         await Task.WhenAny(_run, Task.Delay(wait < TimeSpan.FromSeconds(20) ? wait : TimeSpan.FromSeconds(20)));
         if (_run.IsCompletedSuccessfully) return new RolloutProgress(GroupRecords.Summary(_run.Result), null);
         if (_run.IsFaulted) return new RolloutProgress(null, _run.Exception!.GetBaseException().Message);
