@@ -1,7 +1,7 @@
 using AprOrleans.Api;
-using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
+using static AprOrleans.Silo.Api.StrictMarshallers;
 
 namespace AprOrleans.Silo.Api;
 
@@ -27,23 +27,4 @@ public sealed class SolverMethodProvider : IServiceMethodProvider<SolverService>
         context.AddServerStreamingMethod(SolveStream, [], (service, request, stream, call) => service.SolveStream(request, stream, call));
         context.AddUnaryMethod(GetSolve, [], (service, request, call) => service.GetSolve(request, call));
     }
-
-    private static Marshaller<T> Strict<T>(MessageParser<T> parser) where T : IMessage<T> =>
-        Marshallers.Create<T>(Serialize, (DeserializationContext context) =>
-        {
-            try
-            {
-                return parser.ParseFrom(context.PayloadAsReadOnlySequence());
-            }
-            catch (InvalidProtocolBufferException e)
-            {
-                var name = typeof(T).Name;
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"field 'request': the bytes are not a {name} message ({e.Message})"));
-            }
-        });
-
-    private static Marshaller<T> Plain<T>(MessageParser<T> parser) where T : IMessage<T> =>
-        Marshallers.Create<T>(Serialize, (DeserializationContext context) => parser.ParseFrom(context.PayloadAsReadOnlySequence()));
-
-    private static void Serialize<T>(T message, SerializationContext context) where T : IMessage<T> => context.Complete(message.ToByteArray());
 }

@@ -7,43 +7,42 @@ namespace AprOrleans.Silo.Experiments;
 
 /// <summary>
 /// The <c>Experiments</c> gRPC service (training.proto): control calls need the admin token; reads do not.
-/// Each call is one short call to the experiment grain; Watch long-polls it (each poll under the call timeout).
+/// Bound by <see cref="ExperimentsMethodProvider"/> (strict request parsing). Each call is one short call to the experiment grain; Watch long-polls it (each poll under the call timeout).
 /// </summary>
 public sealed class ExperimentsService(IGrainFactory grains, AdminAuthorization admin, IWeightVersionSource weights)
-    : AprOrleans.Api.Experiments.ExperimentsBase
 {
     private static readonly TimeSpan WatchWait = TimeSpan.FromSeconds(10);
 
-    public override async Task<Experiment> Create(CreateExperimentRequest request, ServerCallContext context)
+    public async Task<Experiment> Create(CreateExperimentRequest request, ServerCallContext context)
     {
         admin.Require(context, "Create");
         var (name, spec) = ExperimentRequestValidator.Create(request);
         return ExperimentMapping.Unwrap(await Grain(name).Create(spec));
     }
 
-    public override async Task<Experiment> Start(ExperimentRef request, ServerCallContext context)
+    public async Task<Experiment> Start(ExperimentRef request, ServerCallContext context)
     {
         admin.Require(context, "Start");
         var grain = Grain(ExperimentRequestValidator.Name(request.Name, "name"));
         return ExperimentMapping.Unwrap(await grain.Start(await weights.CurrentAsync(context.CancellationToken)));
     }
 
-    public override async Task<Experiment> Pause(ExperimentRef request, ServerCallContext context)
+    public async Task<Experiment> Pause(ExperimentRef request, ServerCallContext context)
     {
         admin.Require(context, "Pause");
         return ExperimentMapping.Unwrap(await Grain(ExperimentRequestValidator.Name(request.Name, "name")).Pause());
     }
 
-    public override async Task<Experiment> Resume(ExperimentRef request, ServerCallContext context)
+    public async Task<Experiment> Resume(ExperimentRef request, ServerCallContext context)
     {
         admin.Require(context, "Resume");
         return ExperimentMapping.Unwrap(await Grain(ExperimentRequestValidator.Name(request.Name, "name")).Resume());
     }
 
-    public override async Task<Experiment> Get(ExperimentRef request, ServerCallContext context) =>
+    public async Task<Experiment> Get(ExperimentRef request, ServerCallContext context) =>
         ExperimentMapping.Unwrap(await Grain(ExperimentRequestValidator.Name(request.Name, "name")).Get());
 
-    public override async Task Watch(ExperimentRef request, IServerStreamWriter<Experiment> responseStream, ServerCallContext context)
+    public async Task Watch(ExperimentRef request, IServerStreamWriter<Experiment> responseStream, ServerCallContext context)
     {
         var grain = Grain(ExperimentRequestValidator.Name(request.Name, "name"));
         var reply = await grain.Get();
@@ -58,7 +57,7 @@ public sealed class ExperimentsService(IGrainFactory grains, AdminAuthorization 
         }
     }
 
-    public override async Task<ExperimentHistory> GetHistory(ExperimentRef request, ServerCallContext context)
+    public async Task<ExperimentHistory> GetHistory(ExperimentRef request, ServerCallContext context)
     {
         var name = ExperimentRequestValidator.Name(request.Name, "name");
         var grain = Grain(name);

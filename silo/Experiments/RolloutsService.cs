@@ -7,15 +7,14 @@ namespace AprOrleans.Silo.Experiments;
 
 /// <summary>
 /// The <c>Rollouts</c> gRPC service (training.proto), the trainer's side: pull a step's groups, report the step.
-/// PullGroups waits as long as the client lets it, sending progress every ~2 s, by long-polling the experiment
+/// Bound by <see cref="RolloutsMethodProvider"/> (strict request parsing). PullGroups waits as long as the client lets it, sending progress every ~2 s, by long-polling the experiment
 /// grain; then it reads every stored group from its rollout grain, in index order.
 /// </summary>
 public sealed class RolloutsService(IGrainFactory grains, AdminAuthorization admin, IWeightVersionSource weights)
-    : Rollouts.RolloutsBase
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(2);
 
-    public override async Task PullGroups(PullGroupsRequest request, IServerStreamWriter<PullEvent> responseStream, ServerCallContext context)
+    public async Task PullGroups(PullGroupsRequest request, IServerStreamWriter<PullEvent> responseStream, ServerCallContext context)
     {
         admin.Require(context, "PullGroups");
         var name = ExperimentRequestValidator.Name(request.Experiment, "experiment");
@@ -58,7 +57,7 @@ public sealed class RolloutsService(IGrainFactory grains, AdminAuthorization adm
         }
     }
 
-    public override async Task<Experiment> ReportStep(StepReport request, ServerCallContext context)
+    public async Task<Experiment> ReportStep(StepReport request, ServerCallContext context)
     {
         admin.Require(context, "ReportStep");
         var name = ExperimentRequestValidator.Name(request.Experiment, "experiment");

@@ -68,7 +68,9 @@ public static class SiloHost
             o.MaxReceiveMessageSize = 1 << 20;
         });
         builder.Services.AddSingleton<IServiceMethodProvider<SolverService>, SolverMethodProvider>();
-        // Reflection lists the services by descriptor: Solver is bound by hand, so name the descriptors here.
+        builder.Services.AddSingleton<IServiceMethodProvider<ExperimentsService>, ExperimentsMethodProvider>();
+        builder.Services.AddSingleton<IServiceMethodProvider<RolloutsService>, RolloutsMethodProvider>();
+        // Reflection lists the services by descriptor: they are bound by hand, so name the descriptors here.
         builder.Services.AddSingleton(new ReflectionServiceImpl(Solver.Descriptor, AprOrleans.Api.Experiments.Descriptor, Rollouts.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloReadyCheck>("silo");
         // Metrics for Prometheus at /metrics on the HTTP port: the engines', the API's and Orleans' own meters.

@@ -207,6 +207,22 @@ public sealed class ExperimentServiceTests(ExperimentSiloFixture fixture) : ICla
         Assert.StartsWith($"field '{field}'", e.Status.Detail);
     }
 
+    [Theory]
+    [InlineData("apr.v1.Experiments", "Create")]
+    [InlineData("apr.v1.Experiments", "Get")]
+    [InlineData("apr.v1.Rollouts", "ReportStep")]
+    public async Task Bytes_that_are_not_a_message_are_invalid_argument(string service, string name)
+    {
+        // Field 1, length 5, but only one byte follows: no protobuf parser accepts it.
+        var truncated = new byte[] { 0x0A, 0x05, 0x61 };
+        var method = new Method<byte[], byte[]>(MethodType.Unary, service, name, Marshallers.Create(b => b, b => b), Marshallers.Create(b => b, b => b));
+        var invoker = fixture.Cluster.Silos[0].Channel.CreateCallInvoker();
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            invoker.AsyncUnaryCall(method, null, new CallOptions(Admin.Auth, DateTime.UtcNow.AddMinutes(1)), truncated).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("field 'request': the bytes are not a", error.Status.Detail);
+    }
+
     [Fact]
     public async Task Create_is_idempotent_for_the_same_config_and_refuses_another()
     {
