@@ -2,7 +2,6 @@ using AprOrleans.Api;
 using AprOrleans.Tests.Client;
 using Google.Protobuf;
 using Grpc.Net.Client;
-using Npgsql;
 using Xunit.Abstractions;
 
 namespace AprOrleans.Tests.Service.Experiments;
@@ -72,21 +71,8 @@ public sealed class ExperimentCrashTests(RandomCheckpoint checkpoint, ITestOutpu
         }
 
         // Every group's grain state was written exactly once: never lost, never recomputed.
-        var versions = await RolloutStateVersions(serviceId);
+        var versions = await StoredRollouts.VersionsAsync(serviceId);
         Assert.Equal(3 * Groups, versions.Count);
         Assert.All(versions, v => Assert.Equal(1, v));
-    }
-
-    private static async Task<List<int>> RolloutStateVersions(string serviceId)
-    {
-        await using var connection = new NpgsqlConnection(TestPostgres.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT Version FROM OrleansStorage WHERE ServiceId = @s AND GrainTypeString ILIKE '%rollout%' AND PayloadBinary IS NOT NULL", connection);
-        command.Parameters.AddWithValue("s", serviceId);
-        var versions = new List<int>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) versions.Add(reader.GetInt32(0));
-        return versions;
     }
 }
