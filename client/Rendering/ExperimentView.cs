@@ -23,7 +23,7 @@ public static class ExperimentView
     private static string Rollouts(Experiment e) =>
         e.RolloutStepsReady >= e.Config.MaxSteps
             ? $"all {e.Config.MaxSteps} steps produced"
-            : $"steps 0..{e.RolloutStepsReady - 1} ready; step {e.RolloutStepsReady}: {e.GroupsReady}/{e.Config.ProblemsPerStep} groups";
+            : $"{(e.RolloutStepsReady == 0 ? "no step ready" : $"steps 0..{e.RolloutStepsReady - 1} ready")}; step {e.RolloutStepsReady}: {e.GroupsReady}/{e.Config.ProblemsPerStep} groups";
 
     private static string Metrics(StepMetrics m) =>
         $"step {m.Step}: reward {m.RewardMean:F3}  accuracy {m.Accuracy:P1}  children/spawn {m.ChildrenPerSpawn:F2}  " +
