@@ -18,6 +18,7 @@ public static class Cli
         EvalCommand.Build(),
         QuickstartCommand.Build(),
         DbCommands.Build(),
+        ExperimentCommand.Build(),
     };
 
     public static int Run(string[] args)

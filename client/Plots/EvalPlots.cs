@@ -37,7 +37,8 @@ public static class EvalPlots
         return model;
     }
 
-    private static void Export(PlotModel model, string path)
+    /// <summary>Writes <paramref name="model"/> as SVG, atomically (a reader never sees half a file).</summary>
+    internal static void Export(PlotModel model, string path)
     {
         var temp = path + ".tmp";
         using (var stream = File.Create(temp)) new SvgExporter { Width = 720, Height = 460 }.Export(model, stream);

@@ -1,4 +1,5 @@
 using AprOrleans.Interfaces.Batching;
+using AprOrleans.Interfaces.Solving;
 using AprOrleans.Model.Runtime;
 
 namespace AprOrleans.Grains.Decoding;
@@ -9,6 +10,15 @@ public static class DecodeWireMapping
     public static SamplingWire ToWire(this SamplingSettings s) => new(s.Temperature, s.TopK, s.TopP, s.Seed);
 
     public static SamplingSettings FromWire(this SamplingWire s) => new(s.Temperature, s.TopK, s.TopP, s.Seed);
+
+    public static TreeLimits FromWire(this TreeLimitsWire l) => new()
+    {
+        MaxChildrenPerSpawn = l.MaxChildrenPerSpawn,
+        MaxDepth = l.MaxDepth,
+        MaxTokensPerThread = l.MaxTokensPerThread,
+        MaxTotalTokens = l.MaxTotalTokens,
+        MaxSpawnsPerThread = l.MaxSpawnsPerThread,
+    };
 
     public static DecodeCall ToWire(this DecodeRequest r) =>
         new([.. r.Context], r.MaxNewTokens, [.. r.StopTokens], r.Sampling.ToWire());

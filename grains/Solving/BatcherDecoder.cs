@@ -9,9 +9,9 @@ namespace AprOrleans.Grains.Solving;
 
 /// <summary>
 /// The runtime's decoder inside a solve: forwards every decode request to one of this silo's batching grains and
-/// records the finished segment for streaming clients.
+/// records the finished segment for streaming clients (when there is a log: rollouts stream nothing).
 /// </summary>
-internal sealed class BatcherDecoder(LocalBatchers batchers, SegmentLog log, CountdownTokenizer tokenizer) : IThreadDecoder
+internal sealed class BatcherDecoder(LocalBatchers batchers, SegmentLog? log, CountdownTokenizer tokenizer) : IThreadDecoder
 {
     private const string NodePrefix = TraceLiterals.MovingToNode;
 
@@ -19,7 +19,7 @@ internal sealed class BatcherDecoder(LocalBatchers batchers, SegmentLog log, Cou
     {
         var reply = await batchers.Next().Decode(request.ToWire()).ConfigureAwait(false);
         var result = reply.FromWire();
-        log.Append(sequence => new SegmentEvent(
+        log?.Append(sequence => new SegmentEvent(
             sequence,
             NodeOf(request.Context),
             tokenizer.Decode(result.Tokens),

@@ -85,14 +85,7 @@ public sealed partial class SolveGrain(
     {
         try
         {
-            var limits = new TreeLimits
-            {
-                MaxChildrenPerSpawn = spec.Limits.MaxChildrenPerSpawn,
-                MaxDepth = spec.Limits.MaxDepth,
-                MaxTokensPerThread = spec.Limits.MaxTokensPerThread,
-                MaxTotalTokens = spec.Limits.MaxTotalTokens,
-                MaxSpawnsPerThread = spec.Limits.MaxSpawnsPerThread,
-            };
+            var limits = spec.Limits.FromWire();
             var runtime = new SpawnJoinRuntime(new BatcherDecoder(batchers, _segments, Tokenizer), Tokenizer, limits);
             var prompt = TraceFormat.ThreadPrompt(SearchNode.Root(spec.Numbers, spec.Target));
             var root = await runtime.RunAsync(prompt, spec.Sampling.FromWire());

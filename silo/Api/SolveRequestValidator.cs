@@ -27,26 +27,37 @@ public static class SolveRequestValidator
         if (!Enum.IsDefined(request.Mode)) throw Invalid("mode", $"{(int)request.Mode} is not a mode (MODE_APR or MODE_SERIAL)");
         bool serial = request.Mode == Mode.Serial;
 
-        var l = request.Limits ?? new Limits();
-        int depth = Range("limits.max_depth", l.HasMaxDepth ? l.MaxDepth : null, serial ? (0, 0, 0) : Depth);
-        var limits = new TreeLimitsWire(
-            Range("limits.max_children_per_spawn", l.HasMaxChildrenPerSpawn ? l.MaxChildrenPerSpawn : null, ChildrenPerSpawn),
-            depth,
-            Range("limits.max_tokens_per_thread", l.HasMaxTokensPerThread ? l.MaxTokensPerThread : null, TokensPerThread),
-            Range("limits.max_total_tokens", l.HasMaxTotalTokens ? l.MaxTotalTokens : null, TotalTokens),
-            Range("limits.max_spawns_per_thread", l.HasMaxSpawnsPerThread ? l.MaxSpawnsPerThread : null, SpawnsPerThread));
+        var limits = TreeLimits(request.Limits, serial, "limits");
+        var sampling = SamplingOf(request.Sampling, "sampling");
+        var id = SolveId(request.SolveId, "solve_id", allowEmpty: true);
+        return (id, new SolveSpec([.. request.Numbers], request.Target, serial, limits, sampling));
+    }
 
-        var s = request.Sampling ?? new Sampling();
+    /// <summary>The spawn/join limits with defaults filled in; fields are named <c>{prefix}.max_depth</c> etc.</summary>
+    public static TreeLimitsWire TreeLimits(Limits? given, bool serial, string prefix)
+    {
+        var l = given ?? new Limits();
+        int depth = Range($"{prefix}.max_depth", l.HasMaxDepth ? l.MaxDepth : null, serial ? (0, 0, 0) : Depth);
+        return new TreeLimitsWire(
+            Range($"{prefix}.max_children_per_spawn", l.HasMaxChildrenPerSpawn ? l.MaxChildrenPerSpawn : null, ChildrenPerSpawn),
+            depth,
+            Range($"{prefix}.max_tokens_per_thread", l.HasMaxTokensPerThread ? l.MaxTokensPerThread : null, TokensPerThread),
+            Range($"{prefix}.max_total_tokens", l.HasMaxTotalTokens ? l.MaxTotalTokens : null, TotalTokens),
+            Range($"{prefix}.max_spawns_per_thread", l.HasMaxSpawnsPerThread ? l.MaxSpawnsPerThread : null, SpawnsPerThread));
+    }
+
+    /// <summary>The sampling settings with defaults filled in; fields are named <c>{prefix}.temperature</c> etc.</summary>
+    public static SamplingWire SamplingOf(Sampling? given, string prefix)
+    {
+        var s = given ?? new Sampling();
         float temperature = s.HasTemperature ? s.Temperature : 1f;
         if (!float.IsFinite(temperature) || temperature is < 0 or > 10)
-            throw Invalid("sampling.temperature", $"{temperature} is outside 0..10");
+            throw Invalid($"{prefix}.temperature", $"{temperature} is outside 0..10");
         int topK = s.HasTopK ? s.TopK : 0;
-        if (topK is < 0 or > 1000) throw Invalid("sampling.top_k", $"{topK} is outside 0..1000");
+        if (topK is < 0 or > 1000) throw Invalid($"{prefix}.top_k", $"{topK} is outside 0..1000");
         float topP = s.HasTopP ? s.TopP : 1f;
-        if (!float.IsFinite(topP) || topP is <= 0 or > 1) throw Invalid("sampling.top_p", $"{topP} is outside (0, 1]");
-
-        var id = SolveId(request.SolveId, "solve_id", allowEmpty: true);
-        return (id, new SolveSpec([.. request.Numbers], request.Target, serial, limits, new SamplingWire(temperature, topK, topP, s.Seed)));
+        if (!float.IsFinite(topP) || topP is <= 0 or > 1) throw Invalid($"{prefix}.top_p", $"{topP} is outside (0, 1]");
+        return new SamplingWire(temperature, topK, topP, s.Seed);
     }
 
     /// <summary>Parses a solve id; an empty one means "make a new id" where <paramref name="allowEmpty"/>.</summary>
@@ -64,7 +75,7 @@ public static class SolveRequestValidator
         if (value is not { } v) return bounds.Default;
         if (v < bounds.Min || v > bounds.Max)
         {
-            var extra = field == "limits.max_depth" && bounds.Max == 0 ? " (serial mode has no children)" : "";
+            var extra = field.EndsWith("max_depth", StringComparison.Ordinal) && bounds.Max == 0 ? " (serial mode has no children)" : "";
             throw Invalid(field, $"{v} is outside {bounds.Min}..{bounds.Max}{extra}");
         }
         return v;

@@ -5,6 +5,9 @@ using AprOrleans.Grains.Decoding;
 using AprOrleans.Silo.Api;
 using AprOrleans.Model.Engine;
 using AprOrleans.Silo.Engine;
+using AprOrleans.Silo.Experiments;
+using AprOrleans.Grains.Experiments;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Metrics;
 using AprOrleans.Silo.Health;
 using Grpc.AspNetCore.Server.Model;
@@ -66,22 +69,28 @@ public static class SiloHost
         });
         builder.Services.AddGrpc().AddServiceOptions<SolverService>(o => o.MaxReceiveMessageSize = SolverMethodProvider.TransportLimitBytes);
         builder.Services.AddSingleton<IServiceMethodProvider<SolverService>, SolverMethodProvider>();
-        // Reflection lists the services by descriptor: Solver is bound by hand, so name the descriptors here.
-        builder.Services.AddSingleton(new ReflectionServiceImpl(Solver.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
+        builder.Services.AddSingleton<IServiceMethodProvider<ExperimentsService>, ExperimentsMethodProvider>();
+        builder.Services.AddSingleton<IServiceMethodProvider<RolloutsService>, RolloutsMethodProvider>();
+        // Reflection lists the services by descriptor: they are bound by hand, so name the descriptors here.
+        builder.Services.AddSingleton(new ReflectionServiceImpl(Solver.Descriptor, AprOrleans.Api.Experiments.Descriptor, Rollouts.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloReadyCheck>("silo");
         // Metrics for Prometheus at /metrics on the HTTP port: the engines', the API's and Orleans' own meters.
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(EngineMetrics.MeterName, SolveMetrics.MeterName, "Microsoft.Orleans")
+            .AddMeter(EngineMetrics.MeterName, SolveMetrics.MeterName, ExperimentMetrics.MeterName, "Microsoft.Orleans")
             .AddPrometheusExporter());
         // The real engine; tests replace it by registering their own factory in `services`.
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<IDecoderFactory, TorchEngineDecoderFactory>();
         builder.Services.AddSingleton<AdminAuthorization>();
+        // The weight registry registers its own source; without one, experiments start at the checkpoint's version 0.
+        builder.Services.TryAddSingleton<IWeightVersionSource, ConfiguredCheckpointVersion>();
         services?.Invoke(builder.Services);
 
         var app = builder.Build();
         string grpcHost = $"*:{settings.GrpcPort}", httpHost = $"*:{settings.HttpPort}";
         app.MapGrpcService<SolverService>().RequireHost(grpcHost);
+        app.MapGrpcService<ExperimentsService>().RequireHost(grpcHost);
+        app.MapGrpcService<RolloutsService>().RequireHost(grpcHost);
         app.MapGrpcService<ReflectionServiceImpl>().RequireHost(grpcHost);
         app.MapGrpcHealthChecksService().RequireHost(grpcHost);
         // Liveness: the process answers. Readiness: the silo has started. Neither calls a grain.

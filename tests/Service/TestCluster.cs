@@ -26,13 +26,18 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public ScriptedDecoderFactory Decoders { get; } = new();
     public string ServiceId { get; }
-    public IReadOnlyList<SiloHandle> Silos { get; }
+    public IReadOnlyList<SiloHandle> Silos => _silos;
+    private readonly List<SiloHandle> _silos;
 
-    private TestCluster(string serviceId, IReadOnlyList<SiloHandle> silos) => (ServiceId, Silos) = (serviceId, silos);
+    private TestCluster(string serviceId, List<SiloHandle> silos) => (ServiceId, _silos) = (serviceId, silos);
 
     public SiloHandle this[string name] => Silos.Single(s => s.Name == name);
 
-    public static async Task<TestCluster> StartAsync(IReadOnlyList<string> siloNames, string? serviceId = null, bool withEngine = true, string storage = "postgres", string? checkpoint = null)
+    /// <param name="adminToken">The silos' Apr:AdminToken (none: admin calls are refused).</param>
+    /// <param name="decodersFor">Each silo's decoder factory by silo name, in place of the shared scripted one.</param>
+    public static async Task<TestCluster> StartAsync(
+        IReadOnlyList<string> siloNames, string? serviceId = null, bool withEngine = true, string storage = "postgres", string? checkpoint = null,
+        string? adminToken = null, Func<string, IDecoderFactory>? decodersFor = null)
     {
         serviceId ??= "svc-" + Guid.NewGuid().ToString("N")[..12];
         var clusterId = "cl-" + Guid.NewGuid().ToString("N")[..12];
@@ -61,10 +66,11 @@ internal sealed class TestCluster : IAsyncDisposable
                     ["Apr:Checkpoint"] = checkpoint ?? "/nonexistent/apr-checkpoint",
                     ["Logging:LogLevel:Default"] = "Warning",
                     ["Logging:LogLevel:Orleans"] = "Error",
+                    ["Apr:AdminToken"] = adminToken,
                 };
                 var app = await SiloHost.CreateAsync([], settings, services =>
                 {
-                    if (withEngine) services.AddSingleton<IDecoderFactory>(decoders);
+                    if (withEngine) services.AddSingleton<IDecoderFactory>(decodersFor?.Invoke(name) ?? decoders);
                 });
                 await app.StartAsync();
                 silos.Add(new SiloHandle(name, app, ports[2], ports[3]));
@@ -103,6 +109,14 @@ internal sealed class TestCluster : IAsyncDisposable
         var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
         foreach (var l in listeners) l.Stop();
         return ports;
+    }
+
+    /// <summary>Stops one silo (a clean shutdown: it hands off its grains and leaves the membership) and forgets it.</summary>
+    public async Task StopSiloAsync(string name)
+    {
+        var silo = this[name];
+        _silos.Remove(silo);
+        await StopAsync(silo);
     }
 
     private static async Task StopAsync(SiloHandle silo)

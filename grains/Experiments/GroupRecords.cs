@@ -1,0 +1,41 @@
+using AprOrleans.Countdown.Checking;
+using AprOrleans.Countdown.Problems;
+using AprOrleans.Interfaces.Experiments;
+using AprOrleans.Model.Runtime;
+
+namespace AprOrleans.Grains.Experiments;
+
+/// <summary>Turns sampled spawn/join trees into the stored group: flattened segments, exact-checker rewards, counts.</summary>
+public static class GroupRecords
+{
+    /// <summary>One tree: every generated segment of every thread (parents and children alike), reward 1 when the root's answer checks out.</summary>
+    public static RolloutTrajectoryRecord Trajectory(Problem problem, ThreadResult root)
+    {
+        var threads = root.SelfAndDescendants().ToList();
+        var segments = threads
+            .SelectMany(t => t.Segments.Where(s => s.Generated.Count > 0).Select(s => new RolloutSegmentRecord(
+                t.NodeId, t.Level, [.. s.Context], [.. s.Generated], [.. s.LogProbs], [.. s.WeightVersions])))
+            .ToList();
+        bool correct = root.Answer is { } answer && SolutionChecker.Check(problem, answer).Valid;
+        return new RolloutTrajectoryRecord(
+            correct ? 1 : 0,
+            root.Answer ?? "",
+            segments,
+            threads.Count,
+            threads.Sum(t => t.Spawns.Count),
+            threads.Sum(t => t.Spawns.Sum(spawn => spawn.Count)),
+            root.TotalGeneratedTokens,
+            root.SequentialTokens);
+    }
+
+    /// <summary>What the experiment keeps of a stored group for its step metrics.</summary>
+    public static RolloutSummary Summary(RolloutGroupRecord group) => new(
+        group.Index,
+        [.. group.Trajectories.Select(t => t.Reward)],
+        group.Trajectories.Sum(t => t.Spawns),
+        group.Trajectories.Sum(t => t.Children),
+        group.Trajectories.Average(t => t.TotalTokens),
+        group.Trajectories.Average(t => t.SequentialTokens),
+        group.Trajectories.SelectMany(t => t.Segments).SelectMany(s => s.WeightVersions).DefaultIfEmpty(long.MaxValue).Min(),
+        group.SiloName);
+}

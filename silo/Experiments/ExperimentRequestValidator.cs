@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+using AprOrleans.Api;
+using AprOrleans.Interfaces.Experiments;
+using AprOrleans.Silo.Api;
+
+namespace AprOrleans.Silo.Experiments;
+
+/// <summary>
+/// Checks experiment requests field by field: the first problem becomes <c>INVALID_ARGUMENT</c> naming the field
+/// (e.g. <c>field 'config.group_size': 1 is outside 2..64</c>). Zero means "default" for the plain int fields.
+/// </summary>
+public static partial class ExperimentRequestValidator
+{
+    private static readonly (int Min, int Max, int Default) Numbers = (3, 6, 3);
+    private static readonly (int Min, int Max, int Default) GroupSize = (2, 64, 5);
+    private static readonly (int Min, int Max, int Default) ProblemsPerStep = (1, 1024, 64);
+    private static readonly (int Min, int Max, int Default) MaxSteps = (1, 1_000_000, 100);
+    private static readonly (int Min, int Max, int Default) RolloutAhead = (0, 8, 1);
+
+    /// <summary>An experiment name: 1..64 characters of [A-Za-z0-9._-].</summary>
+    public static string Name(string name, string field)
+    {
+        if (name.Length == 0) throw SolveRequestValidator.Invalid(field, "required");
+        if (!NameRegex().IsMatch(name))
+            throw SolveRequestValidator.Invalid(field, $"'{(name.Length > 40 ? name[..40] + "…" : name)}' must be 1..64 characters of [A-Za-z0-9._-]");
+        return name;
+    }
+
+    public static (string Name, ExperimentSpec Spec) Create(CreateExperimentRequest request)
+    {
+        var name = Name(request.Name, "name");
+        var c = request.Config ?? new ExperimentConfig();
+        var spec = new ExperimentSpec(
+            Defaulted("config.numbers", c.Numbers, Numbers),
+            c.ProblemSeed,
+            Defaulted("config.group_size", c.GroupSize, GroupSize),
+            Defaulted("config.problems_per_step", c.ProblemsPerStep, ProblemsPerStep),
+            Defaulted("config.max_steps", c.MaxSteps, MaxSteps),
+            c.HasRolloutAhead ? InRange("config.rollout_ahead", c.RolloutAhead, RolloutAhead) : RolloutAhead.Default,
+            SolveRequestValidator.SamplingOf(c.Sampling, "config.sampling"),
+            SolveRequestValidator.TreeLimits(c.Limits, serial: false, "config.limits"));
+        return (name, spec);
+    }
+
+    public static int Step(int step, string field) =>
+        step >= 0 ? step : throw SolveRequestValidator.Invalid(field, $"{step} is negative");
+
+    private static int Defaulted(string field, int value, (int Min, int Max, int Default) bounds) =>
+        value == 0 ? bounds.Default : InRange(field, value, bounds);
+
+    private static int InRange(string field, int value, (int Min, int Max, int Default) bounds) =>
+        value >= bounds.Min && value <= bounds.Max
+            ? value
+            : throw SolveRequestValidator.Invalid(field, $"{value} is outside {bounds.Min}..{bounds.Max}");
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex NameRegex();
+}

@@ -1,0 +1,88 @@
+namespace AprOrleans.Tests.Service.Experiments;
+
+/// <summary>`apr experiment …` (the real executable) against a real silo.</summary>
+public sealed class ExperimentCliTests(ExperimentSiloFixture fixture) : IClassFixture<ExperimentSiloFixture>
+{
+    private string Silo => $"http://127.0.0.1:{fixture.Cluster.Silos[0].GrpcPort}";
+
+    private static string NewName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..30];
+
+    [Fact]
+    public void Create_start_pause_resume_and_status_print_the_experiment()
+    {
+        var name = NewName("cli");
+        var create = AprCli.Run("experiment", "create", name, "--numbers", "3", "--group-size", "2", "--problems-per-step", "2",
+            "--max-steps", "5", "--seed", "3", "--temperature", "0.7", "--rollout-ahead", "0", "--silo", Silo, "--token", ExperimentCalls.Token);
+        Assert.True(create.ExitCode == 0, create.StdErr);
+        Assert.Contains($"experiment {name}  CREATED  step 0/5", create.StdOut);
+        Assert.Contains("2 problems x G=2 per step, rollout_ahead 0, seed 3, temperature 0.7", create.StdOut);
+
+        foreach (var (verb, status) in new[] { ("start", "RUNNING"), ("pause", "PAUSED"), ("resume", "RUNNING") })
+        {
+            var run = AprCli.Run("experiment", verb, name, "--silo", Silo, "--token", ExperimentCalls.Token);
+            Assert.True(run.ExitCode == 0, $"{verb}: {run.StdErr}");
+            Assert.Contains($"experiment {name}  {status}", run.StdOut);
+        }
+        var shown = AprCli.Run("experiment", "status", name, "--silo", Silo);
+        Assert.Equal(0, shown.ExitCode);
+        Assert.Matches(@"rollouts   (no step ready|steps 0\.\.\d+ ready); step \d: \d/2 groups", shown.StdOut);
+    }
+
+    [Fact]
+    public async Task Status_watch_follows_the_run_to_its_end_and_plot_writes_the_curves()
+    {
+        var name = NewName("plot");
+        await fixture.Admin.CreateAndStartAsync(name, ExperimentCalls.Config(problemsPerStep: 2, groupSize: 2, maxSteps: 2, rolloutAhead: 1));
+        for (int step = 0; step < 2; step++)
+        {
+            await fixture.Admin.PullAsync(name, step);
+            await fixture.Admin.ReportAsync(name, step, step + 1);
+        }
+        var watch = AprCli.Run("experiment", "status", name, "--watch", "--silo", Silo);
+        Assert.True(watch.ExitCode == 0, watch.StdErr);
+        Assert.Contains($"{name} DONE step 2/2", watch.StdOut);
+
+        var folder = Path.Combine(Path.GetTempPath(), $"apr-plots-{Guid.NewGuid():N}");
+        try
+        {
+            var plot = AprCli.Run("experiment", "plot", name, "--out", folder, "--silo", Silo);
+            Assert.True(plot.ExitCode == 0, plot.StdErr);
+            foreach (var file in new[] { "reward.svg", "accuracy.svg", "children_per_spawn.svg", "tokens.svg" })
+            {
+                var svg = File.ReadAllText(Path.Combine(folder, file));
+                Assert.Contains("<svg", svg);
+                Assert.Contains("GRPO step", svg);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("config.group_size", "create", "--group-size", "1")]
+    [InlineData("config.rollout_ahead", "create", "--rollout-ahead", "12")]
+    [InlineData("--group-size", "create", "--group-size", "abc")]
+    [InlineData("--max-steps must be positive", "create", "--max-steps", "0")]
+    public void Bad_options_exit_2_with_one_line(string expected, params string[] args)
+    {
+        var run = AprCli.Run(["experiment", args[0], NewName("bad"), .. args[1..], "--silo", Silo, "--token", ExperimentCalls.Token]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.StdErr);
+        Assert.Single(run.StdErr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Control_without_a_token_and_unknown_names_exit_2()
+    {
+        var start = AprCli.Run("experiment", "start", NewName("none"), "--silo", Silo, "--token", "wrong-token");
+        Assert.Equal(2, start.ExitCode);
+        Assert.Contains("PermissionDenied", start.StdErr);
+        var status = AprCli.Run("experiment", "status", NewName("none"), "--silo", Silo);
+        Assert.Equal(2, status.ExitCode);
+        Assert.Contains("NotFound", status.StdErr);
+        var badUrl = AprCli.Run("experiment", "status", "x", "--silo", "not a url");
+        Assert.Equal(2, badUrl.ExitCode);
+    }
+}
