@@ -63,10 +63,10 @@ public static class SiloHost
         {
             // Requests are a handful of numbers; anything near this size is an abuse (answered RESOURCE_EXHAUSTED by gRPC).
             o.MaxReceiveMessageSize = 1 << 20;
-        });
+        }).AddServiceOptions<WeightsService>(o => o.MaxReceiveMessageSize = 2 * WeightUpload.MaxChunkBytes); // 1 MiB weight chunks plus framing
         builder.Services.AddSingleton<IServiceMethodProvider<SolverService>, SolverMethodProvider>();
         // Reflection lists the services by descriptor: Solver is bound by hand, so name the descriptors here.
-        builder.Services.AddSingleton(new ReflectionServiceImpl(Solver.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
+        builder.Services.AddSingleton(new ReflectionServiceImpl(Solver.Descriptor, AprOrleans.Api.Weights.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloReadyCheck>("silo");
         // Metrics for Prometheus at /metrics on the HTTP port: the engines', the API's and Orleans' own meters.
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -76,11 +76,13 @@ public static class SiloHost
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<IDecoderFactory, TorchEngineDecoderFactory>();
         builder.Services.AddSingleton<AdminAuthorization>();
+        builder.Services.AddSingleton<ServedTensorLayout>();
         services?.Invoke(builder.Services);
 
         var app = builder.Build();
         string grpcHost = $"*:{settings.GrpcPort}", httpHost = $"*:{settings.HttpPort}";
         app.MapGrpcService<SolverService>().RequireHost(grpcHost);
+        app.MapGrpcService<WeightsService>().RequireHost(grpcHost);
         app.MapGrpcService<ReflectionServiceImpl>().RequireHost(grpcHost);
         app.MapGrpcHealthChecksService().RequireHost(grpcHost);
         // Liveness: the process answers. Readiness: the silo has started. Neither calls a grain.

@@ -1,0 +1,135 @@
+using System.Data;
+using System.Security.Cryptography;
+using AprOrleans.Interfaces.Weights;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AprOrleans.Grains.Weights;
+
+/// <summary>
+/// Weight blobs in PostgreSQL (tables <c>apr_weight_versions</c>, <c>apr_weight_blobs</c> of the project schema):
+/// written with one binary COPY in a transaction, read back chunk by chunk into a local file and checked against
+/// the registry's sha256, so a silo never loads a blob that differs from the published one.
+/// </summary>
+public sealed class PostgresWeightStore(string connectionString, string serviceId) : IWeightStore
+{
+    /// <summary>Rows of 4 MiB: few enough rows for a 1 GB model, small enough to stream.</summary>
+    private const int ChunkBytes = 4 << 20;
+
+    public async Task StoreAsync(WeightVersionInfo version, string blobPath, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Two publishers of the same blob take turns; the second finds it stored.
+        await using (var lockCommand = Command(connection, "SELECT pg_advisory_xact_lock(hashtext(@service), hashtext(@version::text))", version))
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        await using (var exists = Command(connection, "SELECT 1 FROM apr_weight_versions WHERE service_id = @service AND version = @version AND sha256 = @sha256", version))
+        {
+            if (await exists.ExecuteScalarAsync(cancellationToken) is not null) return;
+        }
+
+        int chunks = 0;
+        await using (var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes, FileOptions.SequentialScan))
+        await using (var import = await connection.BeginBinaryImportAsync(
+            "COPY apr_weight_blobs (service_id, version, sha256, chunk_index, data) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            var buffer = new byte[ChunkBytes];
+            int read;
+            while ((read = await ReadFullAsync(file, buffer, cancellationToken)) > 0)
+            {
+                await import.StartRowAsync(cancellationToken);
+                await import.WriteAsync(serviceId, NpgsqlDbType.Varchar, cancellationToken);
+                await import.WriteAsync(version.Version, NpgsqlDbType.Bigint, cancellationToken);
+                await import.WriteAsync(version.Sha256, NpgsqlDbType.Char, cancellationToken);
+                await import.WriteAsync(chunks++, NpgsqlDbType.Integer, cancellationToken);
+                await import.WriteAsync(new ReadOnlyMemory<byte>(buffer, 0, read), NpgsqlDbType.Bytea, cancellationToken);
+            }
+            await import.CompleteAsync(cancellationToken);
+        }
+        await using (var insert = Command(connection,
+            "INSERT INTO apr_weight_versions (service_id, version, sha256, size_bytes, chunks) VALUES (@service, @version, @sha256, @size, @chunks)", version))
+        {
+            insert.Parameters.AddWithValue("size", version.SizeBytes);
+            insert.Parameters.AddWithValue("chunks", chunks);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<string> FetchAsync(WeightVersionInfo version, string localDirectory, CancellationToken cancellationToken)
+    {
+        var target = Path.Combine(localDirectory, WeightFileNames.For(version));
+        if (File.Exists(target)) return target;
+        Directory.CreateDirectory(localDirectory);
+        var partial = $"{target}.part-{Guid.NewGuid():N}";
+        try
+        {
+            long size = 0;
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var connection = new NpgsqlConnection(connectionString))
+            {
+                await connection.OpenAsync(cancellationToken);
+                await using var select = Command(connection,
+                    "SELECT data FROM apr_weight_blobs WHERE service_id = @service AND version = @version AND sha256 = @sha256 ORDER BY chunk_index", version);
+                await using var reader = await select.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
+                await using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, ChunkBytes);
+                var buffer = new byte[1 << 20];
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    await using var data = reader.GetStream(0);
+                    int read;
+                    while ((read = await data.ReadAsync(buffer, cancellationToken)) > 0)
+                    {
+                        hash.AppendData(buffer, 0, read);
+                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                        size += read;
+                    }
+                }
+            }
+            var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (size != version.SizeBytes || sha256 != version.Sha256)
+                throw new InvalidDataException(
+                    $"weight version {version.Version} in PostgreSQL has {size} bytes with sha256 {sha256}; the registry says {version.SizeBytes} bytes, {version.Sha256}");
+            File.Move(partial, target, overwrite: true);
+            return target;
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+    }
+
+    public async Task DeleteBelowAsync(long version, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var delete = new NpgsqlCommand(
+            "DELETE FROM apr_weight_versions WHERE service_id = @service AND version < @version; " +
+            "DELETE FROM apr_weight_blobs WHERE service_id = @service AND version < @version", connection);
+        delete.Parameters.AddWithValue("service", serviceId);
+        delete.Parameters.AddWithValue("version", version);
+        await delete.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private NpgsqlCommand Command(NpgsqlConnection connection, string sql, WeightVersionInfo version)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("service", serviceId);
+        command.Parameters.AddWithValue("version", version.Version);
+        command.Parameters.AddWithValue("sha256", version.Sha256);
+        return command;
+    }
+
+    private static async Task<int> ReadFullAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+}
