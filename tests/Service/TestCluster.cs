@@ -24,6 +24,9 @@ internal sealed class TestCluster : IAsyncDisposable
         public Solver.SolverClient Solver => new(Channel);
     }
 
+    /// <summary>The admin token every test silo is configured with (admin gRPC calls send it as a bearer token).</summary>
+    public const string AdminToken = "test-admin-token";
+
     public ScriptedDecoderFactory Decoders { get; } = new();
     public string ServiceId { get; }
     public IReadOnlyList<SiloHandle> Silos { get; }
@@ -59,6 +62,7 @@ internal sealed class TestCluster : IAsyncDisposable
                     ["Apr:Devices:0"] = "cpu:0",
                     // Without the scripted engine the silo runs the real one on this (absent) checkpoint.
                     ["Apr:Checkpoint"] = checkpoint ?? "/nonexistent/apr-checkpoint",
+                    ["Apr:AdminToken"] = AdminToken,
                     ["Logging:LogLevel:Default"] = "Warning",
                     ["Logging:LogLevel:Orleans"] = "Error",
                 };
