@@ -16,7 +16,9 @@ namespace AprOrleans.Bench;
 /// publishes a changed copy of its weights with <see cref="WeightPublisher"/> and waits, polling ListServing, until
 /// every batcher serves the new version. Reports the median publish → serving time and its phases: the client's
 /// hash, upload + verify + store (the silo's store_ms), and the silo's fetch and load.
-/// Usage: weight-sync [--preset base|paper] [--repeats 3] [--postgres CONNECTION] (or APR_TEST_POSTGRES for PostgreSQL storage)
+/// With PostgreSQL storage (<c>--postgres</c> or APR_TEST_POSTGRES) <c>--silos N</c> starts a cluster of N silos: the one
+/// that receives the upload keeps it as its local copy, the others fetch the blob from PostgreSQL.
+/// Usage: weight-sync [--preset base|paper] [--repeats 3] [--postgres CONNECTION] [--silos 1]
 /// </summary>
 public static class WeightSyncBench
 {
@@ -26,16 +28,17 @@ public static class WeightSyncBench
     {
         var preset = Args.String(args, "--preset", "base");
         int repeats = Args.Int(args, "--repeats", 3);
+        int silos = Args.Int(args, "--silos", 1);
         var postgres = Args.String(args, "--postgres", Environment.GetEnvironmentVariable("APR_TEST_POSTGRES") ?? "");
-        if (!ModelConfig.PresetNames.Contains(preset) || repeats < 1)
+        if (!ModelConfig.PresetNames.Contains(preset) || repeats < 1 || silos < 1 || silos > 1 && postgres.Length == 0)
         {
-            Console.Error.WriteLine($"weight-sync: --preset must be one of {string.Join(", ", ModelConfig.PresetNames)} and --repeats at least 1");
+            Console.Error.WriteLine($"weight-sync: --preset must be one of {string.Join(", ", ModelConfig.PresetNames)}, --repeats at least 1, --silos above 1 only with --postgres");
             return 2;
         }
         var work = Path.Combine(Path.GetTempPath(), $"apr-weight-sync-{Guid.NewGuid():N}");
         try
         {
-            return RunAsync(preset, repeats, postgres, work).GetAwaiter().GetResult();
+            return RunAsync(preset, repeats, postgres, silos, work).GetAwaiter().GetResult();
         }
         finally
         {
@@ -45,7 +48,7 @@ public static class WeightSyncBench
 
     private sealed record Sample(double TotalMs, double PublishCallMs, double StoreMs, double FetchMs, double LoadMs, double HashMs);
 
-    private static async Task<int> RunAsync(string preset, int repeats, string postgres, string work)
+    private static async Task<int> RunAsync(string preset, int repeats, string postgres, int siloCount, string work)
     {
         var config = ModelConfig.FromPreset(preset, CountdownTokenizer.Default.VocabularySize);
         using var net = LlamaForCausalLM.Create(config, seed: 1);
@@ -56,17 +59,35 @@ public static class WeightSyncBench
         Console.WriteLine($"preset {preset}: {config.ParameterCount / 1e6:F1}M parameters, blob {blobBytes / 1e6:F0} MB fp32; storage {storage}; " +
                           $"{repeats} repeats; {Environment.ProcessorCount} cores, torch threads {get_num_threads()}");
 
-        await using var silo = await LoopbackSilo.StartAsync(new Dictionary<string, string?>
+        var serviceId = $"bench-{Guid.NewGuid():N}"[..20];
+        var silos = new List<LoopbackSilo>();
+        try
         {
-            ["Apr:Checkpoint"] = checkpoint, ["Apr:AdminToken"] = Token, ["Apr:EngineSlots"] = "4", ["Apr:EngineContextTokens"] = "256",
-            ["Apr:WeightsDirectory"] = Path.Combine(work, "silo"), ["Apr:Storage"] = storage,
-            ["Apr:ConnectionString"] = postgres.Length > 0 ? postgres : null, ["Apr:ServiceId"] = $"bench-{Guid.NewGuid():N}"[..20],
-        });
-        using var channel = GrpcChannel.ForAddress(silo.GrpcAddress);
+            for (int i = 0; i < siloCount; i++)
+            {
+                silos.Add(await LoopbackSilo.StartAsync(new Dictionary<string, string?>
+                {
+                    ["Apr:SiloName"] = $"bench-{i}", ["Apr:ClusterId"] = serviceId, ["Apr:ServiceId"] = serviceId,
+                    ["Apr:Checkpoint"] = checkpoint, ["Apr:AdminToken"] = Token, ["Apr:EngineSlots"] = "4", ["Apr:EngineContextTokens"] = "256",
+                    ["Apr:WeightsDirectory"] = Path.Combine(work, $"silo-{i}"), ["Apr:Storage"] = storage,
+                    ["Apr:ConnectionString"] = postgres.Length > 0 ? postgres : null,
+                }));
+            }
+            return await MeasureAsync(silos, repeats, net, work, blobBytes);
+        }
+        finally
+        {
+            foreach (var silo in Enumerable.Reverse(silos)) await silo.DisposeAsync();
+        }
+    }
+
+    private static async Task<int> MeasureAsync(List<LoopbackSilo> silos, int repeats, LlamaForCausalLM net, string work, long blobBytes)
+    {
+        using var channel = GrpcChannel.ForAddress(silos[0].GrpcAddress);
         var client = new Api.Weights.WeightsClient(channel);
-        // Warm-up: the batcher activates (loads the model) before the clock starts.
-        int batchers = (await WaitServingAsync(client, 0, expected: null)).Batchers.Count;
-        var sync = silo.App.Services.GetRequiredService<SiloWeightSync>();
+        // Warm-up: every batcher activates (loads the model) before the clock starts.
+        int batchers = (await WaitServingAsync(client, 0, expected: silos.Count)).Batchers.Count;
+        var syncs = silos.Select(s => s.App.Services.GetRequiredService<SiloWeightSync>()).ToList();
 
         var samples = new List<Sample>();
         for (int version = 1; version <= repeats; version++)
@@ -81,10 +102,12 @@ public static class WeightSyncBench
             double publishMs = clock.Elapsed.TotalMilliseconds;
             await WaitServingAsync(client, version, batchers);
             double totalMs = clock.Elapsed.TotalMilliseconds;
-            var timing = sync.LastSync!;
-            var sample = new Sample(totalMs, publishMs, reply.StoreMs, timing.Fetch.TotalMilliseconds, timing.Load.TotalMilliseconds, hashMs);
+            // The engine serves the new version a moment before each silo's sync records its timing; report the slowest silo.
+            while (syncs.Any(sync => sync.LastSync?.Version != version)) await Task.Delay(5);
+            var timings = syncs.Select(sync => sync.LastSync!).ToList();
+            var sample = new Sample(totalMs, publishMs, reply.StoreMs, timings.Max(t => t.Fetch.TotalMilliseconds), timings.Max(t => t.Load.TotalMilliseconds), hashMs);
             samples.Add(sample);
-            Console.WriteLine($"v{version}: publish → {batchers} batcher(s) serving {totalMs:F0} ms (publish call {publishMs:F0} ms, of it silo " +
+            Console.WriteLine($"v{version}: publish → {batchers} batcher(s) on {silos.Count} silo(s) serving {totalMs:F0} ms (publish call {publishMs:F0} ms, of it silo " +
                               $"upload+verify+store {sample.StoreMs:F0} ms; fetch {sample.FetchMs:F0} ms, load {sample.LoadMs:F0} ms; client hash alone {hashMs:F0} ms)");
             File.Delete(blob);
         }

@@ -29,6 +29,27 @@ public sealed class LocalWeightFiles(IWeightStore store, IOptions<WeightOptions>
         }
     }
 
+    /// <summary>
+    /// Keeps a verified blob this silo already has (the upload it just stored) as its local copy of
+    /// <paramref name="version"/>, so this silo need not fetch it back from the store. The file is moved.
+    /// </summary>
+    public async Task AdoptAsync(WeightVersionInfo version, string blobPath)
+    {
+        await _fetch.WaitAsync();
+        try
+        {
+            if (_files.ContainsKey(version.Version)) return;
+            Directory.CreateDirectory(options.Value.LocalDirectory);
+            var target = Path.Combine(options.Value.LocalDirectory, WeightFileNames.For(version));
+            File.Move(blobPath, target, overwrite: true);
+            _files[version.Version] = target;
+        }
+        finally
+        {
+            _fetch.Release();
+        }
+    }
+
     /// <summary>Deletes this silo's copies of versions below <paramref name="version"/> (never the store's own files).</summary>
     public async Task DeleteBelowAsync(long version)
     {

@@ -23,6 +23,7 @@ public sealed partial class WeightsService(
     ServedTensorLayout layout,
     IClusterMembershipService membership,
     IOptions<WeightOptions> options,
+    LocalWeightFiles localFiles,
     ILogger<WeightsService> logger) : AprOrleans.Api.Weights.WeightsBase
 {
     private IWeightRegistryGrain Registry => grains.GetGrain<IWeightRegistryGrain>(IWeightRegistryGrain.Key);
@@ -41,12 +42,14 @@ public sealed partial class WeightsService(
         if (CheckLayout(upload.Path) is { } mismatch) throw SolveRequestValidator.Invalid("data", mismatch);
         await store.StoreAsync(upload.Version, upload.Path, cancellationToken);
         var storeTime = clock.Elapsed;
+        // A store that copied the blob leaves the upload here: it becomes this silo's local copy (no fetch back).
+        if (File.Exists(upload.Path)) await localFiles.AdoptAsync(upload.Version, upload.Path);
 
         var result = await Registry.Commit(upload.Version);
         switch (result.Outcome)
         {
             case WeightCommitOutcome.Committed:
-                await DeleteOldBlobsAsync(current.Version);
+                _ = Task.Run(() => DeleteOldBlobsAsync(current.Version), CancellationToken.None);
                 return Reply(result.Current, storeTime, unchanged: false);
             case WeightCommitOutcome.Unchanged:
                 return Reply(result.Current, storeTime, unchanged: true);

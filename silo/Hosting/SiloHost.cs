@@ -52,6 +52,10 @@ public static class SiloHost
             // A Solve is a long-lived stream (it polls its solve grain until the tree is done): allow many per
             // connection, so a client with hundreds of solves in flight is not stalled at Kestrel's default 100.
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            // Weight uploads stream up to gigabytes: Kestrel's default flow-control windows (96/128 KiB) would make
+            // the client wait for a window update every 96 KiB, which caps the upload rate well below the disk's.
+            kestrel.Limits.Http2.InitialStreamWindowSize = 8 << 20;
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 << 20;
             kestrel.Listen(ip, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
             kestrel.Listen(ip, settings.HttpPort, o => o.Protocols = HttpProtocols.Http1);
         });
