@@ -41,6 +41,17 @@ public sealed class WeightsTests(RealEngineClusterFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Reflection_lists_the_weights_service()
+    {
+        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(Channel);
+        using var call = reflection.ServerReflectionInfo(SolveEndToEndTests.Deadline());
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext());
+        Assert.Contains("apr.v1.Weights", call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name));
+    }
+
+    [Fact]
     public async Task Publish_without_the_token_or_with_a_wrong_one_is_permission_denied()
     {
         long before = await SettledVersionAsync();
