@@ -84,9 +84,8 @@ public static class WeightSyncBench
     private static async Task<int> MeasureAsync(List<LoopbackSilo> silos, int repeats, LlamaForCausalLM net, string work, long blobBytes)
     {
         using var channel = GrpcChannel.ForAddress(silos[0].GrpcAddress);
-        var client = new Api.Weights.WeightsClient(channel);
         // Warm-up: every batcher activates (loads the model) before the clock starts.
-        int batchers = (await WaitServingAsync(client, 0, expected: silos.Count)).Batchers.Count;
+        int batchers = (await WaitServedAsync(channel, 0, silos.Count)).Batchers.Count;
         var syncs = silos.Select(s => s.App.Services.GetRequiredService<SiloWeightSync>()).ToList();
 
         var samples = new List<Sample>();
@@ -100,7 +99,7 @@ public static class WeightSyncBench
             var clock = Stopwatch.StartNew();
             var reply = await WeightPublisher.PublishAsync(channel.CreateCallInvoker(), Token, version, blob);
             double publishMs = clock.Elapsed.TotalMilliseconds;
-            await WaitServingAsync(client, version, batchers);
+            await WaitServedAsync(channel, version, batchers);
             double totalMs = clock.Elapsed.TotalMilliseconds;
             // The engine serves the new version a moment before each silo's sync records its timing; report the slowest silo.
             while (syncs.Any(sync => sync.LastSync?.Version != version)) await Task.Delay(5);
@@ -134,16 +133,9 @@ public static class WeightSyncBench
         return path;
     }
 
-    /// <summary>Polls ListServing every 10 ms until every batcher (and at least <paramref name="expected"/> of them) serves <paramref name="version"/>.</summary>
-    private static async Task<ServingReply> WaitServingAsync(Api.Weights.WeightsClient client, long version, int? expected)
+    private static async Task<ServingReply> WaitServedAsync(GrpcChannel channel, long version, int batchers)
     {
-        var limit = Stopwatch.StartNew();
-        while (true)
-        {
-            var serving = await client.ListServingAsync(new ListServingRequest(), deadline: DateTime.UtcNow.AddMinutes(5));
-            if (serving.Batchers.Count >= (expected ?? 1) && serving.Batchers.All(b => b.Version == version)) return serving;
-            if (limit.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException($"batchers did not reach version {version}: {serving}");
-            await Task.Delay(10);
-        }
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        return await WeightPublisher.WaitUntilServedAsync(channel.CreateCallInvoker(), version, batchers, TimeSpan.FromMilliseconds(10), limit.Token);
     }
 }

@@ -46,6 +46,8 @@ public sealed partial class SiloWeightSync(
 
     private Task StartAsync(CancellationToken cancellationToken)
     {
+        // Uploads of an earlier run of this silo that never finished (the directory is this silo's own).
+        if (Directory.Exists(options.Value.IncomingDirectory)) Directory.Delete(options.Value.IncomingDirectory, recursive: true);
         _reference = grains.CreateObjectReference<IWeightObserver>(this);
         _loop = Task.Run(() => LoopAsync(_stop.Token));
         return Task.CompletedTask;

@@ -51,6 +51,22 @@ public static class WeightPublisher
         return await call.ResponseAsync.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Polls <c>ListServing</c> until at least <paramref name="minimumBatchers"/> batchers are listed and every one
+    /// serves <paramref name="version"/> or newer (the trainer's weight-sync time is publish → this returning).
+    /// </summary>
+    public static async Task<ServingReply> WaitUntilServedAsync(
+        CallInvoker invoker, long version, int minimumBatchers = 1, TimeSpan? pollInterval = null, CancellationToken cancellationToken = default)
+    {
+        var client = new Api.Weights.WeightsClient(invoker);
+        while (true)
+        {
+            var serving = await client.ListServingAsync(new ListServingRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (serving.Batchers.Count >= minimumBatchers && serving.Batchers.All(b => b.Version >= version)) return serving;
+            await Task.Delay(pollInterval ?? TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Lower-case hex SHA-256 of a file, as <c>WeightHeader.sha256</c> expects.</summary>
     public static async Task<string> Sha256HexAsync(string filePath, CancellationToken cancellationToken = default)
     {
