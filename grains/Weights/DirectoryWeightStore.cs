@@ -8,15 +8,8 @@ namespace AprOrleans.Grains.Weights;
 /// </summary>
 public sealed class DirectoryWeightStore(string directory) : IWeightStore
 {
-    public Task StoreAsync(WeightVersionInfo version, string blobPath, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(directory);
-        var target = Path.Combine(directory, WeightFileNames.For(version));
-        if (File.Exists(target)) return Task.CompletedTask;
-        // Moving within one file system is atomic: a reader sees no file or the whole blob.
-        File.Move(blobPath, target);
-        return Task.CompletedTask;
-    }
+    public Task<IWeightBlobWriter> BeginAsync(WeightVersionInfo version, CancellationToken cancellationToken) =>
+        Task.FromResult<IWeightBlobWriter>(new FileMover(Path.Combine(directory, WeightFileNames.For(version))));
 
     public Task<string> FetchAsync(WeightVersionInfo version, string localDirectory, CancellationToken cancellationToken)
     {
@@ -30,5 +23,21 @@ public sealed class DirectoryWeightStore(string directory) : IWeightStore
     {
         WeightFileNames.DeleteBelow(directory, version);
         return Task.CompletedTask;
+    }
+
+    /// <summary>The received file is the blob: commit moves it into the store, so the bytes need not be written twice.</summary>
+    private sealed class FileMover(string target) : IWeightBlobWriter
+    {
+        public Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task CommitAsync(string verifiedFile, CancellationToken cancellationToken)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            // Moving within one file system is atomic: a reader sees no file or the whole blob.
+            if (!File.Exists(target)) File.Move(verifiedFile, target);
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

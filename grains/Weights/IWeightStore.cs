@@ -10,10 +10,10 @@ namespace AprOrleans.Grains.Weights;
 public interface IWeightStore
 {
     /// <summary>
-    /// Stores the verified blob at <paramref name="blobPath"/> (the store may move the file). Storing a blob that is
-    /// already stored changes nothing.
+    /// Starts storing the blob a header announced, so its bytes can be written while they arrive. Nothing becomes
+    /// visible before <see cref="IWeightBlobWriter.CommitAsync"/>; a blob already stored is not written again.
     /// </summary>
-    Task StoreAsync(WeightVersionInfo version, string blobPath, CancellationToken cancellationToken);
+    Task<IWeightBlobWriter> BeginAsync(WeightVersionInfo version, CancellationToken cancellationToken);
 
     /// <summary>
     /// A file on this machine holding the blob: fetched into <paramref name="localDirectory"/> (and checked against
@@ -23,4 +23,16 @@ public interface IWeightStore
 
     /// <summary>Deletes the blobs of versions below <paramref name="version"/>.</summary>
     Task DeleteBelowAsync(long version, CancellationToken cancellationToken);
+}
+
+/// <summary>One blob on its way into the store; disposing it without a commit discards everything written.</summary>
+public interface IWeightBlobWriter : IAsyncDisposable
+{
+    Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes the blob visible. <paramref name="verifiedFile"/> is the whole blob on this machine, already checked
+    /// against the header's size and sha256; a local store may take (move) it.
+    /// </summary>
+    Task CommitAsync(string verifiedFile, CancellationToken cancellationToken);
 }

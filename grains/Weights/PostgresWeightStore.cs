@@ -8,7 +8,7 @@ namespace AprOrleans.Grains.Weights;
 
 /// <summary>
 /// Weight blobs in PostgreSQL (tables <c>apr_weight_versions</c>, <c>apr_weight_blobs</c> of the project schema):
-/// written with one binary COPY in a transaction, read back chunk by chunk into a local file and checked against
+/// written with one binary COPY in a transaction while the upload arrives, read back chunk by chunk into a local file and checked against
 /// the registry's sha256, so a silo never loads a blob that differs from the published one.
 /// </summary>
 public sealed class PostgresWeightStore(string connectionString, string serviceId) : IWeightStore
@@ -16,45 +16,93 @@ public sealed class PostgresWeightStore(string connectionString, string serviceI
     /// <summary>Rows of 4 MiB: few enough rows for a 1 GB model, small enough to stream.</summary>
     private const int ChunkBytes = 4 << 20;
 
-    public async Task StoreAsync(WeightVersionInfo version, string blobPath, CancellationToken cancellationToken)
+    private string ServiceId => serviceId;
+
+    public async Task<IWeightBlobWriter> BeginAsync(WeightVersionInfo version, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Two publishers of the same blob take turns; the second finds it stored.
-        await using (var lockCommand = Command(connection, "SELECT pg_advisory_xact_lock(hashtext(@service), hashtext(@version::text))", version))
-            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-        await using (var exists = Command(connection, "SELECT 1 FROM apr_weight_versions WHERE service_id = @service AND version = @version AND sha256 = @sha256", version))
+        var connection = new NpgsqlConnection(connectionString);
+        try
         {
-            if (await exists.ExecuteScalarAsync(cancellationToken) is not null) return;
+            await connection.OpenAsync(cancellationToken);
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            // Two publishers of the same blob take turns; the second finds it stored.
+            await using (var lockCommand = Command(connection, "SELECT pg_advisory_xact_lock(hashtext(@service), hashtext(@version::text))", version))
+                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+            await using (var exists = Command(connection, "SELECT 1 FROM apr_weight_versions WHERE service_id = @service AND version = @version AND sha256 = @sha256", version))
+            {
+                bool stored = await exists.ExecuteScalarAsync(cancellationToken) is not null;
+                var import = stored ? null : await connection.BeginBinaryImportAsync(
+                    "COPY apr_weight_blobs (service_id, version, sha256, chunk_index, data) FROM STDIN (FORMAT BINARY)", cancellationToken);
+                return new CopyWriter(this, connection, transaction, import, version);
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Streams the blob into one binary COPY (rows of <see cref="ChunkBytes"/>) inside a transaction while it is
+    /// received; commit adds the version row and commits, anything else rolls the whole blob back.
+    /// </summary>
+    private sealed class CopyWriter(
+        PostgresWeightStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, NpgsqlBinaryImporter? import, WeightVersionInfo version)
+        : IWeightBlobWriter
+    {
+        private readonly byte[] _row = new byte[ChunkBytes];
+        private NpgsqlBinaryImporter? _import = import; // null: the blob is already stored, nothing to write
+        private int _filled, _rows;
+
+        public async Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            if (_import is null) return;
+            while (data.Length > 0)
+            {
+                int n = Math.Min(data.Length, _row.Length - _filled);
+                data[..n].CopyTo(_row.AsMemory(_filled));
+                _filled += n;
+                data = data[n..];
+                if (_filled == _row.Length) await FlushRowAsync(cancellationToken);
+            }
         }
 
-        int chunks = 0;
-        await using (var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes, FileOptions.SequentialScan))
-        await using (var import = await connection.BeginBinaryImportAsync(
-            "COPY apr_weight_blobs (service_id, version, sha256, chunk_index, data) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        public async Task CommitAsync(string verifiedFile, CancellationToken cancellationToken)
         {
-            var buffer = new byte[ChunkBytes];
-            int read;
-            while ((read = await ReadFullAsync(file, buffer, cancellationToken)) > 0)
+            if (_import is null) return;
+            if (_filled > 0) await FlushRowAsync(cancellationToken);
+            await _import.CompleteAsync(cancellationToken);
+            await _import.DisposeAsync();
+            _import = null;
+            await using (var insert = store.Command(connection,
+                "INSERT INTO apr_weight_versions (service_id, version, sha256, size_bytes, chunks) VALUES (@service, @version, @sha256, @size, @chunks)", version))
             {
-                await import.StartRowAsync(cancellationToken);
-                await import.WriteAsync(serviceId, NpgsqlDbType.Varchar, cancellationToken);
-                await import.WriteAsync(version.Version, NpgsqlDbType.Bigint, cancellationToken);
-                await import.WriteAsync(version.Sha256, NpgsqlDbType.Char, cancellationToken);
-                await import.WriteAsync(chunks++, NpgsqlDbType.Integer, cancellationToken);
-                await import.WriteAsync(new ReadOnlyMemory<byte>(buffer, 0, read), NpgsqlDbType.Bytea, cancellationToken);
+                insert.Parameters.AddWithValue("size", version.SizeBytes);
+                insert.Parameters.AddWithValue("chunks", _rows);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
             }
-            await import.CompleteAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
-        await using (var insert = Command(connection,
-            "INSERT INTO apr_weight_versions (service_id, version, sha256, size_bytes, chunks) VALUES (@service, @version, @sha256, @size, @chunks)", version))
+
+        private async Task FlushRowAsync(CancellationToken cancellationToken)
         {
-            insert.Parameters.AddWithValue("size", version.SizeBytes);
-            insert.Parameters.AddWithValue("chunks", chunks);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            await _import!.StartRowAsync(cancellationToken);
+            await _import.WriteAsync(store.ServiceId, NpgsqlDbType.Varchar, cancellationToken);
+            await _import.WriteAsync(version.Version, NpgsqlDbType.Bigint, cancellationToken);
+            await _import.WriteAsync(version.Sha256, NpgsqlDbType.Char, cancellationToken);
+            await _import.WriteAsync(_rows++, NpgsqlDbType.Integer, cancellationToken);
+            await _import.WriteAsync(new ReadOnlyMemory<byte>(_row, 0, _filled), NpgsqlDbType.Bytea, cancellationToken);
+            _filled = 0;
         }
-        await transaction.CommitAsync(cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            // Without a commit: disposing the importer cancels the COPY and the transaction rolls back.
+            if (_import is not null) await _import.DisposeAsync();
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
     }
 
     public async Task<string> FetchAsync(WeightVersionInfo version, string localDirectory, CancellationToken cancellationToken)
@@ -119,17 +167,5 @@ public sealed class PostgresWeightStore(string connectionString, string serviceI
         command.Parameters.AddWithValue("version", version.Version);
         command.Parameters.AddWithValue("sha256", version.Sha256);
         return command;
-    }
-
-    private static async Task<int> ReadFullAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
     }
 }

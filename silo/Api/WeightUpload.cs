@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using AprOrleans.Api;
+using AprOrleans.Grains.Weights;
 using AprOrleans.Interfaces.Weights;
 using Grpc.Core;
 
@@ -8,7 +9,8 @@ namespace AprOrleans.Silo.Api;
 
 /// <summary>
 /// One <c>Weights.Publish</c> stream received into a temporary file: the header is checked first, then the data is
-/// written and hashed as it arrives (never held in memory), and the result must match the header's size and sha256.
+/// written, hashed and passed to the store as it arrives (never held in memory), and the result must match the
+/// header's size and sha256.
 /// Disposing deletes the file unless the store has taken it.
 /// </summary>
 internal sealed partial class WeightUpload : IDisposable
@@ -38,9 +40,12 @@ internal sealed partial class WeightUpload : IDisposable
         return header;
     }
 
-    /// <summary>Receives the data after <paramref name="header"/> into <paramref name="directory"/> and verifies it.</summary>
+    /// <summary>
+    /// Receives the data after <paramref name="header"/> into <paramref name="directory"/>, passing each chunk on to
+    /// <paramref name="store"/> as it arrives, and verifies it (the caller commits the store only if all checks pass).
+    /// </summary>
     public static async Task<WeightUpload> ReceiveAsync(
-        IAsyncStreamReader<WeightChunk> stream, WeightHeader header, string directory, CancellationToken cancellationToken)
+        IAsyncStreamReader<WeightChunk> stream, WeightHeader header, string directory, IWeightBlobWriter store, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(directory);
         var path = System.IO.Path.Combine(directory, $"upload-{Guid.NewGuid():N}.safetensors");
@@ -63,6 +68,7 @@ internal sealed partial class WeightUpload : IDisposable
                         throw SolveRequestValidator.Invalid("data", $"more bytes than header.size_bytes = {header.SizeBytes}");
                     hash.AppendData(data.Span);
                     await file.WriteAsync(data, cancellationToken);
+                    await store.WriteAsync(data, cancellationToken);
                 }
             }
             if (received != header.SizeBytes)

@@ -37,10 +37,12 @@ public sealed partial class WeightsService(
         var current = await Registry.GetCurrent();
         RequireNewOrSame(header, current);
 
-        using var upload = await WeightUpload.ReceiveAsync(requestStream, header, options.Value.IncomingDirectory, cancellationToken);
+        // The store receives the bytes as they arrive; it is committed only after every check below has passed.
+        await using var blob = await store.BeginAsync(new WeightVersionInfo(header.Version, header.Sha256, header.SizeBytes, 0), cancellationToken);
+        using var upload = await WeightUpload.ReceiveAsync(requestStream, header, options.Value.IncomingDirectory, blob, cancellationToken);
         if (upload.Version.Version == current.Version) return Reply(current, clock, unchanged: true);
         if (CheckLayout(upload.Path) is { } mismatch) throw SolveRequestValidator.Invalid("data", mismatch);
-        await store.StoreAsync(upload.Version, upload.Path, cancellationToken);
+        await blob.CommitAsync(upload.Path, cancellationToken);
         var storeTime = clock.Elapsed;
         // A store that copied the blob leaves the upload here: it becomes this silo's local copy (no fetch back).
         if (File.Exists(upload.Path)) await localFiles.AdoptAsync(upload.Version, upload.Path);

@@ -40,6 +40,16 @@ public sealed class WeightsTests(RealEngineClusterFixture fixture) : IClassFixtu
         return current;
     }
 
+    private async Task<long> StoredChunksAsync(long version)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(TestPostgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM apr_weight_blobs WHERE service_id = @service AND version = @version", connection);
+        count.Parameters.AddWithValue("service", Cluster.ServiceId);
+        count.Parameters.AddWithValue("version", version);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
     [Fact]
     public async Task Reflection_lists_the_weights_service()
     {
@@ -89,6 +99,8 @@ public sealed class WeightsTests(RealEngineClusterFixture fixture) : IClassFixtu
             Assert.Contains("header.size_bytes", truncated.Status.Detail);
 
             Assert.Equal(before, await WeightCalls.CurrentVersionAsync(Channel));
+            // The store received the bytes while they arrived; the refusal rolled all of them back.
+            Assert.Equal(0L, await StoredChunksAsync(before + 1));
             var serving = await WeightCalls.Client(Channel).ListServingAsync(new ListServingRequest());
             Assert.Equal(before, serving.CurrentVersion);
             Assert.Equal(Batchers, serving.Batchers.Count);
@@ -150,6 +162,7 @@ public sealed class WeightsTests(RealEngineClusterFixture fixture) : IClassFixtu
             Assert.Equal(before + 1, reply.Version.Version);
             Assert.Equal(await WeightPublisher.Sha256HexAsync(WeightVariants.Blob(variant)), reply.Version.Sha256);
 
+            Assert.True(await StoredChunksAsync(before + 1) > 0);
             var serving = await WeightCalls.WaitServingAsync(Cluster["silo-b"].Channel, before + 1, Batchers);
             Assert.Equal(["silo-a/cpu:0", "silo-b/cpu:0"], serving.Batchers.Select(b => b.Batcher).Order());
             Assert.Equal(before + 1, serving.CurrentVersion);
