@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Data;
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using AprOrleans.Interfaces.Weights;
 using Npgsql;
 using NpgsqlTypes;
@@ -45,14 +47,19 @@ public sealed class PostgresWeightStore(string connectionString, string serviceI
 
     /// <summary>
     /// Streams the blob into one binary COPY (rows of <see cref="ChunkBytes"/>) inside a transaction while it is
-    /// received; commit adds the version row and commits, anything else rolls the whole blob back.
+    /// received; commit adds the version row and commits, anything else rolls the whole blob back. Rows go to
+    /// PostgreSQL from a background task through a short queue, so receiving the next bytes overlaps with the
+    /// database ingesting the previous ones.
     /// </summary>
     private sealed class CopyWriter(
         PostgresWeightStore store, NpgsqlConnection connection, NpgsqlTransaction transaction, NpgsqlBinaryImporter? import, WeightVersionInfo version)
         : IWeightBlobWriter
     {
-        private readonly byte[] _row = new byte[ChunkBytes];
+        private readonly Channel<(byte[] Row, int Length)> _queue =
+            Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
         private NpgsqlBinaryImporter? _import = import; // null: the blob is already stored, nothing to write
+        private Task? _copy;
+        private byte[] _row = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         private int _filled, _rows;
 
         public async Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
@@ -60,18 +67,20 @@ public sealed class PostgresWeightStore(string connectionString, string serviceI
             if (_import is null) return;
             while (data.Length > 0)
             {
-                int n = Math.Min(data.Length, _row.Length - _filled);
+                int n = Math.Min(data.Length, ChunkBytes - _filled);
                 data[..n].CopyTo(_row.AsMemory(_filled));
                 _filled += n;
                 data = data[n..];
-                if (_filled == _row.Length) await FlushRowAsync(cancellationToken);
+                if (_filled == ChunkBytes) await EnqueueRowAsync(cancellationToken);
             }
         }
 
         public async Task CommitAsync(string verifiedFile, CancellationToken cancellationToken)
         {
             if (_import is null) return;
-            if (_filled > 0) await FlushRowAsync(cancellationToken);
+            if (_filled > 0) await EnqueueRowAsync(cancellationToken);
+            _queue.Writer.Complete();
+            if (_copy is not null) await _copy;
             await _import.CompleteAsync(cancellationToken);
             await _import.DisposeAsync();
             _import = null;
@@ -85,23 +94,58 @@ public sealed class PostgresWeightStore(string connectionString, string serviceI
             await transaction.CommitAsync(cancellationToken);
         }
 
-        private async Task FlushRowAsync(CancellationToken cancellationToken)
+        private async Task EnqueueRowAsync(CancellationToken cancellationToken)
         {
-            await _import!.StartRowAsync(cancellationToken);
-            await _import.WriteAsync(store.ServiceId, NpgsqlDbType.Varchar, cancellationToken);
-            await _import.WriteAsync(version.Version, NpgsqlDbType.Bigint, cancellationToken);
-            await _import.WriteAsync(version.Sha256, NpgsqlDbType.Char, cancellationToken);
-            await _import.WriteAsync(_rows++, NpgsqlDbType.Integer, cancellationToken);
-            await _import.WriteAsync(new ReadOnlyMemory<byte>(_row, 0, _filled), NpgsqlDbType.Bytea, cancellationToken);
+            _copy ??= Task.Run(CopyRowsAsync, CancellationToken.None);
+            // A failed COPY ends the upload now rather than after the last byte.
+            if (_copy.IsFaulted) await _copy;
+            await _queue.Writer.WriteAsync((_row, _filled), cancellationToken);
+            _row = ArrayPool<byte>.Shared.Rent(ChunkBytes);
             _filled = 0;
+        }
+
+        private async Task CopyRowsAsync()
+        {
+            try
+            {
+                await foreach (var (row, length) in _queue.Reader.ReadAllAsync())
+                {
+                    try
+                    {
+                        await _import!.StartRowAsync();
+                        await _import.WriteAsync(store.ServiceId, NpgsqlDbType.Varchar);
+                        await _import.WriteAsync(version.Version, NpgsqlDbType.Bigint);
+                        await _import.WriteAsync(version.Sha256, NpgsqlDbType.Char);
+                        await _import.WriteAsync(_rows++, NpgsqlDbType.Integer);
+                        await _import.WriteAsync(new ReadOnlyMemory<byte>(row, 0, length), NpgsqlDbType.Bytea);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(row);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                // Close the queue with the cause, so a receiver waiting for room fails instead of waiting forever.
+                _queue.Writer.TryComplete(e);
+                throw;
+            }
         }
 
         public async ValueTask DisposeAsync()
         {
-            // Without a commit: disposing the importer cancels the COPY and the transaction rolls back.
+            // Without a commit: the queued rows drain, disposing the importer cancels the COPY and the transaction rolls back.
+            _queue.Writer.TryComplete();
+            if (_copy is not null)
+            {
+                try { await _copy; }
+                catch (Exception) { /* the upload already failed for this or another reason; rolled back below */ }
+            }
             if (_import is not null) await _import.DisposeAsync();
             await transaction.DisposeAsync();
             await connection.DisposeAsync();
+            ArrayPool<byte>.Shared.Return(_row);
         }
     }
 
