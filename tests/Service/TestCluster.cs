@@ -127,6 +127,9 @@ internal sealed class TestCluster : IAsyncDisposable
     {
         // Last silo first, so the first one's shutdown does not wait on a departing peer.
         for (int i = Silos.Count - 1; i >= 0; i--) await StopAsync(Silos[i]);
+        // The silos' weight files (uploads, local copies; the store itself with memory storage), under the default WeightsDirectory.
+        var weights = Path.Combine(Path.GetTempPath(), "apr-weights", ServiceId);
+        if (Directory.Exists(weights)) Directory.Delete(weights, recursive: true);
     }
 }
 
