@@ -1,13 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using AprOrleans.Api;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Trace;
 using AprOrleans.Model.Engine;
 using AprOrleans.Model.Runtime;
-using AprOrleans.Silo.Hosting;
 using Grpc.Net.Client;
 
 namespace AprOrleans.Bench;
@@ -46,33 +44,19 @@ public static class ServiceLoadBench
 
     private static async Task<LoadResult> RunServiceAsync(string checkpoint, int concurrency, TimeSpan duration, List<Problem> problems, TreeLimits limits)
     {
-        var ports = FreePorts(4);
-        var app = await SiloHost.CreateAsync([], new Dictionary<string, string?>
+        await using var silo = await LoopbackSilo.StartAsync(new Dictionary<string, string?>
         {
-            ["Apr:SiloName"] = "bench", ["Apr:Storage"] = "memory", ["Apr:AdvertisedAddress"] = "127.0.0.1", ["Apr:ListenAddress"] = "127.0.0.1",
-            ["Apr:SiloPort"] = ports[0].ToString(), ["Apr:GatewayPort"] = ports[1].ToString(),
-            ["Apr:GrpcPort"] = ports[2].ToString(), ["Apr:HttpPort"] = ports[3].ToString(),
-            ["Apr:Devices:0"] = "cpu:0", ["Apr:Checkpoint"] = checkpoint, ["Apr:EngineSlots"] = "256",
-            ["Logging:LogLevel:Default"] = "Warning", ["Logging:LogLevel:Orleans"] = "Error",
+            ["Apr:Checkpoint"] = checkpoint, ["Apr:EngineSlots"] = "256",
         });
-        await app.StartAsync();
-        try
+        using var channel = GrpcChannel.ForAddress(silo.GrpcAddress, new GrpcChannelOptions
         {
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ports[2]}", new GrpcChannelOptions
-            {
-                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
-            });
-            var client = new Solver.SolverClient(channel);
-            // Warm-up: activates the batching grain and loads the model before the clock starts.
-            await client.SolveAsync(Request(problems[0], limits), deadline: DateTime.UtcNow.AddMinutes(5));
-            return await LoadAsync(concurrency, duration, problems, async p =>
-                await client.SolveAsync(Request(p, limits), deadline: DateTime.UtcNow.AddMinutes(5)));
-        }
-        finally
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        });
+        var client = new Solver.SolverClient(channel);
+        // Warm-up: activates the batching grain and loads the model before the clock starts.
+        await client.SolveAsync(Request(problems[0], limits), deadline: DateTime.UtcNow.AddMinutes(5));
+        return await LoadAsync(concurrency, duration, problems, async p =>
+            await client.SolveAsync(Request(p, limits), deadline: DateTime.UtcNow.AddMinutes(5)));
     }
 
     private static async Task<LoadResult> RunDirectAsync(string checkpoint, int concurrency, TimeSpan duration, List<Problem> problems, TreeLimits limits)
@@ -134,14 +118,5 @@ public static class ServiceLoadBench
         Console.WriteLine($"{name}: {r.Latencies.Count} solves, {r.Errors} errors, {r.Latencies.Count / duration.TotalSeconds:F2} solves/s, " +
                           $"p50 {P(0.50):F0} ms, p99 {P(0.99):F0} ms");
         foreach (var (kind, n) in r.ErrorKinds.OrderByDescending(k => k.Value)) Console.WriteLine($"  {n} × {kind}");
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        foreach (var l in listeners) l.Start();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var l in listeners) l.Stop();
-        return ports;
     }
 }

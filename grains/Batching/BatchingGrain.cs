@@ -1,6 +1,9 @@
 using AprOrleans.Grains.Decoding;
 using AprOrleans.Grains.Placement;
+using AprOrleans.Grains.Weights;
 using AprOrleans.Interfaces.Batching;
+using AprOrleans.Interfaces.Weights;
+using AprOrleans.Model.Engine;
 using AprOrleans.Model.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,19 +16,22 @@ namespace AprOrleans.Grains.Batching;
 /// <summary>
 /// The batcher of one device on one silo. Pinned (placed by silo name, never migrated) because it owns a device
 /// and its model; reentrant so that many decode requests are in flight at once and the engine can batch them;
-/// kept alive because activating it loads a model.
+/// kept alive because activating it loads a model. It serves the registry's current weight version: a new activation
+/// (a restarted silo) loads it before serving, and the silo's weight sync switches it when a new one is published.
 /// </summary>
 [SiloNamePlacement, Immovable, Reentrant, KeepAlive]
 public sealed partial class BatchingGrain(
     IDecoderFactory factory,
     ILocalSiloDetails silo,
     IOptions<DeviceOptions> devices,
+    LocalWeightFiles weightFiles,
     ILogger<BatchingGrain> logger) : Grain, IBatchingGrain
 {
+    private readonly SemaphoreSlim _swap = new(1, 1);
     private IThreadDecoder? _decoder;
     private long _calls;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var key = BatcherKey.Parse(this.GetPrimaryKeyString());
         // Placement guarantees this; checking it here keeps a misconfigured director from driving the wrong machine's device.
@@ -35,11 +41,29 @@ public sealed partial class BatchingGrain(
             throw new ArgumentException(
                 $"device '{key.Device}' is not configured on silo '{silo.Name}' (devices: {string.Join(", ", devices.Value.Devices)})");
         _decoder = factory.Create(key.Device);
-        LogActivated(key.ToString());
-        return Task.CompletedTask;
+        try
+        {
+            await LoadCurrentWeightsAsync(cancellationToken);
+        }
+        catch
+        {
+            await DisposeDecoderAsync();
+            throw;
+        }
+        LogActivated(key.ToString(), WeightVersion);
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    /// <summary>Version 0 is the configured checkpoint the decoder was built from; a version published since replaces it.</summary>
+    private async Task LoadCurrentWeightsAsync(CancellationToken cancellationToken)
+    {
+        if (_decoder is not IWeightSwappable) return;
+        var current = await GrainFactory.GetGrain<IWeightRegistryGrain>(IWeightRegistryGrain.Key).GetCurrent();
+        if (current.Version > 0) await UpdateWeights(current.Version, await weightFiles.EnsureAsync(current, cancellationToken));
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => DisposeDecoderAsync();
+
+    private async Task DisposeDecoderAsync()
     {
         switch (_decoder)
         {
@@ -58,8 +82,27 @@ public sealed partial class BatchingGrain(
     }
 
     public Task<BatcherInfo> Describe() =>
-        Task.FromResult(new BatcherInfo(this.GetPrimaryKeyString(), silo.Name, silo.SiloAddress.ToString(), Interlocked.Read(ref _calls)));
+        Task.FromResult(new BatcherInfo(this.GetPrimaryKeyString(), silo.Name, silo.SiloAddress.ToString(), Interlocked.Read(ref _calls), WeightVersion));
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Batcher {Key} activated")]
-    private partial void LogActivated(string key);
+    public async Task<long> UpdateWeights(long version, string localPath)
+    {
+        // A decoder that cannot swap weights (a scripted test decoder) keeps serving what it was built with.
+        if (_decoder is not IWeightSwappable swappable) return WeightVersion;
+        // Reentrant grain: the push and the poll may both deliver a version; load each one once, in order.
+        await _swap.WaitAsync();
+        try
+        {
+            if (version > swappable.WeightVersion) await swappable.SwapWeightsAsync(version, localPath);
+            return swappable.WeightVersion;
+        }
+        finally
+        {
+            _swap.Release();
+        }
+    }
+
+    private long WeightVersion => (_decoder as IWeightSwappable)?.WeightVersion ?? 0;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Batcher {Key} activated, serving weight version {Version}")]
+    private partial void LogActivated(string key, long version);
 }

@@ -1,6 +1,7 @@
 using AprOrleans.Grains.Batching;
 using AprOrleans.Grains.Decoding;
 using AprOrleans.Grains.Placement;
+using AprOrleans.Grains.Weights;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -17,6 +18,23 @@ public static class SiloBuilderExtensions
         silo.AddPlacementDirector<SiloNamePlacement, SiloNamePlacementDirector>();
         silo.Services.AddSingleton<LocalBatchers>();
         silo.Services.TryAddSingleton<IDecoderFactory, NoEngineDecoderFactory>();
+        return silo;
+    }
+
+    /// <summary>
+    /// Registers the weight broadcast: the blob store (PostgreSQL when <paramref name="postgresConnection"/> is given,
+    /// else a directory under <paramref name="directory"/>), this silo's local copies, and its sync service (registry
+    /// observer + poll), started when the silo becomes active.
+    /// </summary>
+    public static ISiloBuilder AddWeightSync(this ISiloBuilder silo, string directory, string? postgresConnection, string serviceId)
+    {
+        silo.Services.Configure<WeightOptions>(o => o.Directory = directory);
+        silo.Services.AddSingleton<IWeightStore>(sp => postgresConnection is null
+            ? new DirectoryWeightStore(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WeightOptions>>().Value.StoreDirectory)
+            : new PostgresWeightStore(postgresConnection, serviceId));
+        silo.Services.AddSingleton<LocalWeightFiles>();
+        silo.Services.AddSingleton<SiloWeightSync>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloWeightSync>());
         return silo;
     }
 }

@@ -40,4 +40,5 @@ public sealed record BatcherInfo(
     [property: Id(0)] string Key,
     [property: Id(1)] string HostSiloName,
     [property: Id(2)] string HostSiloAddress,
-    [property: Id(3)] long DecodeCalls);
+    [property: Id(3)] long DecodeCalls,
+    [property: Id(4)] long WeightVersion);

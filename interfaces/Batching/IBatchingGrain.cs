@@ -17,4 +17,12 @@ public interface IBatchingGrain : IGrainWithStringKey
     /// <summary>Where the batcher runs and what it has served (no decoding; used by tests and operators).</summary>
     [Alias("describe")]
     Task<BatcherInfo> Describe();
+
+    /// <summary>
+    /// Switches the batcher to weight version <paramref name="version"/>, read from <paramref name="localPath"/> (a
+    /// safetensors file on this silo's disk), between engine steps. Returns the version served afterwards; a version
+    /// not above the served one changes nothing. Loading a large model takes a while, hence the long timeout.
+    /// </summary>
+    [Alias("update-weights"), ResponseTimeout("00:10:00")]
+    Task<long> UpdateWeights(long version, string localPath);
 }

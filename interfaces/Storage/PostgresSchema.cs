@@ -5,7 +5,7 @@ namespace AprOrleans.Interfaces.Storage;
 
 /// <summary>
 /// The project's PostgreSQL schema for Orleans clustering, grain storage and reminders (the ADO.NET providers
-/// ship no schema). Applying it is idempotent and safe to run concurrently: `apr db migrate` and every silo at
+/// ship no schema), and the weight blob store. Applying it is idempotent and safe to run concurrently: `apr db migrate` and every silo at
 /// start call <see cref="ApplyAsync"/>.
 /// </summary>
 public static class PostgresSchema
@@ -17,6 +17,7 @@ public static class PostgresSchema
     public static readonly IReadOnlyList<string> Tables =
     [
         "orleansquery", "orleansmembershipversiontable", "orleansmembershiptable", "orleansstorage", "orleansreminderstable",
+        "apr_weight_versions", "apr_weight_blobs",
     ];
 
     /// <summary>The schema script (embedded in this assembly).</summary>

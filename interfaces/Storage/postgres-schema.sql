@@ -294,3 +294,33 @@ INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
     DELETE FROM OrleansRemindersTable WHERE ServiceId = @ServiceId
 ')
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
+
+
+-- ---------------------------------------------------------------------------------------------------
+-- Weight blobs (DESIGN §6): published safetensors files, chunked, readable by every silo. A version row is
+-- written in the same transaction as its chunks, so a listed blob is always complete; blobs are keyed by
+-- (service, version, sha256) and never overwritten. The registry grain (grain storage) says which is current.
+-- ---------------------------------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS apr_weight_versions
+(
+    service_id varchar(150) NOT NULL,
+    version    bigint       NOT NULL,
+    sha256     char(64)     NOT NULL,
+    size_bytes bigint       NOT NULL,
+    chunks     integer      NOT NULL,
+    stored_at  timestamptz  NOT NULL DEFAULT now(),
+    PRIMARY KEY (service_id, version, sha256)
+);
+
+CREATE TABLE IF NOT EXISTS apr_weight_blobs
+(
+    service_id  varchar(150) NOT NULL,
+    version     bigint       NOT NULL,
+    sha256      char(64)     NOT NULL,
+    chunk_index integer      NOT NULL,
+    data        bytea        NOT NULL,
+    PRIMARY KEY (service_id, version, sha256, chunk_index)
+);
+
+-- Weights do not compress: store chunks out of line without trying (saves the CPU of a futile pglz pass).
+ALTER TABLE apr_weight_blobs ALTER COLUMN data SET STORAGE EXTERNAL;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AprOrleans.Model.Checkpoints;
 using AprOrleans.Model.Inference;
 using AprOrleans.Model.Runtime;
 using static TorchSharp.torch;
@@ -14,7 +15,7 @@ namespace AprOrleans.Model.Engine;
 /// running sequences are re-prefilled under the new weights (their cached keys came from the old ones) and parked
 /// prefixes are dropped; every token records the version that produced it.
 /// </summary>
-public sealed class DecodeEngine : IThreadDecoder, IDisposable
+public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IDisposable
 {
     private readonly LlamaForCausalLM _model;
     private readonly EngineOptions _options;
@@ -78,6 +79,11 @@ public sealed class DecodeEngine : IThreadDecoder, IDisposable
         _wake.Release();
         return done.Task;
     }
+
+    public long WeightVersion => Interlocked.Read(ref _version);
+
+    /// <summary>Loads a safetensors file on the engine thread (shapes are checked before any parameter changes).</summary>
+    public Task SwapWeightsAsync(long version, string path) => UpdateWeightsAsync(version, net => ModelCheckpoint.LoadWeights(path, net));
 
     public EngineStats Stats => new(
         Interlocked.Read(ref _version), Interlocked.Read(ref _generated), Interlocked.Read(ref _prefilled),

@@ -9,6 +9,12 @@ namespace AprOrleans.Silo.Api;
 /// </summary>
 public static class StrictMarshallers
 {
+    /// <summary>
+    /// Requests are small (a problem, limits, names); a bigger one is refused as invalid, naming the request (smaller
+    /// malformed ones get their field named by the validators).
+    /// </summary>
+    public const int MaxRequestBytes = 1 << 20;
+
     /// <summary>A method descriptor with a strict request marshaller, named as the generated code names it.</summary>
     public static Method<TRequest, TResponse> Method<TRequest, TResponse>(MethodType type, string service, string name)
         where TRequest : class, IMessage<TRequest>, new()
@@ -19,6 +25,9 @@ public static class StrictMarshallers
     public static Marshaller<T> Strict<T>(MessageParser<T> parser) where T : IMessage<T> =>
         Marshallers.Create<T>(Serialize, (DeserializationContext context) =>
         {
+            if (context.PayloadLength > MaxRequestBytes)
+                throw new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"field 'request': {context.PayloadLength} bytes, more than the {MaxRequestBytes} a {typeof(T).Name} may hold"));
             try
             {
                 return parser.ParseFrom(context.PayloadAsReadOnlySequence());

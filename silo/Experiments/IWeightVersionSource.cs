@@ -1,17 +1,19 @@
+using AprOrleans.Interfaces.Weights;
+
 namespace AprOrleans.Silo.Experiments;
 
 /// <summary>
 /// The weight registry's current version, as the experiment API needs it: an experiment records it as its
-/// base_version when started, and a reported step's version must not be older. The weight registry replaces
-/// <see cref="ConfiguredCheckpointVersion"/> when it is registered.
+/// base_version when started, and a reported step's version must not be older.
 /// </summary>
 public interface IWeightVersionSource
 {
     Task<long> CurrentAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>No registry: the silo serves its configured checkpoint, version 0 (training.proto's WeightVersion).</summary>
-public sealed class ConfiguredCheckpointVersion : IWeightVersionSource
+/// <summary>The cluster's weight registry (version 0 = the configured checkpoint, before anything is published).</summary>
+public sealed class RegistryWeightVersion(IGrainFactory grains) : IWeightVersionSource
 {
-    public Task<long> CurrentAsync(CancellationToken cancellationToken) => Task.FromResult(0L);
+    public async Task<long> CurrentAsync(CancellationToken cancellationToken) =>
+        (await grains.GetGrain<IWeightRegistryGrain>(IWeightRegistryGrain.Key).GetCurrent()).Version;
 }

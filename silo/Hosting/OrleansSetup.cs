@@ -42,5 +42,6 @@ internal static class OrleansSetup
             }));
         }
         silo.AddAprGrains();
+        silo.AddWeightSync(settings.EffectiveWeightsDirectory, settings.Storage == StorageModes.Postgres ? settings.ConnectionString : null, settings.ServiceId);
     }
 }

@@ -7,7 +7,6 @@ using AprOrleans.Model.Engine;
 using AprOrleans.Silo.Engine;
 using AprOrleans.Silo.Experiments;
 using AprOrleans.Grains.Experiments;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Metrics;
 using AprOrleans.Silo.Health;
 using Grpc.AspNetCore.Server.Model;
@@ -55,6 +54,10 @@ public static class SiloHost
             // A Solve is a long-lived stream (it polls its solve grain until the tree is done): allow many per
             // connection, so a client with hundreds of solves in flight is not stalled at Kestrel's default 100.
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            // Weight uploads stream up to gigabytes: Kestrel's default flow-control windows (96/128 KiB) would make
+            // the client wait for a window update every 96 KiB, which caps the upload rate well below the disk's.
+            kestrel.Limits.Http2.InitialStreamWindowSize = 8 << 20;
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 << 20;
             kestrel.Listen(ip, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
             kestrel.Listen(ip, settings.HttpPort, o => o.Protocols = HttpProtocols.Http1);
         });
@@ -66,13 +69,14 @@ public static class SiloHost
         {
             // Requests are a handful of numbers; anything near this size is an abuse (answered RESOURCE_EXHAUSTED by gRPC).
             o.MaxReceiveMessageSize = 1 << 20;
-        });
+        }).AddServiceOptions<WeightsService>(o => o.MaxReceiveMessageSize = 2 * WeightUpload.MaxChunkBytes); // 1 MiB weight chunks plus framing
         builder.Services.AddGrpc().AddServiceOptions<SolverService>(o => o.MaxReceiveMessageSize = SolverMethodProvider.TransportLimitBytes);
         builder.Services.AddSingleton<IServiceMethodProvider<SolverService>, SolverMethodProvider>();
         builder.Services.AddSingleton<IServiceMethodProvider<ExperimentsService>, ExperimentsMethodProvider>();
         builder.Services.AddSingleton<IServiceMethodProvider<RolloutsService>, RolloutsMethodProvider>();
         // Reflection lists the services by descriptor: they are bound by hand, so name the descriptors here.
-        builder.Services.AddSingleton(new ReflectionServiceImpl(Solver.Descriptor, AprOrleans.Api.Experiments.Descriptor, Rollouts.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
+        builder.Services.AddSingleton(new ReflectionServiceImpl(Solver.Descriptor, AprOrleans.Api.Experiments.Descriptor, Rollouts.Descriptor,
+            AprOrleans.Api.Weights.Descriptor, Grpc.Health.V1.Health.Descriptor, ServerReflection.Descriptor));
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloReadyCheck>("silo");
         // Metrics for Prometheus at /metrics on the HTTP port: the engines', the API's and Orleans' own meters.
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -82,8 +86,8 @@ public static class SiloHost
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<IDecoderFactory, TorchEngineDecoderFactory>();
         builder.Services.AddSingleton<AdminAuthorization>();
-        // The weight registry registers its own source; without one, experiments start at the checkpoint's version 0.
-        builder.Services.TryAddSingleton<IWeightVersionSource, ConfiguredCheckpointVersion>();
+        builder.Services.AddSingleton<ServedTensorLayout>();
+        builder.Services.AddSingleton<IWeightVersionSource, RegistryWeightVersion>();
         services?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -91,6 +95,7 @@ public static class SiloHost
         app.MapGrpcService<SolverService>().RequireHost(grpcHost);
         app.MapGrpcService<ExperimentsService>().RequireHost(grpcHost);
         app.MapGrpcService<RolloutsService>().RequireHost(grpcHost);
+        app.MapGrpcService<WeightsService>().RequireHost(grpcHost);
         app.MapGrpcService<ReflectionServiceImpl>().RequireHost(grpcHost);
         app.MapGrpcHealthChecksService().RequireHost(grpcHost);
         // Liveness: the process answers. Readiness: the silo has started. Neither calls a grain.

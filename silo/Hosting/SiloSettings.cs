@@ -56,6 +56,16 @@ public sealed class SiloSettings
     /// </summary>
     public string? AdminToken { get; set; }
 
+    /// <summary>
+    /// This silo's directory for weight files (uploads, local copies of published versions, and with memory storage
+    /// the blob store itself). Unset = <c>{temp}/apr-weights/{ServiceId}/{SiloName}</c>.
+    /// </summary>
+    public string? WeightsDirectory { get; set; }
+    /// <summary>Largest weight blob <c>Weights.Publish</c> accepts (default 16 GiB).</summary>
+    public long MaxWeightBytes { get; set; } = 16L << 30;
+
+    public string EffectiveWeightsDirectory => WeightsDirectory ?? Path.Combine(Path.GetTempPath(), "apr-weights", ServiceId, SiloName);
+
     /// <summary>Null when usable, else what is wrong (one line).</summary>
     public string? Validate()
     {
@@ -76,6 +86,7 @@ public sealed class SiloSettings
         if (new[] { SiloPort, GatewayPort, GrpcPort, HttpPort }.Distinct().Count() != 4) return "the four ports must differ";
         if (EngineSlots < 1) return $"Apr:EngineSlots {EngineSlots} must be at least 1";
         if (EngineContextTokens < 16) return $"Apr:EngineContextTokens {EngineContextTokens} must be at least 16";
+        if (MaxWeightBytes < 1) return $"Apr:MaxWeightBytes {MaxWeightBytes} must be at least 1";
         if (ShutdownTimeoutSeconds is < 1 or > 3600) return $"Apr:ShutdownTimeoutSeconds {ShutdownTimeoutSeconds} is outside 1..3600";
         return null;
     }

@@ -108,7 +108,7 @@ public class MalformedRequestTests(TwoSiloFixture fixture)
     {
         var request = SolveEndToEndTests.ValidRequest();
         request.SolveId = new string('a', 2 << 20);
-        Assert.True(request.CalculateSize() > SolverMethodProvider.MaxRequestBytes);
+        Assert.True(request.CalculateSize() > StrictMarshallers.MaxRequestBytes);
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             Cluster["silo-a"].Solver.SolveAsync(request, SolveEndToEndTests.Deadline()).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);

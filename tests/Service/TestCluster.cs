@@ -24,6 +24,9 @@ internal sealed class TestCluster : IAsyncDisposable
         public Solver.SolverClient Solver => new(Channel);
     }
 
+    /// <summary>The admin token every test silo is configured with (admin gRPC calls send it as a bearer token).</summary>
+    public const string AdminToken = "test-admin-token";
+
     public ScriptedDecoderFactory Decoders { get; } = new();
     public string ServiceId { get; }
     public IReadOnlyList<SiloHandle> Silos => _silos;
@@ -64,6 +67,7 @@ internal sealed class TestCluster : IAsyncDisposable
                     ["Apr:Devices:0"] = "cpu:0",
                     // Without the scripted engine the silo runs the real one on this (absent) checkpoint.
                     ["Apr:Checkpoint"] = checkpoint ?? "/nonexistent/apr-checkpoint",
+                    ["Apr:AdminToken"] = AdminToken,
                     ["Logging:LogLevel:Default"] = "Warning",
                     ["Logging:LogLevel:Orleans"] = "Error",
                     ["Apr:AdminToken"] = adminToken,
@@ -137,6 +141,9 @@ internal sealed class TestCluster : IAsyncDisposable
     {
         // Last silo first, so the first one's shutdown does not wait on a departing peer.
         for (int i = Silos.Count - 1; i >= 0; i--) await StopAsync(Silos[i]);
+        // The silos' weight files (uploads, local copies; the store itself with memory storage), under the default WeightsDirectory.
+        var weights = Path.Combine(Path.GetTempPath(), "apr-weights", ServiceId);
+        if (Directory.Exists(weights)) Directory.Delete(weights, recursive: true);
     }
 }
 

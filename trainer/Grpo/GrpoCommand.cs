@@ -176,7 +176,7 @@ public static class GrpoCommand
     private static async Task<Experiment> PublishAndReportAsync(string checkpoint, long version, GrpoStepStats stats, string experiment,
         RolloutFeed feed, PolicyPublisher publisher, CancellationToken ct)
     {
-        var (_, publishSeconds) = await publisher.PublishAsync(version, Path.Combine(checkpoint, "model.safetensors"), experiment, ct);
+        var publishSeconds = await publisher.PublishAsync(version, Path.Combine(checkpoint, "model.safetensors"), experiment, ct);
         var syncSeconds = await publisher.WaitUntilServedAsync(version, SyncTimeout, ct);
         return await feed.ReportAsync(new StepReport
         {

@@ -1,37 +1,41 @@
 using System.Diagnostics;
-using AprOrleans.Api;
-using Grpc.Core;
+using AprOrleans.Interfaces.Weights;
 using Grpc.Net.Client;
 
 namespace AprOrleans.Trainer.Grpo;
 
 /// <summary>
-/// Publishes the trainer's weights to the silo cluster (Weights.Publish, token-protected) and waits until every
-/// batching grain serves them (Weights.ListServing), which is the step's weight-sync time.
+/// Publishes the trainer's weights to the silo cluster (Weights.Publish, token-protected) and measures the step's
+/// weight-sync time: publish → every batching grain serving the new version.
 /// </summary>
 public sealed class PolicyPublisher(GrpcChannel channel, string token)
 {
-    private readonly Weights.WeightsClient _weights = new(channel);
-    private readonly Metadata _auth = [new Metadata.Entry("authorization", $"Bearer {token}")];
-
-    /// <summary>Uploads <paramref name="safetensorsPath"/> as <paramref name="version"/>; returns the reply and the seconds taken.</summary>
-    public async Task<(PublishReply Reply, double Seconds)> PublishAsync(long version, string safetensorsPath, string experiment, CancellationToken ct)
+    /// <summary>Uploads <paramref name="safetensorsPath"/> as <paramref name="version"/>; returns the seconds taken.</summary>
+    public async Task<double> PublishAsync(long version, string safetensorsPath, string experiment, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var reply = await WeightUpload.PublishAsync(_weights, _auth, version, safetensorsPath, experiment, ct);
-        return (reply, clock.Elapsed.TotalSeconds);
+        await WeightPublisher.PublishAsync(channel.CreateCallInvoker(), token, version, safetensorsPath, experiment, ct);
+        return clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Seconds until every batcher serves <paramref name="version"/> or newer (polling; gives up after <paramref name="timeout"/>).</summary>
+    /// <summary>Seconds until every batcher serves <paramref name="version"/> or newer; null when that takes longer than <paramref name="timeout"/>.</summary>
     public async Task<double?> WaitUntilServedAsync(long version, TimeSpan timeout, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        try
         {
-            var serving = await _weights.ListServingAsync(new ListServingRequest(), _auth, cancellationToken: ct);
-            if (serving.Batchers.Count > 0 && serving.Batchers.All(b => b.Version >= version)) return clock.Elapsed.TotalSeconds;
-            await Task.Delay(50, ct);
+            await WeightPublisher.WaitUntilServedAsync(channel.CreateCallInvoker(), version, cancellationToken: limit.Token);
+            return clock.Elapsed.TotalSeconds;
         }
-        return null;
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Grpc.Core.RpcException e) when (e.StatusCode == Grpc.Core.StatusCode.Cancelled && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 }

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using AprOrleans.Api;
+using AprOrleans.Countdown.Tokenization;
+using AprOrleans.Grains.Weights;
+using AprOrleans.Interfaces.Weights;
+using AprOrleans.Model;
+using AprOrleans.Model.Checkpoints;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using static TorchSharp.torch;
+
+namespace AprOrleans.Bench;
+
+/// <summary>
+/// Weight sync: a random model of a preset (fp32, CPU) is served by an in-process silo on loopback; each repeat
+/// publishes a changed copy of its weights with <see cref="WeightPublisher"/> and waits, polling ListServing, until
+/// every batcher serves the new version. Reports the median publish → serving time and its phases: the client's
+/// hash, upload + verify + store (the silo's store_ms), and the silo's fetch and load.
+/// With PostgreSQL storage (<c>--postgres</c> or APR_TEST_POSTGRES) <c>--silos N</c> starts a cluster of N silos: the one
+/// that receives the upload keeps it as its local copy, the others fetch the blob from PostgreSQL.
+/// Usage: weight-sync [--preset base|paper] [--repeats 3] [--postgres CONNECTION] [--silos 1]
+/// </summary>
+public static class WeightSyncBench
+{
+    private const string Token = "bench-token";
+
+    public static int Run(string[] args)
+    {
+        var preset = Args.String(args, "--preset", "base");
+        int repeats = Args.Int(args, "--repeats", 3);
+        int silos = Args.Int(args, "--silos", 1);
+        var postgres = Args.String(args, "--postgres", Environment.GetEnvironmentVariable("APR_TEST_POSTGRES") ?? "");
+        if (!ModelConfig.PresetNames.Contains(preset) || repeats < 1 || silos < 1 || silos > 1 && postgres.Length == 0)
+        {
+            Console.Error.WriteLine($"weight-sync: --preset must be one of {string.Join(", ", ModelConfig.PresetNames)}, --repeats at least 1, --silos above 1 only with --postgres");
+            return 2;
+        }
+        var work = Path.Combine(Path.GetTempPath(), $"apr-weight-sync-{Guid.NewGuid():N}");
+        try
+        {
+            return RunAsync(preset, repeats, postgres, silos, work).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private sealed record Sample(double TotalMs, double PublishCallMs, double StoreMs, double FetchMs, double LoadMs, double HashMs);
+
+    private static async Task<int> RunAsync(string preset, int repeats, string postgres, int siloCount, string work)
+    {
+        var config = ModelConfig.FromPreset(preset, CountdownTokenizer.Default.VocabularySize);
+        using var net = LlamaForCausalLM.Create(config, seed: 1);
+        var checkpoint = Path.Combine(work, "checkpoint");
+        ModelCheckpoint.Save(checkpoint, net, CountdownTokenizer.Default);
+        long blobBytes = new FileInfo(Path.Combine(checkpoint, ModelCheckpoint.WeightsFile)).Length;
+        var storage = postgres.Length > 0 ? "postgres" : "memory";
+        Console.WriteLine($"preset {preset}: {config.ParameterCount / 1e6:F1}M parameters, blob {blobBytes / 1e6:F0} MB fp32; storage {storage}; " +
+                          $"{repeats} repeats; {Environment.ProcessorCount} cores, torch threads {get_num_threads()}");
+
+        var serviceId = $"bench-{Guid.NewGuid():N}"[..20];
+        var silos = new List<LoopbackSilo>();
+        try
+        {
+            for (int i = 0; i < siloCount; i++)
+            {
+                silos.Add(await LoopbackSilo.StartAsync(new Dictionary<string, string?>
+                {
+                    ["Apr:SiloName"] = $"bench-{i}", ["Apr:ClusterId"] = serviceId, ["Apr:ServiceId"] = serviceId,
+                    ["Apr:Checkpoint"] = checkpoint, ["Apr:AdminToken"] = Token, ["Apr:EngineSlots"] = "4", ["Apr:EngineContextTokens"] = "256",
+                    ["Apr:WeightsDirectory"] = Path.Combine(work, $"silo-{i}"), ["Apr:Storage"] = storage,
+                    ["Apr:ConnectionString"] = postgres.Length > 0 ? postgres : null,
+                }));
+            }
+            return await MeasureAsync(silos, repeats, net, work, blobBytes);
+        }
+        finally
+        {
+            foreach (var silo in Enumerable.Reverse(silos)) await silo.DisposeAsync();
+        }
+    }
+
+    private static async Task<int> MeasureAsync(List<LoopbackSilo> silos, int repeats, LlamaForCausalLM net, string work, long blobBytes)
+    {
+        using var channel = GrpcChannel.ForAddress(silos[0].GrpcAddress);
+        // Warm-up: every batcher activates (loads the model) before the clock starts.
+        int batchers = (await WaitServedAsync(channel, 0, silos.Count)).Batchers.Count;
+        var syncs = silos.Select(s => s.App.Services.GetRequiredService<SiloWeightSync>()).ToList();
+
+        var samples = new List<Sample>();
+        for (int version = 1; version <= repeats; version++)
+        {
+            var blob = WriteVariant(net, work, version);
+            var hashClock = Stopwatch.StartNew();
+            await WeightPublisher.Sha256HexAsync(blob);
+            double hashMs = hashClock.Elapsed.TotalMilliseconds;
+
+            var clock = Stopwatch.StartNew();
+            var reply = await WeightPublisher.PublishAsync(channel.CreateCallInvoker(), Token, version, blob);
+            double publishMs = clock.Elapsed.TotalMilliseconds;
+            await WaitServedAsync(channel, version, batchers);
+            double totalMs = clock.Elapsed.TotalMilliseconds;
+            // The engine serves the new version a moment before each silo's sync records its timing; report the slowest silo.
+            while (syncs.Any(sync => sync.LastSync?.Version != version)) await Task.Delay(5);
+            var timings = syncs.Select(sync => sync.LastSync!).ToList();
+            var sample = new Sample(totalMs, publishMs, reply.StoreMs, timings.Max(t => t.Fetch.TotalMilliseconds), timings.Max(t => t.Load.TotalMilliseconds), hashMs);
+            samples.Add(sample);
+            Console.WriteLine($"v{version}: publish → {batchers} batcher(s) on {silos.Count} silo(s) serving {totalMs:F0} ms (publish call {publishMs:F0} ms, of it silo " +
+                              $"upload+verify+store {sample.StoreMs:F0} ms; fetch {sample.FetchMs:F0} ms, load {sample.LoadMs:F0} ms; client hash alone {hashMs:F0} ms)");
+            File.Delete(blob);
+        }
+        double Median(Func<Sample, double> f) => samples.Select(f).Order().ElementAt(samples.Count / 2);
+        Console.WriteLine($"median of {repeats}: publish → serving {Median(s => s.TotalMs):F0} ms; publish call {Median(s => s.PublishCallMs):F0} ms " +
+                          $"(upload+verify+store {Median(s => s.StoreMs):F0} ms); fetch {Median(s => s.FetchMs):F0} ms; load {Median(s => s.LoadMs):F0} ms; " +
+                          $"client hash {Median(s => s.HashMs):F0} ms; {blobBytes / 1e6:F0} MB");
+        return 0;
+    }
+
+    /// <summary>The model with its LM head scaled by a version-specific factor, written as a safetensors blob.</summary>
+    private static string WriteVariant(LlamaForCausalLM net, string work, int version)
+    {
+        var path = Path.Combine(work, $"v{version}.safetensors");
+        using (no_grad())
+        {
+            foreach (var (name, p) in net.named_parameters())
+            {
+                if (name == "lm_head.weight") p.mul_(1.0 + 0.01 * version);
+            }
+        }
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        SafeTensors.Write(file, [.. net.named_parameters().Select(p => (p.name, (Tensor)p.parameter))]);
+        return path;
+    }
+
+    private static async Task<ServingReply> WaitServedAsync(GrpcChannel channel, long version, int batchers)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        return await WeightPublisher.WaitUntilServedAsync(channel.CreateCallInvoker(), version, batchers, TimeSpan.FromMilliseconds(10), limit.Token);
+    }
+}

@@ -1,0 +1,23 @@
+namespace AprOrleans.Grains.Weights;
+
+/// <summary>Where a silo keeps weight files and how it follows the registry.</summary>
+public sealed class WeightOptions
+{
+    /// <summary>
+    /// This silo's working directory for weights: uploads in progress (<c>incoming/</c>), local copies of fetched
+    /// versions (<c>local/</c>) and, with memory storage, the blob store itself (<c>store/</c>).
+    /// </summary>
+    public string Directory { get; set; } = Path.Combine(Path.GetTempPath(), "apr-weights");
+
+    /// <summary>Fallback for lost notifications: how often the silo asks the registry for the current version.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the silo renews its observer subscription (observers expire after <see cref="SubscriptionLifetime"/>).</summary>
+    public TimeSpan ResubscribeInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public static readonly TimeSpan SubscriptionLifetime = TimeSpan.FromMinutes(2);
+
+    public string IncomingDirectory => Path.Combine(Directory, "incoming");
+    public string LocalDirectory => Path.Combine(Directory, "local");
+    public string StoreDirectory => Path.Combine(Directory, "store");
+}

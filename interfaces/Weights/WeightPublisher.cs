@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using AprOrleans.Api;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace AprOrleans.Interfaces.Weights;
+
+/// <summary>
+/// Publishes a safetensors file as a new weight version over <c>Weights.Publish</c> (the trainer after each GRPO
+/// step, the weight-sync benchmark, tests): hashes the file, then streams a header and 1 MiB chunks with the admin
+/// token. A version that is already current with the same blob is not uploaded again (the silo would answer the
+/// same no-op). gRPC failures surface as <see cref="RpcException"/> with the silo's status and message.
+/// </summary>
+public static class WeightPublisher
+{
+    /// <summary>Largest data chunk the contract allows.</summary>
+    public const int ChunkBytes = 1 << 20;
+
+    public static async Task<PublishReply> PublishAsync(
+        CallInvoker invoker, string token, long version, string filePath, string experiment = "", CancellationToken cancellationToken = default)
+    {
+        var client = new Api.Weights.WeightsClient(invoker);
+        var headers = new Metadata { { "authorization", $"Bearer {token}" } };
+        var sha256 = await Sha256HexAsync(filePath, cancellationToken).ConfigureAwait(false);
+        long size = new FileInfo(filePath).Length;
+
+        var current = await client.GetCurrentAsync(new GetCurrentWeightsRequest(), headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (current.Version == version && current.Sha256 == sha256)
+            return new PublishReply { Version = current, Unchanged = true };
+
+        using var call = client.Publish(headers, cancellationToken: cancellationToken);
+        try
+        {
+            await call.RequestStream.WriteAsync(new WeightChunk
+            {
+                Header = new WeightHeader { Version = version, Sha256 = sha256, SizeBytes = size, Experiment = experiment },
+            }, cancellationToken).ConfigureAwait(false);
+            await using var file = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes, FileOptions.SequentialScan);
+            var buffer = new byte[ChunkBytes];
+            int read;
+            while ((read = await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                await call.RequestStream.WriteAsync(new WeightChunk { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException or IOException)
+        {
+            // The silo may refuse early (no token, stale version) and end the call while chunks are still going
+            // out; its reply below carries the real status, so a failed write is not the error to report.
+            if (e is IOException && !call.ResponseAsync.IsCompleted) throw;
+        }
+        return await call.ResponseAsync.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Polls <c>ListServing</c> until at least <paramref name="minimumBatchers"/> batchers are listed and every one
+    /// serves <paramref name="version"/> or newer (the trainer's weight-sync time is publish → this returning).
+    /// </summary>
+    public static async Task<ServingReply> WaitUntilServedAsync(
+        CallInvoker invoker, long version, int minimumBatchers = 1, TimeSpan? pollInterval = null, CancellationToken cancellationToken = default)
+    {
+        var client = new Api.Weights.WeightsClient(invoker);
+        while (true)
+        {
+            var serving = await client.ListServingAsync(new ListServingRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (serving.Batchers.Count >= minimumBatchers && serving.Batchers.All(b => b.Version >= version)) return serving;
+            await Task.Delay(pollInterval ?? TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Lower-case hex SHA-256 of a file, as <c>WeightHeader.sha256</c> expects.</summary>
+    public static async Task<string> Sha256HexAsync(string filePath, CancellationToken cancellationToken = default)
+    {
+        await using var file = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes, FileOptions.SequentialScan);
+        var hash = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
+        return Convert.ToHexStringLower(hash);
+    }
+}

@@ -1,0 +1,70 @@
+using AprOrleans.Api;
+using AprOrleans.Interfaces.Batching;
+using AprOrleans.Model.Engine;
+using AprOrleans.Model.Runtime;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace AprOrleans.Tests.Service;
+
+/// <summary>Calls the weight tests make: raw Publish streams (to send what a well-behaved publisher would not), waits and decodes.</summary>
+internal static class WeightCalls
+{
+    public static Api.Weights.WeightsClient Client(GrpcChannel channel) => new(channel);
+
+    /// <summary>A Publish stream with exactly this header and data, with the admin token unless <paramref name="token"/> says otherwise.</summary>
+    public static async Task<PublishReply> PublishRawAsync(GrpcChannel channel, WeightHeader header, byte[] data, string? token = TestCluster.AdminToken)
+    {
+        var metadata = new Metadata();
+        if (token is not null) metadata.Add("authorization", $"Bearer {token}");
+        using var call = Client(channel).Publish(metadata, deadline: DateTime.UtcNow.AddMinutes(2));
+        try
+        {
+            await call.RequestStream.WriteAsync(new WeightChunk { Header = header });
+            for (int at = 0; at < data.Length; at += 1 << 20)
+                await call.RequestStream.WriteAsync(new WeightChunk { Data = ByteString.CopyFrom(data, at, Math.Min(1 << 20, data.Length - at)) });
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
+        {
+            // The silo refused early; its status comes with the response.
+        }
+        return await call.ResponseAsync;
+    }
+
+    public static WeightHeader Header(long version, byte[] data) => new()
+    {
+        Version = version,
+        Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)),
+        SizeBytes = data.Length,
+    };
+
+    /// <summary>Polls ListServing until <paramref name="batchers"/> batchers all serve <paramref name="version"/> (no timing assertion: a generous limit).</summary>
+    public static async Task<ServingReply> WaitServingAsync(GrpcChannel channel, long version, int batchers)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (true)
+        {
+            var serving = await Client(channel).ListServingAsync(new ListServingRequest(), deadline: DateTime.UtcNow.AddMinutes(1));
+            if (serving.Batchers.Count == batchers && serving.Batchers.All(b => b.Version == version)) return serving;
+            if (limit.IsCancellationRequested)
+                throw new TimeoutException($"batchers did not all reach version {version}: {serving}");
+            await Task.Delay(100);
+        }
+    }
+
+    public static async Task<long> CurrentVersionAsync(GrpcChannel channel) =>
+        (await Client(channel).GetCurrentAsync(new GetCurrentWeightsRequest())).Version;
+
+    /// <summary>A greedy continuation of <paramref name="context"/> by one batcher of the cluster.</summary>
+    public static Task<DecodeReply> DecodeAsync(TestCluster cluster, string silo, IReadOnlyList<int> context, int tokens = 16) =>
+        cluster[silo].Grains.GetGrain<IBatchingGrain>($"{silo}/cpu:0").Decode(new DecodeCall([.. context], tokens, [], new SamplingWire(0, 0, 1, 0)));
+
+    /// <summary>The same greedy continuation by a fresh engine on <paramref name="checkpoint"/> (nothing cached).</summary>
+    public static async Task<DecodeResult> ReferenceAsync(string checkpoint, IReadOnlyList<int> context, int tokens = 16)
+    {
+        using var local = LocalModel.Load(checkpoint, "cpu", new EngineOptions { Slots = 4, ContextTokens = 4096, MaxPrefillTokens = 8192 });
+        return await local.Engine.DecodeAsync(new DecodeRequest(context, tokens, new HashSet<int>(), SamplingSettings.Greedy));
+    }
+}
