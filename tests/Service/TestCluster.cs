@@ -36,7 +36,7 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public SiloHandle this[string name] => Silos.Single(s => s.Name == name);
 
-    /// <param name="adminToken">The silos' Apr:AdminToken (none: admin calls are refused).</param>
+    /// <param name="adminToken">The silos' Apr:AdminToken (default <see cref="AdminToken"/>).</param>
     /// <param name="decodersFor">Each silo's decoder factory by silo name, in place of the shared scripted one.</param>
     public static async Task<TestCluster> StartAsync(
         IReadOnlyList<string> siloNames, string? serviceId = null, bool withEngine = true, string storage = "postgres", string? checkpoint = null,
@@ -67,10 +67,9 @@ internal sealed class TestCluster : IAsyncDisposable
                     ["Apr:Devices:0"] = "cpu:0",
                     // Without the scripted engine the silo runs the real one on this (absent) checkpoint.
                     ["Apr:Checkpoint"] = checkpoint ?? "/nonexistent/apr-checkpoint",
-                    ["Apr:AdminToken"] = AdminToken,
                     ["Logging:LogLevel:Default"] = "Warning",
                     ["Logging:LogLevel:Orleans"] = "Error",
-                    ["Apr:AdminToken"] = adminToken,
+                    ["Apr:AdminToken"] = adminToken ?? AdminToken,
                 };
                 var app = await SiloHost.CreateAsync([], settings, services =>
                 {
