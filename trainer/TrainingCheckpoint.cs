@@ -15,7 +15,7 @@ public static class TrainingCheckpoint
 {
     public const string OptimizerFileName = "optimizer.bin";
 
-    public static string Directory(string runOut, int step) => Path.Combine(runOut, "checkpoints", $"step-{step:D8}");
+    public static string PathFor(string runOut, int step) => Path.Combine(runOut, "checkpoints", $"step-{step:D8}");
 
     /// <summary>The torch RNG state as base64 (for the state file).</summary>
     public static string CaptureRng()

@@ -70,7 +70,8 @@ public static class SolveRequestValidator
         return id;
     }
 
-    private static int Range(string field, int? value, (int Min, int Max, int Default) bounds)
+    /// <summary>An optional integer field: unset → the default, else it must lie in the bounds.</summary>
+    public static int Range(string field, int? value, (int Min, int Max, int Default) bounds)
     {
         if (value is not { } v) return bounds.Default;
         if (v < bounds.Min || v > bounds.Max)
@@ -81,7 +82,8 @@ public static class SolveRequestValidator
         return v;
     }
 
-    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+    /// <summary>A caller's text cut to 40 characters for an error message.</summary>
+    public static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
     public static RpcException Invalid(string field, string message) =>
         new(new Status(StatusCode.InvalidArgument, $"field '{field}': {message}"));

@@ -22,7 +22,7 @@ public static partial class ExperimentRequestValidator
     {
         if (name.Length == 0) throw SolveRequestValidator.Invalid(field, "required");
         if (!NameRegex().IsMatch(name))
-            throw SolveRequestValidator.Invalid(field, $"'{(name.Length > 40 ? name[..40] + "…" : name)}' must be 1..64 characters of [A-Za-z0-9._-]");
+            throw SolveRequestValidator.Invalid(field, $"'{SolveRequestValidator.Shorten(name)}' must be 1..64 characters of [A-Za-z0-9._-]");
         return name;
     }
 
@@ -36,7 +36,7 @@ public static partial class ExperimentRequestValidator
             Defaulted("config.group_size", c.GroupSize, GroupSize),
             Defaulted("config.problems_per_step", c.ProblemsPerStep, ProblemsPerStep),
             Defaulted("config.max_steps", c.MaxSteps, MaxSteps),
-            c.HasRolloutAhead ? InRange("config.rollout_ahead", c.RolloutAhead, RolloutAhead) : RolloutAhead.Default,
+            SolveRequestValidator.Range("config.rollout_ahead", c.HasRolloutAhead ? c.RolloutAhead : null, RolloutAhead),
             SolveRequestValidator.SamplingOf(c.Sampling, "config.sampling"),
             SolveRequestValidator.TreeLimits(c.Limits, serial: false, "config.limits"));
         return (name, spec);
@@ -45,13 +45,9 @@ public static partial class ExperimentRequestValidator
     public static int Step(int step, string field) =>
         step >= 0 ? step : throw SolveRequestValidator.Invalid(field, $"{step} is negative");
 
+    /// <summary>proto3 cannot tell an unset int from 0, and 0 is outside every bound here: 0 means "the default".</summary>
     private static int Defaulted(string field, int value, (int Min, int Max, int Default) bounds) =>
-        value == 0 ? bounds.Default : InRange(field, value, bounds);
-
-    private static int InRange(string field, int value, (int Min, int Max, int Default) bounds) =>
-        value >= bounds.Min && value <= bounds.Max
-            ? value
-            : throw SolveRequestValidator.Invalid(field, $"{value} is outside {bounds.Min}..{bounds.Max}");
+        SolveRequestValidator.Range(field, value == 0 ? null : value, bounds);
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex NameRegex();

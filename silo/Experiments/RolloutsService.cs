@@ -20,7 +20,8 @@ public sealed class RolloutsService(IGrainFactory grains, AdminAuthorization adm
         var name = ExperimentRequestValidator.Name(request.Experiment, "experiment");
         int step = ExperimentRequestValidator.Step(request.Step, "step");
         var grain = grains.GetGrain<IExperimentGrain>(name);
-        var experiment = ExperimentMapping.Unwrap(await grain.Get());
+        var reply = await grain.Get();
+        var experiment = ExperimentMapping.Unwrap(reply);
         var spec = experiment.Config;
         if (step >= spec.MaxSteps)
             throw Precondition($"step {step} is beyond the experiment's max_steps {spec.MaxSteps}");
@@ -29,7 +30,7 @@ public sealed class RolloutsService(IGrainFactory grains, AdminAuthorization adm
         if (step < experiment.Step - spec.RolloutAhead)
             throw Precondition($"step {step} is trained past by more than rollout_ahead {spec.RolloutAhead} (the experiment is at step {experiment.Step})");
 
-        var snapshot = (await grain.Get()).Snapshot;
+        var snapshot = reply.Snapshot;
         while (snapshot.RolloutStepsReady <= step)
         {
             if (snapshot.Status == ExperimentState.Failed)

@@ -94,7 +94,7 @@ internal static partial class ContainerRun
     private static string BuildOutput(string project, string assembly)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).FullName.Split(Path.DirectorySeparatorChar).Contains("Debug") ? "Debug" : "Release";
-        var root = Path.Combine(Kustomize.RepositoryRoot, project, "bin", configuration, "net10.0");
+        var root = Path.Combine(RepositoryPaths.Root, project, "bin", configuration, "net10.0");
         foreach (var dir in new[] { Path.Combine(root, "linux-x64"), root })
         {
             var runtimeConfig = Path.Combine(dir, Path.ChangeExtension(assembly, ".runtimeconfig.json"));

@@ -17,8 +17,6 @@ internal static class Kustomize
 
     private static readonly ConcurrentDictionary<string, Lazy<IReadOnlyList<object>>> Rendered = new();
 
-    public static string RepositoryRoot { get; } = FindRoot();
-
     /// <summary>The objects of one kustomization (cached: the render is deterministic).</summary>
     public static IReadOnlyList<object> Render(string target) =>
         Rendered.GetOrAdd(target, t => new Lazy<IReadOnlyList<object>>(() => Parse(RenderYaml(t)))).Value;
@@ -28,7 +26,7 @@ internal static class Kustomize
         var kubectl = FindKubectl();
         var info = new ProcessStartInfo(kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("kustomize");
-        info.ArgumentList.Add(Path.Combine(RepositoryRoot, target));
+        info.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, target));
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -78,14 +76,5 @@ internal static class Kustomize
         throw new FileNotFoundException(
             "kubectl is not installed: the Kubernetes tests need it to render k8s/ (scripts/test.sh installs it with " +
             "`apt-get install -y kubernetes-client`; or set KUBECTL)");
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AprOrleans.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
     }
 }

@@ -312,7 +312,7 @@ public sealed partial class ManifestTests
         };
         foreach (var (file, command) in commands)
         {
-            var lines = File.ReadAllLines(Path.Combine(Kustomize.RepositoryRoot, file));
+            var lines = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, file));
             // Each runnable stage (the ones with an ENTRYPOINT) must end with the manifest's command, as a non-root user.
             var stages = Split(lines, l => l.StartsWith("FROM ", StringComparison.Ordinal)).Where(s => s.Any(l => l.StartsWith("ENTRYPOINT", StringComparison.Ordinal))).ToList();
             Assert.NotEmpty(stages);

@@ -37,7 +37,7 @@ internal static partial class SiloContract
     {
         get
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Kustomize.RepositoryRoot, "silo", "appsettings.json")));
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "silo", "appsettings.json")));
             return doc.RootElement.GetProperty(SiloSettings.Section).Clone();
         }
     }

@@ -174,7 +174,7 @@ public sealed class HuggingFaceReferenceTests : IDisposable
         ModelCheckpoint.Save(dir, net, tokenizer);
         long[] ids = [1, 40, 7, 93, 12, 55, 101, 3];
 
-        var script = Path.Combine(RepoRoot(), "scripts", "llama_reference.py");
+        var script = Path.Combine(RepositoryPaths.Root, "scripts", "llama_reference.py");
         var psi = new System.Diagnostics.ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(script);
         psi.ArgumentList.Add(dir);
@@ -199,12 +199,5 @@ public sealed class HuggingFaceReferenceTests : IDisposable
             }
         Assert.True(spread > 0.5, $"logits too small to be a meaningful comparison ({spread})");
         Assert.True(maxDiff <= 1e-4, $"max |Δ| = {maxDiff}");
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AprOrleans.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("AprOrleans.sln not found above the test output");
     }
 }

@@ -48,11 +48,8 @@ public sealed class GlibcxxFixTests : IDisposable
 
     private static (int Code, string Out, string Err) Run(params string[] args)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AprOrleans.sln"))) dir = dir.Parent;
-        Assert.NotNull(dir);
         var psi = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(dir.FullName, "build", "fix_glibcxx_requirement.py"));
+        psi.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "build", "fix_glibcxx_requirement.py"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();

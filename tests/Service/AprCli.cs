@@ -15,10 +15,7 @@ internal static class AprCli
     private static string ClientBuild()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AprOrleans.sln"))) dir = dir.Parent;
-        if (dir is null) throw new DirectoryNotFoundException($"no AprOrleans.sln above {AppContext.BaseDirectory}");
-        var output = Path.Combine(dir.FullName, "client", "bin", configuration, "net10.0");
+        var output = Path.Combine(RepositoryPaths.Root, "client", "bin", configuration, "net10.0");
         var apr = new[] { Path.Combine(output, "linux-x64", "apr.dll"), Path.Combine(output, "apr.dll") }.FirstOrDefault(File.Exists);
         return apr ?? throw new FileNotFoundException($"build the client first: no apr.dll under {output}");
     }

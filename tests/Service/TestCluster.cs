@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using AprOrleans.Api;
 using AprOrleans.Grains.Decoding;
 using AprOrleans.Silo.Hosting;
@@ -50,7 +48,7 @@ internal sealed class TestCluster : IAsyncDisposable
         {
             foreach (var name in siloNames)
             {
-                var ports = FreePorts(4);
+                var ports = K8s.ContainerRun.FreeLoopbackPorts(4);
                 var settings = new Dictionary<string, string?>
                 {
                     ["Apr:SiloName"] = name,
@@ -103,15 +101,6 @@ internal sealed class TestCluster : IAsyncDisposable
                 await Task.Delay(200);
             }
         }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        foreach (var l in listeners) l.Start();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var l in listeners) l.Stop();
-        return ports;
     }
 
     /// <summary>Stops one silo (a clean shutdown: it hands off its grains and leaves the membership) and forgets it.</summary>

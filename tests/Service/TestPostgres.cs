@@ -16,7 +16,7 @@ internal static class TestPostgres
     {
         var fromEnv = Environment.GetEnvironmentVariable("APR_TEST_POSTGRES");
         if (!string.IsNullOrWhiteSpace(fromEnv)) return fromEnv;
-        var script = Path.Combine(RepositoryRoot(), "scripts", "postgres.sh");
+        var script = Path.Combine(RepositoryPaths.Root, "scripts", "postgres.sh");
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(script);
         info.ArgumentList.Add("start");
@@ -32,14 +32,5 @@ internal static class TestPostgres
         if (process.ExitCode != 0 || !line.StartsWith("Host=", StringComparison.Ordinal))
             throw new InvalidOperationException($"APR_TEST_POSTGRES is not set and scripts/postgres.sh start failed: {stderr.Result.Trim()}");
         return line;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AprOrleans.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
     }
 }

@@ -1,5 +1,6 @@
 using AprOrleans.Api;
 using AprOrleans.Interfaces.Batching;
+using AprOrleans.Interfaces.Weights;
 using AprOrleans.Model.Engine;
 using AprOrleans.Model.Runtime;
 using Google.Protobuf;
@@ -40,18 +41,14 @@ internal static class WeightCalls
         SizeBytes = data.Length,
     };
 
-    /// <summary>Polls ListServing until <paramref name="batchers"/> batchers all serve <paramref name="version"/> (no timing assertion: a generous limit).</summary>
+    /// <summary>Waits (the library's ListServing poll, a generous limit: no timing assertion) until <paramref name="batchers"/> batchers all serve exactly <paramref name="version"/>.</summary>
     public static async Task<ServingReply> WaitServingAsync(GrpcChannel channel, long version, int batchers)
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        while (true)
-        {
-            var serving = await Client(channel).ListServingAsync(new ListServingRequest(), deadline: DateTime.UtcNow.AddMinutes(1));
-            if (serving.Batchers.Count == batchers && serving.Batchers.All(b => b.Version == version)) return serving;
-            if (limit.IsCancellationRequested)
-                throw new TimeoutException($"batchers did not all reach version {version}: {serving}");
-            await Task.Delay(100);
-        }
+        var serving = await WeightPublisher.WaitUntilServedAsync(channel.CreateCallInvoker(), version, batchers, cancellationToken: limit.Token);
+        Assert.Equal(batchers, serving.Batchers.Count);
+        Assert.All(serving.Batchers, b => Assert.Equal(version, b.Version));
+        return serving;
     }
 
     public static async Task<long> CurrentVersionAsync(GrpcChannel channel) =>

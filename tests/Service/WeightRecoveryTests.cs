@@ -26,7 +26,10 @@ public sealed class WeightRecoveryTests
             await using var second = await TestCluster.StartAsync(["silo-a"], serviceId, withEngine: false, checkpoint: WeightVariants.Shipped);
             var now = await WeightCalls.DecodeAsync(second, "silo-a", Context);
             Assert.All(now.WeightVersions, v => Assert.Equal(1L, v));
-            Assert.Equal((await WeightCalls.ReferenceAsync(variant, Context)).Tokens, now.Tokens);
+            var expected = (await WeightCalls.ReferenceAsync(variant, Context)).Tokens;
+            // Guards the check: the variant must decode differently from the shipped weights, or serving the wrong ones would pass.
+            Assert.NotEqual((await WeightCalls.ReferenceAsync(WeightVariants.Shipped, Context)).Tokens, expected);
+            Assert.Equal(expected, now.Tokens);
             Assert.Equal(1, await WeightCalls.CurrentVersionAsync(second["silo-a"].Channel));
         }
         finally
@@ -50,7 +53,9 @@ public sealed class WeightRecoveryTests
 
             var now = await WeightCalls.DecodeAsync(cluster, "solo", Context);
             Assert.All(now.WeightVersions, v => Assert.Equal(3L, v));
-            Assert.Equal((await WeightCalls.ReferenceAsync(variant, Context)).Tokens, now.Tokens);
+            var expected = (await WeightCalls.ReferenceAsync(variant, Context)).Tokens;
+            Assert.NotEqual((await WeightCalls.ReferenceAsync(WeightVariants.Shipped, Context)).Tokens, expected);
+            Assert.Equal(expected, now.Tokens);
         }
         finally
         {

@@ -11,7 +11,7 @@ namespace AprOrleans.Tests.Service;
 /// </summary>
 internal static class WeightVariants
 {
-    public static string Shipped { get; } = Path.Combine(Kustomize.RepositoryRoot, "checkpoints", "countdown3-apr");
+    public static string Shipped => RepositoryPaths.ShippedCheckpoint;
 
     /// <summary>A full checkpoint directory (config, vocabulary, weights) of a variant; its blob is <c>model.safetensors</c>.</summary>
     public static string Write(int swapA, int swapB, float valueScale)

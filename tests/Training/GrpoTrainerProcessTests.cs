@@ -14,17 +14,10 @@ namespace AprOrleans.Tests.Training;
 /// </summary>
 public sealed class GrpoTrainerProcessTests : IDisposable
 {
-    private static readonly string Checkpoint = Path.Combine(RepoRoot(), "checkpoints", "countdown3-apr");
+    private static readonly string Checkpoint = RepositoryPaths.ShippedCheckpoint;
     private readonly string _out = Directory.CreateTempSubdirectory("apr-grpo-run-").FullName;
 
     public void Dispose() => Directory.Delete(_out, recursive: true);
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AprOrleans.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("the repository root (AprOrleans.sln) is not above the test binaries");
-    }
 
     private ContainerRun.Running Trainer(int grpcPort, params string[] args)
     {

@@ -131,7 +131,7 @@ public static class GrpoCommand
         if (experiment.Step != trainer.Step)
             throw new GrpoRunException(
                 $"experiment {experiment.Name} is at step {experiment.Step} but the trainer is at step {trainer.Step}: " +
-                $"resume from {Path.Combine(s.Out, "checkpoints", $"step-{experiment.Step:D8}")}");
+                $"resume from {TrainingCheckpoint.PathFor(s.Out, experiment.Step)}");
 
         var metricsPath = Path.Combine(s.Out, "metrics.jsonl");
         while (experiment.Status != ExperimentStatus.ExperimentDone && trainer.Step < (options.UntilStep ?? int.MaxValue))

@@ -203,7 +203,7 @@ public sealed class SftTrainer : IDisposable
     public string SaveCheckpoint()
     {
         var state = new TrainerState(Step, _cursor.Position, Settings, TrainingCheckpoint.CaptureRng(), RealTokens, PaddedTokens);
-        return TrainingCheckpoint.Save(TrainingCheckpoint.Directory(Settings.Out, Step), Model, Tokenizer, _optimizer, TrainerState.FileName, state.ToJson());
+        return TrainingCheckpoint.Save(TrainingCheckpoint.PathFor(Settings.Out, Step), Model, Tokenizer, _optimizer, TrainerState.FileName, state.ToJson());
     }
 
     public void Dispose()

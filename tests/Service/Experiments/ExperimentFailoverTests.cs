@@ -44,7 +44,8 @@ public sealed class ExperimentFailoverTests
             Assert.Equal("silo-a", stored.SiloName);
         }
         // The problems silo-b was asked to decode were produced on silo-a instead.
-        Assert.True(healthy.Seen.Count >= 12 * 2, $"silo-a decoded {healthy.Seen.Count} contexts");
+        Assert.NotEmpty(dying.Seen);
+        Assert.All(dying.Seen, context => Assert.Contains(context, healthy.Seen));
         var experiment = await calls.GetAsync(name);
         Assert.Equal(1, experiment.RolloutStepsReady);
         Assert.Equal(0, experiment.Step);

@@ -270,7 +270,7 @@ public sealed class ExperimentServiceTests(ExperimentSiloFixture fixture) : ICla
         await Admin.ReportAsync(name, 0, 1, loss: 0.125);
         using var http = new HttpClient();
         var text = await http.GetStringAsync($"http://127.0.0.1:{fixture.Cluster.Silos[0].HttpPort}/metrics");
-        Assert.Matches($"apr_experiment_loss\\{{[^}}]*experiment=\"{name}\"[^}}]*\\}} 0.125", text);
+        Assert.Matches($"apr_experiment_loss\\{{[^}}]*experiment=\"{name}\"[^}}]*\\}} 0\\.125", text);
         Assert.Contains("apr_experiment_reward_mean{", text);
         Assert.Contains("apr_experiment_groups_total{", text);
     }

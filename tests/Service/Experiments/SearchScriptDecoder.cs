@@ -64,6 +64,9 @@ internal sealed class DyingDecoderFactory : IDecoderFactory
 
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>Every context this batcher was asked to continue (as text, like <see cref="SearchScriptDecoderFactory.Seen"/>).</summary>
+    public ConcurrentQueue<string> Seen { get; } = new();
+
     public void Kill() => _dead.Cancel();
 
     public IThreadDecoder Create(string device) => new Decoder(this);
@@ -72,6 +75,7 @@ internal sealed class DyingDecoderFactory : IDecoderFactory
     {
         public async Task<DecodeResult> DecodeAsync(DecodeRequest request, CancellationToken cancellationToken = default)
         {
+            owner.Seen.Enqueue(CountdownTokenizer.Default.Decode(request.Context));
             Interlocked.Increment(ref owner._requests);
             await Task.Delay(Timeout.Infinite, owner._dead.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             throw new InvalidOperationException("the device is gone");
