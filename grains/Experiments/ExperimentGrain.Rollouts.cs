@@ -101,10 +101,12 @@ public sealed partial class ExperimentGrain
             }
             if (progress.Done is { } summary)
             {
+                // Progress only, not written: the group itself is stored by its rollout grain, which answers at once
+                // after a crash, so rewriting this state (history included) per group would buy nothing.
                 if (S.RolloutStepsReady == step && S.Produced.TryAdd(index, summary))
                 {
                     ExperimentMetrics.GroupStored(Name);
-                    await PersistAsync();
+                    Notify();
                 }
                 return;
             }

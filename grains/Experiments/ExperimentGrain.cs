@@ -166,6 +166,19 @@ public sealed partial class ExperimentGrain(
         {
             _writeGate.Release();
         }
+        Wake();
+    }
+
+    /// <summary>A change waiters must see (a new revision) that is not worth a write of its own.</summary>
+    private void Notify()
+    {
+        S.Revision++;
+        S.UpdatedAt = DateTimeOffset.UtcNow;
+        Wake();
+    }
+
+    private void Wake()
+    {
         (var signal, _changed) = (_changed, NewSignal());
         signal.TrySetResult();
     }
