@@ -79,6 +79,22 @@ public static class ModelCheckpoint
         }
     }
 
+    /// <summary>
+    /// Null when <paramref name="given"/> holds exactly the tensors of <paramref name="expected"/> (name → shape) with
+    /// the same shapes, else the first difference: a missing tensor, a wrong shape or a tensor the model does not have.
+    /// </summary>
+    public static string? LayoutMismatch(IReadOnlyDictionary<string, long[]> expected, IReadOnlyDictionary<string, SafeTensorInfo> given)
+    {
+        foreach (var (name, shape) in expected)
+        {
+            if (!given.TryGetValue(name, out var info)) return $"missing tensor '{name}'";
+            if (!info.Shape.SequenceEqual(shape))
+                return $"tensor '{name}' has shape [{string.Join(", ", info.Shape)}], expected [{string.Join(", ", shape)}]";
+        }
+        var unexpected = given.Keys.FirstOrDefault(name => !expected.ContainsKey(name));
+        return unexpected is null ? null : $"unexpected tensor '{unexpected}' (not a parameter of the model)";
+    }
+
     /// <summary>Copies the file's tensors into <paramref name="net"/>'s parameters (shapes must match exactly).</summary>
     public static void LoadWeights(string path, LlamaForCausalLM net)
     {
@@ -86,16 +102,8 @@ public static class ModelCheckpoint
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         var (tensors, dataStart) = SafeTensors.ReadHeader(stream, path);
         var parameters = net.named_parameters().ToList();
-        foreach (var (name, parameter) in parameters)
-        {
-            if (!tensors.TryGetValue(name, out var info))
-                throw new InvalidDataException($"{path}: missing tensor '{name}'");
-            if (!info.Shape.SequenceEqual(parameter.shape))
-                throw new InvalidDataException($"{path}: tensor '{name}' has shape [{string.Join(", ", info.Shape)}], expected [{string.Join(", ", parameter.shape)}]");
-        }
-        var known = parameters.Select(p => p.name).ToHashSet(StringComparer.Ordinal);
-        var unknown = tensors.Keys.FirstOrDefault(k => !known.Contains(k));
-        if (unknown is not null) throw new InvalidDataException($"{path}: unexpected tensor '{unknown}'");
+        if (LayoutMismatch(parameters.ToDictionary(p => p.name, p => p.parameter.shape, StringComparer.Ordinal), tensors) is { } mismatch)
+            throw new InvalidDataException($"{path}: {mismatch}");
 
         using var noGrad = no_grad();
         foreach (var (name, parameter) in parameters)

@@ -24,15 +24,10 @@ public sealed class ServedTensorLayout(SiloSettings settings)
             try { blob = SafeTensors.ReadHeader(stream, "the blob").Tensors; }
             catch (InvalidDataException e) { return $"not a usable safetensors file: {e.Message}"; }
         }
-        foreach (var (name, expected) in served)
-        {
-            if (!blob.TryGetValue(name, out var given)) return $"tensor '{name}' is missing";
-            if (!given.Shape.SequenceEqual(expected.Shape))
-                return $"tensor '{name}' has shape [{string.Join(", ", given.Shape)}]; the served model's is [{string.Join(", ", expected.Shape)}]";
-            if (!FloatTypes.Contains(given.DType)) return $"tensor '{name}' has dtype {given.DType}; weights must be F32, BF16 or F16";
-        }
-        var unexpected = blob.Keys.FirstOrDefault(name => !served.ContainsKey(name));
-        return unexpected is null ? null : $"tensor '{unexpected}' is not a parameter of the served model";
+        if (ModelCheckpoint.LayoutMismatch(served.ToDictionary(t => t.Key, t => t.Value.Shape, StringComparer.Ordinal), blob) is { } mismatch)
+            return $"{mismatch} (against the served model)";
+        var badType = blob.FirstOrDefault(t => !FloatTypes.Contains(t.Value.DType));
+        return badType.Key is null ? null : $"tensor '{badType.Key}' has dtype {badType.Value.DType}; weights must be F32, BF16 or F16";
     }
 
     private IReadOnlyDictionary<string, SafeTensorInfo> Served()
