@@ -1,6 +1,7 @@
 using AprOrleans.Api;
 using Grpc.Core;
 using Grpc.Net.Client;
+using AprOrleans.Interfaces.Admin;
 
 namespace AprOrleans.Client.Remote;
 
@@ -47,7 +48,7 @@ public sealed class RemoteExperiments(string siloUrl, string? token) : IDisposab
     private Metadata Admin() =>
         string.IsNullOrEmpty(token)
             ? throw new CliException($"this call needs the silo's admin token: pass --token or set {TokenVariable}")
-            : new Metadata { { "authorization", $"Bearer {token}" } };
+            : AdminMetadata.For(token);
 
     private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(60);
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using AprOrleans.Api;
 using Google.Protobuf;
 using Grpc.Core;
+using AprOrleans.Interfaces.Admin;
 
 namespace AprOrleans.Interfaces.Weights;
 
@@ -20,7 +21,7 @@ public static class WeightPublisher
         CallInvoker invoker, string token, long version, string filePath, string experiment = "", CancellationToken cancellationToken = default)
     {
         var client = new Api.Weights.WeightsClient(invoker);
-        var headers = new Metadata { { "authorization", $"Bearer {token}" } };
+        var headers = AdminMetadata.For(token);
         var sha256 = await Sha256HexAsync(filePath, cancellationToken).ConfigureAwait(false);
         long size = new FileInfo(filePath).Length;
 

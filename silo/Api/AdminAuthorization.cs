@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using AprOrleans.Silo.Hosting;
 using Grpc.Core;
+using AprOrleans.Interfaces.Admin;
 
 namespace AprOrleans.Silo.Api;
 
@@ -12,8 +13,8 @@ namespace AprOrleans.Silo.Api;
 /// </summary>
 public sealed class AdminAuthorization(SiloSettings settings)
 {
-    public const string Header = "authorization";
-    private const string Scheme = "Bearer ";
+    public const string Header = AdminMetadata.Header;
+    private const string Scheme = AdminMetadata.Scheme;
 
     /// <summary>Throws <c>PERMISSION_DENIED</c> unless the call carries the silo's admin token.</summary>
     public void Require(ServerCallContext context, string action)

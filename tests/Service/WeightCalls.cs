@@ -6,6 +6,7 @@ using AprOrleans.Model.Runtime;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
+using AprOrleans.Interfaces.Admin;
 
 namespace AprOrleans.Tests.Service;
 
@@ -18,7 +19,7 @@ internal static class WeightCalls
     public static async Task<PublishReply> PublishRawAsync(GrpcChannel channel, WeightHeader header, byte[] data, string? token = TestCluster.AdminToken)
     {
         var metadata = new Metadata();
-        if (token is not null) metadata.Add("authorization", $"Bearer {token}");
+        if (token is not null) metadata.Add(AdminMetadata.Header, AdminMetadata.Scheme + token);
         using var call = Client(channel).Publish(metadata, deadline: DateTime.UtcNow.AddMinutes(2));
         try
         {

@@ -2,6 +2,7 @@ using AprOrleans.Api;
 using Grpc.Core;
 using Grpc.Net.Client;
 using ModelGroup = AprOrleans.Model.Rl.RolloutGroup;
+using AprOrleans.Interfaces.Admin;
 
 namespace AprOrleans.Trainer.Grpo;
 
@@ -15,7 +16,7 @@ public sealed class RolloutFeed(GrpcChannel channel, string token, TextWriter lo
 {
     private readonly Rollouts.RolloutsClient _rollouts = new(channel);
     private readonly Experiments.ExperimentsClient _experiments = new(channel);
-    private readonly Metadata _auth = [new Metadata.Entry("authorization", $"Bearer {token}")];
+    private readonly Metadata _auth = AdminMetadata.For(token);
 
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 

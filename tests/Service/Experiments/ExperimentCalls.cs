@@ -1,6 +1,7 @@
 using AprOrleans.Api;
 using Grpc.Core;
 using Grpc.Net.Client;
+using AprOrleans.Interfaces.Admin;
 
 namespace AprOrleans.Tests.Service.Experiments;
 
@@ -12,7 +13,7 @@ internal sealed class ExperimentCalls(GrpcChannel channel, string? token)
     public AprOrleans.Api.Experiments.ExperimentsClient Experiments { get; } = new(channel);
     public Rollouts.RolloutsClient Rollouts { get; } = new(channel);
 
-    public Metadata Auth => token is null ? [] : new Metadata { { "authorization", $"Bearer {token}" } };
+    public Metadata Auth => token is null ? [] : AdminMetadata.For(token);
 
     public static ExperimentConfig Config(int problemsPerStep = 4, int groupSize = 3, int maxSteps = 3, int rolloutAhead = 1, long seed = 7) => new()
     {
