@@ -6,12 +6,14 @@ namespace AprOrleans.Countdown.Solvers;
 /// </summary>
 public static class DeterministicSeed
 {
-    public static int For(int runSeed, long index)
+    public static int For(int runSeed, long index) =>
+        unchecked((int)Mix((ulong)runSeed * 0x9E3779B97F4A7C15UL + (ulong)index + 0x632BE59BD9B4E019UL));
+
+    /// <summary>SplitMix64's finalizer: a bijection of 64-bit values that spreads every input bit over the output.</summary>
+    public static ulong Mix(ulong z)
     {
-        ulong z = unchecked((ulong)runSeed * 0x9E3779B97F4A7C15UL + (ulong)index + 0x632BE59BD9B4E019UL);
         z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
         z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        z ^= z >> 31;
-        return unchecked((int)z);
+        return z ^ (z >> 31);
     }
 }

@@ -1,4 +1,5 @@
 using AprOrleans.Countdown.Problems;
+using AprOrleans.Countdown.Solvers;
 
 namespace AprOrleans.Grains.Experiments;
 
@@ -19,14 +20,7 @@ public static class RolloutSeeds
     private static long Mix(long seed, params int[] coordinates)
     {
         ulong z = unchecked((ulong)seed);
-        foreach (var c in coordinates) z = SplitMix(unchecked(z + 0x9E3779B97F4A7C15UL * (ulong)(uint)c + 0x632BE59BD9B4E019UL));
+        foreach (var c in coordinates) z = DeterministicSeed.Mix(unchecked(z + 0x9E3779B97F4A7C15UL * (ulong)(uint)c + 0x632BE59BD9B4E019UL));
         return unchecked((long)z);
-    }
-
-    private static ulong SplitMix(ulong z)
-    {
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return z ^ (z >> 31);
     }
 }
