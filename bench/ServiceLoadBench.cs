@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using AprOrleans.Api;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Trace;
@@ -12,10 +11,13 @@ namespace AprOrleans.Bench;
 
 /// <summary>
 /// Service load: C concurrent clients call Solve over gRPC for S seconds against an in-process silo (memory
-/// storage, the real engine on the CPU); then the same workload runs directly on an engine (spawn/join runtime,
-/// no Orleans, no gRPC) for S seconds. Reports errors, solves/s, p50/p99 latency of both and the service's
-/// overhead (how much throughput the service path loses against the direct one).
-/// Usage: service-load [--checkpoint DIR] [--concurrency 200] [--seconds 60] [--thread-tokens 128] [--threads 0]
+/// storage, the real engine on the CPU); the same workload runs directly on an engine (spawn/join runtime, no
+/// Orleans, no gRPC) for S seconds. Reports errors, solves/s, mean/p50/p99 latency of both and the service's
+/// overhead per solve. Both paths get the same work: client c's k-th solve is always the same problem, and greedy
+/// decoding makes its tree the same, so the latency ratios compare the service with the engine on identical solves.
+/// With --repeats R the pair runs R times in alternating order (service first, then direct first, ...) so that
+/// drift in the machine's load does not favour one side; the medians over the repeats are the result.
+/// Usage: service-load [--checkpoint DIR] [--concurrency 200] [--seconds 60] [--thread-tokens 128] [--threads 0] [--repeats 1] [--start-with service|direct]
 /// </summary>
 public static class ServiceLoadBench
 {
@@ -25,28 +27,58 @@ public static class ServiceLoadBench
         int concurrency = Args.Int(args, "--concurrency", 200);
         var duration = TimeSpan.FromSeconds(Args.Int(args, "--seconds", 60));
         int threadTokens = Args.Int(args, "--thread-tokens", 128);
+        int repeats = Math.Max(1, Args.Int(args, "--repeats", 1));
+        bool directFirst = Args.String(args, "--start-with", "service") == "direct";
         if (Args.Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
         var problems = new ProblemGenerator(3, seed: 42).Take(512).ToList();
         var limits = new TreeLimits { MaxTokensPerThread = threadTokens, MaxTotalTokens = 8 * threadTokens };
+        var workload = new Workload(problems, concurrency, duration, limits);
         Console.WriteLine($"checkpoint {checkpoint}; {concurrency} concurrent clients for {duration.TotalSeconds:F0} s each way; " +
-                          $"{threadTokens} tokens per thread; torch threads {TorchSharp.torch.get_num_threads()}; {Environment.ProcessorCount} cores");
+                          $"{threadTokens} tokens per thread; torch threads {TorchSharp.torch.get_num_threads()}; {Environment.ProcessorCount} cores; " +
+                          $"{repeats} repeat(s), alternating order");
 
-        var service = RunServiceAsync(checkpoint, concurrency, duration, problems, limits).GetAwaiter().GetResult();
-        Report("service (gRPC → Orleans → engine)", service, duration);
-        var direct = RunDirectAsync(checkpoint, concurrency, duration, problems, limits).GetAwaiter().GetResult();
-        Report("direct  (runtime → engine)       ", direct, duration);
-        double overhead = 1 - (service.Latencies.Count / duration.TotalSeconds) / (direct.Latencies.Count / duration.TotalSeconds);
-        // Clients start together, so solves finish in waves and throughput moves in whole waves; the per-solve
-        // latency ratio is the finer measure of what the service adds to the engine's time.
-        Console.WriteLine($"service overhead: {overhead:P1} of the direct path's throughput (whole waves of {concurrency}); " +
-                          $"per solve {Percentile(service, 0.50) / Percentile(direct, 0.50) - 1:+0.0%;-0.0%} at p50, " +
-                          $"{Percentile(service, 0.99) / Percentile(direct, 0.99) - 1:+0.0%;-0.0%} at p99 (target ≤ 5 %)");
-        return service.Errors == 0 ? 0 : 1;
+        var ratios = new List<LatencyRatios>();
+        int errors = 0;
+        for (int r = 0; r < repeats; r++)
+        {
+            bool serviceFirst = (r % 2 == 0) != directFirst;
+            Console.WriteLine($"repeat {r + 1}/{repeats}: {(serviceFirst ? "service first" : "direct first")}");
+            LoadResult service, direct;
+            if (serviceFirst)
+            {
+                service = RunService(checkpoint, workload);
+                direct = RunDirect(checkpoint, workload);
+            }
+            else
+            {
+                direct = RunDirect(checkpoint, workload);
+                service = RunService(checkpoint, workload);
+            }
+            errors += service.Errors + direct.Errors;
+            var ratio = LatencyRatios.Of(service, direct);
+            ratios.Add(ratio);
+            Console.WriteLine($"  per solve, service vs direct: {ratio}; throughput {service.Latencies.Count / (double)direct.Latencies.Count - 1:+0.0%;-0.0%}");
+        }
+        if (repeats > 1) Console.WriteLine($"median over {repeats} repeats, service vs direct per solve: {LatencyRatios.Median(ratios)}");
+        Console.WriteLine($"service overhead (mean solve latency over the engine's on the same solves): {LatencyRatios.Median(ratios).Mean:+0.0%;-0.0%} (target ≤ 5 %)");
+        return errors == 0 ? 0 : 1;
     }
 
-    private sealed record LoadResult(List<double> Latencies, int Errors, ConcurrentDictionary<string, int> ErrorKinds);
+    private static LoadResult RunService(string checkpoint, Workload workload)
+    {
+        var result = RunServiceAsync(checkpoint, workload).GetAwaiter().GetResult();
+        result.Report("service (gRPC → Orleans → engine)", workload.Duration);
+        return result;
+    }
 
-    private static async Task<LoadResult> RunServiceAsync(string checkpoint, int concurrency, TimeSpan duration, List<Problem> problems, TreeLimits limits)
+    private static LoadResult RunDirect(string checkpoint, Workload workload)
+    {
+        var result = RunDirectAsync(checkpoint, workload).GetAwaiter().GetResult();
+        result.Report("direct  (runtime → engine)       ", workload.Duration);
+        return result;
+    }
+
+    private static async Task<LoadResult> RunServiceAsync(string checkpoint, Workload workload)
     {
         await using var silo = await LoopbackSilo.StartAsync(new Dictionary<string, string?>
         {
@@ -58,18 +90,18 @@ public static class ServiceLoadBench
         });
         var client = new Solver.SolverClient(channel);
         // Warm-up: activates the batching grain and loads the model before the clock starts.
-        await client.SolveAsync(Request(problems[0], limits), deadline: DateTime.UtcNow.AddMinutes(5));
-        return await LoadAsync(concurrency, duration, problems, async p =>
-            await client.SolveAsync(Request(p, limits), deadline: DateTime.UtcNow.AddMinutes(5)));
+        await client.SolveAsync(Request(workload.Problems[0], workload.Limits), deadline: DateTime.UtcNow.AddMinutes(5));
+        return await workload.RunAsync(async p =>
+            await client.SolveAsync(Request(p, workload.Limits), deadline: DateTime.UtcNow.AddMinutes(5)));
     }
 
-    private static async Task<LoadResult> RunDirectAsync(string checkpoint, int concurrency, TimeSpan duration, List<Problem> problems, TreeLimits limits)
+    private static async Task<LoadResult> RunDirectAsync(string checkpoint, Workload workload)
     {
         using var local = LocalModel.Load(checkpoint, "cpu", new EngineOptions { Slots = 256, ContextTokens = 4096, MaxPrefillTokens = 8192 });
-        var runtime = new SpawnJoinRuntime(local.Engine, local.Tokenizer, limits);
+        var runtime = new SpawnJoinRuntime(local.Engine, local.Tokenizer, workload.Limits);
         string Prompt(Problem p) => TraceFormat.ThreadPrompt(SearchNode.Root(p.Nums, p.Target));
-        await runtime.RunAsync(Prompt(problems[0]), SamplingSettings.Greedy);
-        return await LoadAsync(concurrency, duration, problems, async p => await runtime.RunAsync(Prompt(p), SamplingSettings.Greedy));
+        await runtime.RunAsync(Prompt(workload.Problems[0]), SamplingSettings.Greedy);
+        return await workload.RunAsync(async p => await runtime.RunAsync(Prompt(p), SamplingSettings.Greedy));
     }
 
     private static SolveRequest Request(Problem p, TreeLimits limits)
@@ -85,45 +117,41 @@ public static class ServiceLoadBench
         return request;
     }
 
-    private static async Task<LoadResult> LoadAsync(int concurrency, TimeSpan duration, List<Problem> problems, Func<Problem, Task> solve)
+    /// <summary>
+    /// C closed-loop clients for a fixed time. Client c's k-th solve is problem (k·C + c) mod N on both paths, so the
+    /// two paths solve the same problems in the same per-client order (up to where the clock stops them).
+    /// </summary>
+    private sealed record Workload(IReadOnlyList<Problem> Problems, int Concurrency, TimeSpan Duration, TreeLimits Limits)
     {
-        var latencies = new ConcurrentBag<double>();
-        var kinds = new ConcurrentDictionary<string, int>();
-        int errors = 0, next = 0;
-        var end = DateTime.UtcNow + duration;
-        using var sampler = new Timer(_ => Console.WriteLine(
-            $"  t+{(duration - (end - DateTime.UtcNow)).TotalSeconds:F0}s: {latencies.Count} solved, {errors} errors; thread pool {ThreadPool.ThreadCount} threads, " +
-            $"{ThreadPool.PendingWorkItemCount} queued; gen0 GCs {GC.CollectionCount(0)}, gen2 {GC.CollectionCount(2)}"), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        public async Task<LoadResult> RunAsync(Func<Problem, Task> solve)
         {
-            while (DateTime.UtcNow < end)
+            var latencies = new ConcurrentDictionary<(int Client, int Round), double>();
+            var kinds = new ConcurrentDictionary<string, int>();
+            int errors = 0;
+            var end = DateTime.UtcNow + Duration;
+            using var sampler = new Timer(_ => Console.WriteLine(
+                $"  t+{(Duration - (end - DateTime.UtcNow)).TotalSeconds:F0}s: {latencies.Count} solved, {errors} errors; thread pool {ThreadPool.ThreadCount} threads, " +
+                $"{ThreadPool.PendingWorkItemCount} queued; gen0 GCs {GC.CollectionCount(0)}, gen2 {GC.CollectionCount(2)}"), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+            await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async client =>
             {
-                var problem = problems[Interlocked.Increment(ref next) % problems.Count];
-                var clock = Stopwatch.StartNew();
-                try
+                for (int round = 0; DateTime.UtcNow < end; round++)
                 {
-                    await solve(problem);
-                    if (DateTime.UtcNow <= end) latencies.Add(clock.Elapsed.TotalMilliseconds);
+                    var problem = Problems[(round * Concurrency + client) % Problems.Count];
+                    var clock = Stopwatch.StartNew();
+                    try
+                    {
+                        await solve(problem);
+                        if (DateTime.UtcNow <= end) latencies[(client, round)] = clock.Elapsed.TotalMilliseconds;
+                    }
+                    catch (Exception e)
+                    {
+                        Interlocked.Increment(ref errors);
+                        var kind = e.Message.Length > 160 ? e.Message[..160] : e.Message;
+                        kinds.AddOrUpdate(kind, 1, (_, n) => n + 1);
+                    }
                 }
-                catch (Exception e)
-                {
-                    Interlocked.Increment(ref errors);
-                    var kind = e.Message.Length > 160 ? e.Message[..160] : e.Message;
-                    kinds.AddOrUpdate(kind, 1, (_, n) => n + 1);
-                }
-            }
-        }));
-        return new LoadResult([.. latencies.Order()], errors, kinds);
-    }
-
-    private static double Percentile(LoadResult r, double q) =>
-        r.Latencies.Count == 0 ? double.NaN : r.Latencies[(int)Math.Min(r.Latencies.Count - 1, q * r.Latencies.Count)];
-
-    private static void Report(string name, LoadResult r, TimeSpan duration)
-    {
-        double P(double q) => Percentile(r, q);
-        Console.WriteLine($"{name}: {r.Latencies.Count} solves, {r.Errors} errors, {r.Latencies.Count / duration.TotalSeconds:F2} solves/s, " +
-                          $"p50 {P(0.50):F0} ms, p99 {P(0.99):F0} ms");
-        foreach (var (kind, n) in r.ErrorKinds.OrderByDescending(k => k.Value)) Console.WriteLine($"  {n} × {kind}");
+            }));
+            return new LoadResult(new Dictionary<(int, int), double>(latencies), errors, kinds);
+        }
     }
 }

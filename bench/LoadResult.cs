@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+
+namespace AprOrleans.Bench;
+
+/// <summary>One side of the service-load benchmark: each counted solve's latency keyed by (client, round), and the errors.</summary>
+internal sealed record LoadResult(IReadOnlyDictionary<(int Client, int Round), double> ByCall, int Errors, ConcurrentDictionary<string, int> ErrorKinds)
+{
+    public List<double> Latencies { get; } = [.. ByCall.Values.Order()];
+
+    public double Mean => Latencies.Count == 0 ? double.NaN : Latencies.Average();
+
+    public double Percentile(double q) =>
+        Latencies.Count == 0 ? double.NaN : Latencies[(int)Math.Min(Latencies.Count - 1, q * Latencies.Count)];
+
+    public void Report(string name, TimeSpan duration)
+    {
+        Console.WriteLine($"{name}: {Latencies.Count} solves, {Errors} errors, {Latencies.Count / duration.TotalSeconds:F2} solves/s, " +
+                          $"mean {Mean:F0} ms, p50 {Percentile(0.50):F0} ms, p99 {Percentile(0.99):F0} ms");
+        foreach (var (kind, n) in ErrorKinds.OrderByDescending(k => k.Value)) Console.WriteLine($"  {n} × {kind}");
+    }
+}
+
+/// <summary>
+/// How much longer the service path's solves take than the engine's, over the solves both paths completed (the same
+/// (client, round) pairs, hence the same problems): mean, p50 and p99 of those matched latencies.
+/// </summary>
+internal sealed record LatencyRatios(double Mean, double P50, double P99, int Matched)
+{
+    public static LatencyRatios Of(LoadResult service, LoadResult direct)
+    {
+        var common = service.ByCall.Keys.Where(direct.ByCall.ContainsKey).ToList();
+        var s = new LoadResult(common.ToDictionary(k => k, k => service.ByCall[k]), 0, new());
+        var d = new LoadResult(common.ToDictionary(k => k, k => direct.ByCall[k]), 0, new());
+        return new(s.Mean / d.Mean - 1, s.Percentile(0.50) / d.Percentile(0.50) - 1, s.Percentile(0.99) / d.Percentile(0.99) - 1, common.Count);
+    }
+
+    public static LatencyRatios Median(IReadOnlyList<LatencyRatios> all)
+    {
+        static double Mid(IEnumerable<double> xs)
+        {
+            var sorted = xs.Order().ToList();
+            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        }
+        return new(Mid(all.Select(r => r.Mean)), Mid(all.Select(r => r.P50)), Mid(all.Select(r => r.P99)), (int)Mid(all.Select(r => (double)r.Matched)));
+    }
+
+    public override string ToString() =>
+        $"mean {Mean:+0.0%;-0.0%}, p50 {P50:+0.0%;-0.0%}, p99 {P99:+0.0%;-0.0%} over {Matched} matched solves";
+}
