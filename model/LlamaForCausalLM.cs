@@ -110,49 +110,60 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"realTokens must give {(lastTokenOnly ? 1 : 0)}..{length} tokens for each of the {batch} rows", nameof(realTokens));
         if (cache.Config.NumLayers != Config.NumLayers || cache.Config.HiddenSize != Config.HiddenSize)
             throw new ArgumentException("the cache was sized for another model shape", nameof(cache));
-        int[] starts = cache.Starts(slots, length);
+        // Longest first, so that rows of similar length are neighbours and attend in groups of their own.
+        var order = RowOrder.LongestFirst(slots.Select(cache.Length).ToArray());
+        var orderedSlots = order.Apply(slots);
+        var orderedReal = order.Apply(realTokens ?? Enumerable.Repeat(length, batch).ToArray());
+        int[] starts = cache.Starts(orderedSlots, length);
+        var groups = KeyGroups.Split(starts, length);
+        cache.PlanReads(groups);
 
         Tensor logits;
         using (var scope = NewDisposeScope())
         {
             var device = tokens.device;
-            var slotTensor = tensor(slots.Select(s => (long)s).ToArray(), device: device);
+            var input = order.Arrange(tokens);
             var startTensor = tensor(starts.Select(s => (long)s).ToArray(), device: device).unsqueeze(1);
             var positions = startTensor.Plus(arange(length, dtype: ScalarType.Int64, device: device).unsqueeze(0));
             bool fresh = starts.All(s => s == 0);
-            long keyLength = starts.Max() + length;
-            Tensor? mask = null;
-            if (!fresh && !(length == 1 && starts.All(s => s == starts[0])))
-            {
-                var keyPositions = arange(keyLength, dtype: ScalarType.Int64, device: device).view(1, 1, keyLength);
-                mask = (keyPositions <= positions.unsqueeze(2)).unsqueeze(1);
-            }
             var (cos, sin) = fresh ? model.Rotary.ForPrefix(length) : model.Rotary.ForPositions(positions);
             var step = new CacheStep
             {
                 Cache = cache,
-                Slots = slotTensor,
-                WriteSlots = slotTensor.unsqueeze(1).expand(batch, length),
+                WriteSlots = tensor(orderedSlots.Select(s => (long)s).ToArray(), device: device).unsqueeze(1).expand(batch, length),
                 WritePositions = positions,
-                KeyLength = keyLength,
-                Mask = mask,
+                Groups = fresh ? [] : [.. groups.Select(g => new GroupAttention(g, GroupMask(g, starts, positions, length)))],
                 FreshPrefill = fresh,
             };
-            var hidden = model.forward(tokens, new AttentionContext { Cos = cos, Sin = sin, Cache = step });
+            var hidden = model.forward(input, new AttentionContext { Cos = cos, Sin = sin, Cache = step });
+            Tensor ordered;
             if (lastTokenOnly)
             {
                 var last = realTokens is null
                     ? hidden.select(1, length - 1)
                     : hidden.reshape(batch * (long)length, -1).index_select(0, tensor(
-                        Enumerable.Range(0, batch).Select(b => (long)b * length + realTokens[b] - 1).ToArray(), device: device));
-                logits = lm_head.forward(last).MoveToOuterDisposeScope();
+                        Enumerable.Range(0, batch).Select(b => (long)b * length + orderedReal[b] - 1).ToArray(), device: device));
+                ordered = lm_head.forward(last);
             }
             else
             {
-                logits = lm_head.forward(hidden).MoveToOuterDisposeScope();
+                ordered = lm_head.forward(hidden);
             }
+            logits = order.Restore(ordered).MoveToOuterDisposeScope();
         }
-        cache.Commit(slots, realTokens ?? Enumerable.Repeat(length, batch).ToArray());
+        cache.Commit(orderedSlots, orderedReal);
         return logits;
+    }
+
+    /// <summary>
+    /// The group's mask [Rows, 1, T, KeyLength] (true = may attend): each query sees the cached keys up to its own
+    /// position. None is needed when the group is one decode position shared by all its rows.
+    /// </summary>
+    private static Tensor? GroupMask(KeyGroup group, int[] starts, Tensor positions, int length)
+    {
+        var rows = starts.Skip(group.FirstRow).Take(group.Rows);
+        if (length == 1 && rows.All(s => s == starts[group.FirstRow])) return null;
+        var keyPositions = arange(group.KeyLength, dtype: ScalarType.Int64, device: positions.device).view(1, 1, group.KeyLength);
+        return (keyPositions <= positions.narrow(0, group.FirstRow, group.Rows).unsqueeze(2)).unsqueeze(1);
     }
 }

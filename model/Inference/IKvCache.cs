@@ -4,8 +4,9 @@ namespace AprOrleans.Model.Inference;
 
 /// <summary>
 /// What an incremental forward needs from a key/value cache. One forward pass is: <see cref="Starts"/> (plan
-/// where each row's new tokens go; may claim memory), then per layer <see cref="Write"/> and <see cref="Read"/>,
-/// then <see cref="Commit"/>. Two implementations: <see cref="KvCache"/> (a fixed slab per sequence) and
+/// where each row's new tokens go; may claim memory), <see cref="PlanReads"/> (which rows attend together over
+/// how many positions), then per layer <see cref="Write"/> and <see cref="Read"/> for each group, then
+/// <see cref="Commit"/>. Two implementations: <see cref="KvCache"/> (a fixed slab per sequence) and
 /// <see cref="PagedKvCache"/> (memory in pages, proportional to the tokens held).
 /// </summary>
 public interface IKvCache
@@ -18,11 +19,14 @@ public interface IKvCache
     /// <summary>Plans a forward in which row b appends <paramref name="newTokens"/> tokens to slot <paramref name="slots"/>[b]; returns each row's start position.</summary>
     int[] Starts(IReadOnlyList<int> slots, int newTokens);
 
+    /// <summary>Prepares the reads of the planned forward: one per group and layer (built once, used by every layer).</summary>
+    void PlanReads(IReadOnlyList<KeyGroup> groups);
+
     /// <summary>Stores the new keys/values [B, H, T, D] of the planned forward at (slot, position).</summary>
     void Write(int layer, Tensor keys, Tensor values, Tensor writeSlots, Tensor writePositions);
 
-    /// <summary>Keys/values of the planned rows over positions [0, keyLength): [B, H, keyLength, D].</summary>
-    (Tensor Keys, Tensor Values) Read(int layer, Tensor slots, long keyLength);
+    /// <summary>Keys/values of one planned group's rows over positions [0, KeyLength): [Rows, H, KeyLength, D].</summary>
+    (Tensor Keys, Tensor Values) Read(int layer, KeyGroup group);
 
     /// <summary>Advances each row's length by its real (unpadded) token count.</summary>
     void Commit(IReadOnlyList<int> slots, IReadOnlyList<int> added);

@@ -17,6 +17,8 @@ public sealed class KvCache : IKvCache, IDisposable
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
     private readonly int[] _lengths;
+    private int[] _planSlots = [];
+    private readonly List<(KeyGroup Group, Tensor Slots)> _planReads = [];
 
     public KvCache(ModelConfig config, int slots, int capacity, Device device, ScalarType dtype)
     {
@@ -102,7 +104,18 @@ public sealed class KvCache : IKvCache, IDisposable
             if (starts[b] + newTokens > Capacity)
                 throw new InvalidOperationException($"slot {slots[b]}: {starts[b]} + {newTokens} tokens exceed the cache capacity {Capacity}");
         }
+        _planSlots = [.. slots];
         return starts;
+    }
+
+    public void PlanReads(IReadOnlyList<KeyGroup> groups)
+    {
+        DisposePlan();
+        foreach (var group in groups)
+        {
+            var slots = _planSlots.Skip(group.FirstRow).Take(group.Rows).Select(s => (long)s).ToArray();
+            _planReads.Add((group, tensor(slots, device: Device).DetachFromDisposeScope()));
+        }
     }
 
     public void Commit(IReadOnlyList<int> slots, IReadOnlyList<int> added)
@@ -120,13 +133,21 @@ public sealed class KvCache : IKvCache, IDisposable
         _values[layer].index_put_(values.transpose(1, 2).to(DType), at);
     }
 
-    /// <summary>Cached keys/values of the batch's slots over positions [0, keyLength): [B, H, keyLength, D].</summary>
-    public (Tensor Keys, Tensor Values) Read(int layer, Tensor slots, long keyLength)
+    /// <summary>Cached keys/values of a planned group's slots over positions [0, KeyLength): [Rows, H, KeyLength, D].</summary>
+    public (Tensor Keys, Tensor Values) Read(int layer, KeyGroup group)
     {
+        var slots = _planReads.Find(read => read.Group == group).Slots
+            ?? throw new InvalidOperationException("Read of a group outside the planned forward");
         using var scope = NewDisposeScope();
-        var k = _keys[layer].narrow(2, 0, keyLength).index_select(0, slots);
-        var v = _values[layer].narrow(2, 0, keyLength).index_select(0, slots);
+        var k = _keys[layer].narrow(2, 0, group.KeyLength).index_select(0, slots);
+        var v = _values[layer].narrow(2, 0, group.KeyLength).index_select(0, slots);
         return (k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
+    }
+
+    private void DisposePlan()
+    {
+        foreach (var (_, slots) in _planReads) slots.Dispose();
+        _planReads.Clear();
     }
 
     private int CheckSlot(int slot)
@@ -139,5 +160,6 @@ public sealed class KvCache : IKvCache, IDisposable
     {
         foreach (var t in _keys) t.Dispose();
         foreach (var t in _values) t.Dispose();
+        DisposePlan();
     }
 }

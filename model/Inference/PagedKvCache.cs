@@ -1,3 +1,5 @@
+using AprOrleans.Model.Network;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Model.Inference;
@@ -8,8 +10,8 @@ namespace AprOrleans.Model.Inference;
 /// in use is proportional to the tokens actually held, not to sequences × maximum context. Pages are reference
 /// counted: <see cref="Fork"/> shares a prefix's full pages between two sequences and copies only the partially
 /// filled last one, so a child or a resumed parent re-uses computed keys without copying them.
-/// A forward is planned in <see cref="Starts"/> (pages claimed, row→memory maps built once for all layers) and the
-/// per-layer <see cref="Write"/>/<see cref="Read"/> of that same forward use the plan.
+/// A forward is planned in <see cref="Starts"/> (pages claimed, write rows) and <see cref="PlanReads"/> (read rows per
+/// group), once for all layers; the per-layer <see cref="Write"/>/<see cref="Read"/> of that same forward use the plan.
 /// </summary>
 public sealed class PagedKvCache : IKvCache, IDisposable
 {
@@ -18,9 +20,11 @@ public sealed class PagedKvCache : IKvCache, IDisposable
     private readonly int[] _lengths;
     private readonly int[] _refCounts;
     private readonly Stack<int> _freePages = new();
-    private Tensor? _writeRows, _readRows;
-    private int _planRows;
-    private long _planKeyLength;
+    private readonly Tensor _pageOffsets;
+    private readonly Scalar _pageSizeScalar;
+    private Tensor? _writeRows;
+    private int[][] _planPages = [];
+    private readonly List<(KeyGroup Group, Tensor Rows)> _planReads = [];
 
     public PagedKvCache(ModelConfig config, int slots, int totalTokens, int maxTokensPerSlot, Device device, ScalarType dtype, int pageSize = 16)
     {
@@ -48,6 +52,9 @@ public sealed class PagedKvCache : IKvCache, IDisposable
             _values[layer] = zeros(shape, dtype: dtype, device: device).DetachFromDisposeScope();
         }
         Device = device;
+        _pageOffsets = arange(pageSize, dtype: ScalarType.Int64, device: device).view(1, 1, pageSize).DetachFromDisposeScope();
+        // Held for the cache's lifetime: a temporary Scalar could be finalized while libtorch reads it (see ScalarSafeOps).
+        _pageSizeScalar = pageSize.ToScalar();
     }
 
     public ModelConfig Config { get; }
@@ -130,30 +137,49 @@ public sealed class PagedKvCache : IKvCache, IDisposable
         return starts;
     }
 
-    /// <summary>Builds, once per forward, the memory row of every written token and of every key position read.</summary>
+    /// <summary>Builds, once per forward, the memory row of every written token.</summary>
     private void Plan(IReadOnlyList<int> slots, int[] starts, int newTokens)
     {
         _writeRows?.Dispose();
-        _readRows?.Dispose();
         int batch = slots.Count;
-        long keyLength = starts.Max() + newTokens;
         var write = new long[batch * newTokens];
-        var read = new long[batch * keyLength];
+        _planPages = new int[batch][];
         for (int b = 0; b < batch; b++)
         {
             var pages = _pages[slots[b]];
             for (int t = 0; t < newTokens; t++) write[b * newTokens + t] = Row(pages, starts[b] + t);
-            for (int k = 0; k < keyLength; k++)
-                read[b * keyLength + k] = k < pages.Count * PageSize ? Row(pages, k) : 0; // page 0: the zero page
+            _planPages[b] = [.. pages];
         }
         _writeRows = tensor(write, [batch, newTokens], device: Device).DetachFromDisposeScope();
-        _readRows = tensor(read, [batch * keyLength], device: Device).DetachFromDisposeScope();
-        (_planRows, _planKeyLength) = (batch, keyLength);
+    }
+
+    /// <summary>
+    /// The memory row of every key position each group reads, built once per forward for all layers. Only the page
+    /// table [Rows, pages] crosses from the host; the rows (page·size + offset) are expanded on the device. Positions
+    /// past a row's pages point at page 0, the zero page, and are masked.
+    /// </summary>
+    public void PlanReads(IReadOnlyList<KeyGroup> groups)
+    {
+        DisposeReadPlan();
+        foreach (var group in groups)
+        {
+            int pagesPerRow = PagesFor(group.KeyLength);
+            var table = new long[group.Rows * pagesPerRow];
+            for (int r = 0; r < group.Rows; r++)
+            {
+                var pages = _planPages[group.FirstRow + r];
+                for (int p = 0; p < pagesPerRow && p < pages.Length; p++) table[r * pagesPerRow + p] = pages[p];
+            }
+            using var scope = NewDisposeScope();
+            var rows = tensor(table, [group.Rows, pagesPerRow, 1], device: Device).mul(_pageSizeScalar).Plus(_pageOffsets)
+                .view(group.Rows, (long)pagesPerRow * PageSize).narrow(1, 0, group.KeyLength).reshape(-1);
+            _planReads.Add((group, rows.DetachFromDisposeScope()));
+        }
     }
 
     public void Write(int layer, Tensor keys, Tensor values, Tensor writeSlots, Tensor writePositions)
     {
-        if (_writeRows is null || keys.shape[0] != _planRows) throw new InvalidOperationException("Write outside a planned forward");
+        if (_writeRows is null || keys.shape[0] != _writeRows.shape[0]) throw new InvalidOperationException("Write outside a planned forward");
         using var scope = NewDisposeScope();
         var at = new[] { TensorIndex.Tensor(_writeRows) };
         // [B, H, T, D] → [B, T, H, D] to match the [B, T] row index.
@@ -161,15 +187,21 @@ public sealed class PagedKvCache : IKvCache, IDisposable
         _values[layer].index_put_(values.transpose(1, 2).to(_values[layer].dtype), at);
     }
 
-    public (Tensor Keys, Tensor Values) Read(int layer, Tensor slots, long keyLength)
+    public (Tensor Keys, Tensor Values) Read(int layer, KeyGroup group)
     {
-        if (_readRows is null || slots.shape[0] != _planRows || keyLength != _planKeyLength)
-            throw new InvalidOperationException("Read outside a planned forward");
+        var rows = _planReads.Find(read => read.Group == group).Rows
+            ?? throw new InvalidOperationException("Read of a group outside the planned forward");
         using var scope = NewDisposeScope();
         long heads = Config.NumKeyValueHeads, dim = Config.HeadDim;
-        var k = _keys[layer].index_select(0, _readRows).view(_planRows, keyLength, heads, dim).transpose(1, 2);
-        var v = _values[layer].index_select(0, _readRows).view(_planRows, keyLength, heads, dim).transpose(1, 2);
+        var k = _keys[layer].index_select(0, rows).view(group.Rows, group.KeyLength, heads, dim).transpose(1, 2);
+        var v = _values[layer].index_select(0, rows).view(group.Rows, group.KeyLength, heads, dim).transpose(1, 2);
         return (k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
+    }
+
+    private void DisposeReadPlan()
+    {
+        foreach (var (_, rows) in _planReads) rows.Dispose();
+        _planReads.Clear();
     }
 
     public void Commit(IReadOnlyList<int> slots, IReadOnlyList<int> added)
@@ -229,7 +261,9 @@ public sealed class PagedKvCache : IKvCache, IDisposable
         foreach (var t in _keys) t.Dispose();
         foreach (var t in _values) t.Dispose();
         _writeRows?.Dispose();
-        _readRows?.Dispose();
+        DisposeReadPlan();
+        _pageOffsets.Dispose();
+        _pageSizeScalar.Dispose();
     }
 }
 

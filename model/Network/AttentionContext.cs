@@ -17,20 +17,16 @@ public sealed class AttentionContext
     public CacheStep? Cache { get; init; }
 }
 
-/// <summary>The cache side of a forward pass: slots, write positions, and the key range and mask to attend over.</summary>
+/// <summary>The cache side of a forward pass: write positions, and the row groups that attend over the cache.</summary>
 public sealed class CacheStep
 {
     public required IKvCache Cache { get; init; }
-    /// <summary>[B] slot of each batch row.</summary>
-    public required Tensor Slots { get; init; }
     /// <summary>[B, T] slot index per new token (the row's slot, repeated), for index_put_.</summary>
     public required Tensor WriteSlots { get; init; }
     /// <summary>[B, T] absolute position per new token.</summary>
     public required Tensor WritePositions { get; init; }
-    /// <summary>Number of cached positions to attend over (max over rows of start + T).</summary>
-    public required long KeyLength { get; init; }
-    /// <summary>[B, 1, T, KeyLength] boolean (true = may attend), or null when the causal flag or no mask is exact.</summary>
-    public Tensor? Mask { get; init; }
+    /// <summary>The batch's rows in groups of similar key length (consecutive rows, in order).</summary>
+    public required IReadOnlyList<GroupAttention> Groups { get; init; }
     /// <summary>Every row starts at position 0: attend over the new keys with the causal flag (flash-eligible).</summary>
     public required bool FreshPrefill { get; init; }
 }

@@ -1,3 +1,4 @@
+using AprOrleans.Model.Inference;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -53,10 +54,18 @@ public sealed class SelfAttention : nn.Module<Tensor, AttentionContext, Tensor>
         else
         {
             step.Cache.Write(_layer, k, v, step.WriteSlots, step.WritePositions);
-            var (keys, values) = step.Cache.Read(_layer, step.Slots, step.KeyLength);
-            attended = nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: step.Mask);
+            attended = step.Groups.Count == 1
+                ? Attend(q, step.Cache, step.Groups[0])
+                : cat(step.Groups.Select(g => Attend(q.narrow(0, g.Keys.FirstRow, g.Keys.Rows), step.Cache, g)).ToList(), 0);
         }
         var merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One group's queries [Rows, H, T, D] over its cached keys.</summary>
+    private Tensor Attend(Tensor queries, IKvCache cache, GroupAttention group)
+    {
+        var (keys, values) = cache.Read(_layer, group.Keys);
+        return nn.functional.scaled_dot_product_attention(queries, keys, values, attn_mask: group.Mask);
     }
 }
