@@ -24,7 +24,13 @@ public static class DecodeThroughputBench
 
         var config = ModelConfig.FromPreset(preset, vocabSize: 125);
         var net = LlamaForCausalLM.Create(config, seed: 1, device, DeviceSelection.InferenceDType(device));
-        var options = new EngineOptions { Slots = batches.Max(), ContextTokens = promptTokens + newTokens + 1, MaxPrefillTokens = Math.Max(8192, batches.Max() * (promptTokens + 1)) };
+        int contextTokens = promptTokens + newTokens + 1;
+        // The KV pool holds every sequence at full length: this measures batching, not preemption under memory pressure.
+        var options = new EngineOptions
+        {
+            Slots = batches.Max(), ContextTokens = contextTokens, KvTokens = batches.Max() * contextTokens,
+            MaxPrefillTokens = Math.Max(8192, batches.Max() * (promptTokens + 1)),
+        };
         using var engine = new DecodeEngine(net, eosId: -1, options);
         Console.WriteLine($"preset {preset} ({config.ParameterCount / 1e6:F1}M params), device {device}, torch threads {TorchSharp.torch.get_num_threads()}, prompt {promptTokens}, new {newTokens}");
 
@@ -41,6 +47,10 @@ public static class DecodeThroughputBench
             single ??= batch == 1 ? rate : null;
             var ratio = single is { } s ? $"{rate / s:F1}x batch 1" : "";
             Console.WriteLine($"batch {batch,4}: {tokens,7} tokens in {seconds,7:F2} s (prefill+1st token {prefillSeconds:F2} s); decode {rate,9:F0} tok/s  {ratio}   end-to-end {tokens / seconds:F0} tok/s");
+        }
+        if (engine.Stats.Preemptions > 0)
+        {
+            Console.WriteLine($"warning: {engine.Stats.Preemptions} preemptions (the KV pool was too small); the numbers include re-prefills");
         }
         return 0;
     }
