@@ -8,8 +8,8 @@ namespace AprOrleans.Interfaces.Weights;
 
 /// <summary>
 /// Publishes a safetensors file as a new weight version over <c>Weights.Publish</c> (the trainer after each GRPO
-/// step, the weight-sync benchmark, tests): hashes the file, then streams a header and 1 MiB chunks with the admin
-/// token. A version that is already current with the same blob is not uploaded again (the silo would answer the
+/// step, the weight-sync benchmark, tests): hashes the file (unless the caller knows its SHA-256 already, e.g. from
+/// the checkpoint's saved digest), then streams a header and 1 MiB chunks with the admin token. A version that is already current with the same blob is not uploaded again (the silo would answer the
 /// same no-op). gRPC failures surface as <see cref="RpcException"/> with the silo's status and message.
 /// </summary>
 public static class WeightPublisher
@@ -18,11 +18,13 @@ public static class WeightPublisher
     public const int ChunkBytes = 1 << 20;
 
     public static async Task<PublishReply> PublishAsync(
-        CallInvoker invoker, string token, long version, string filePath, string experiment = "", CancellationToken cancellationToken = default)
+        CallInvoker invoker, string token, long version, string filePath, string experiment = "", string? knownSha256 = null,
+        CancellationToken cancellationToken = default)
     {
         var client = new Api.Weights.WeightsClient(invoker);
         var headers = AdminMetadata.For(token);
-        var sha256 = await Sha256HexAsync(filePath, cancellationToken).ConfigureAwait(false);
+        // A wrong known digest is not trusted blindly: the silo hashes what it receives and refuses a mismatch.
+        var sha256 = knownSha256 ?? await Sha256HexAsync(filePath, cancellationToken).ConfigureAwait(false);
         long size = new FileInfo(filePath).Length;
 
         var current = await client.GetCurrentAsync(new GetCurrentWeightsRequest(), headers, cancellationToken: cancellationToken).ConfigureAwait(false);

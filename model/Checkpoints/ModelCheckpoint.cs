@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using AprOrleans.Countdown.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -31,9 +32,14 @@ public static class ModelCheckpoint
             File.WriteAllText(Path.Combine(temp, ConfigFile), HfLlamaConfig.ToJson(net.Config, tokenizer, net.DType));
             tokenizer.Save(Path.Combine(temp, VocabularyFile));
             using (var stream = new FileStream(Path.Combine(temp, WeightsFile), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var sha256 = SHA256.Create())
             {
-                SafeTensors.Write(stream, parameters, new Dictionary<string, string> { ["format"] = "pt" });
+                // Hashed while written: publishing the weights needs their SHA-256, and a second pass over a
+                // 0.9 GB file costs seconds.
+                using (var hashing = new CryptoStream(stream, sha256, CryptoStreamMode.Write, leaveOpen: true))
+                    SafeTensors.Write(hashing, parameters, new Dictionary<string, string> { ["format"] = "pt" });
                 stream.Flush(flushToDisk: true);
+                WeightsDigest.Write(temp, Convert.ToHexStringLower(sha256.Hash!));
             }
             extraFiles?.Invoke(temp);
             ReplaceDirectory(temp, target);

@@ -35,6 +35,21 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void The_saved_digest_is_the_sha256_of_the_weights_file_and_is_ignored_once_the_file_is_rewritten()
+    {
+        using var net = LlamaForCausalLM.Create(Config, seed: 4);
+        var dir = Path.Combine(_root, "digest");
+        ModelCheckpoint.Save(dir, net, _tokenizer);
+        var weights = Path.Combine(dir, ModelCheckpoint.WeightsFile);
+        var actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(weights)));
+        Assert.Equal(actual, WeightsDigest.TryRead(dir));
+        Assert.Equal($"{actual}  model.safetensors\n", File.ReadAllText(Path.Combine(dir, WeightsDigest.FileName)));
+
+        File.SetLastWriteTimeUtc(weights, File.GetLastWriteTimeUtc(Path.Combine(dir, WeightsDigest.FileName)).AddSeconds(5));
+        Assert.Null(WeightsDigest.TryRead(dir));
+    }
+
+    [Fact]
     public void TensorNamesAreHuggingFaceLlamaNames()
     {
         using var net = LlamaForCausalLM.Create(Config, seed: 4);

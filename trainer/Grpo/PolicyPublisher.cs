@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AprOrleans.Interfaces.Weights;
+using AprOrleans.Model.Checkpoints;
 using Grpc.Net.Client;
 
 namespace AprOrleans.Trainer.Grpo;
@@ -14,7 +15,9 @@ public sealed class PolicyPublisher(GrpcChannel channel, string token)
     public async Task<double> PublishAsync(long version, string safetensorsPath, string experiment, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        await WeightPublisher.PublishAsync(channel.CreateCallInvoker(), token, version, safetensorsPath, experiment, ct);
+        // The checkpoint's digest was computed while its weights were written: no second pass over the file.
+        var knownSha256 = WeightsDigest.TryRead(Path.GetDirectoryName(Path.GetFullPath(safetensorsPath))!);
+        await WeightPublisher.PublishAsync(channel.CreateCallInvoker(), token, version, safetensorsPath, experiment, knownSha256, ct);
         return clock.Elapsed.TotalSeconds;
     }
 
