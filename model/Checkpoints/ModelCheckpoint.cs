@@ -115,8 +115,7 @@ public static class ModelCheckpoint
         foreach (var (name, parameter) in parameters)
         {
             using var scope = NewDisposeScope();
-            var loaded = SafeTensors.ReadTensor(stream, dataStart, tensors[name], path);
-            parameter.copy_(loaded.to(parameter.dtype, parameter.device));
+            SafeTensors.ReadInto(stream, dataStart, tensors[name], parameter, path);
         }
     }
 

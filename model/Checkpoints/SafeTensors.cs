@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
@@ -146,6 +147,27 @@ public static class SafeTensors
         var t = empty(info.Shape, dtype: ScalarTypeOf(info.DType));
         t.bytes = bytes;
         return t;
+    }
+
+    /// <summary>
+    /// Reads one tensor straight into <paramref name="target"/> (same shape): into its own memory when it is a
+    /// contiguous CPU tensor of the stored dtype (no managed copy of a possibly 100 MB tensor), otherwise through a
+    /// CPU tensor of the stored dtype that <c>copy_</c> converts and moves.
+    /// </summary>
+    public static void ReadInto(Stream stream, long dataStart, SafeTensorInfo info, Tensor target, string path)
+    {
+        var stored = ScalarTypeOf(info.DType);
+        stream.Seek(dataStart + info.Begin, SeekOrigin.Begin);
+        if (target.device_type == DeviceType.CPU && target.dtype == stored && target.is_contiguous())
+        {
+            if (ReadFully(stream, target.bytes) < info.End - info.Begin)
+                throw new InvalidDataException($"{path}: truncated file while reading tensor '{info.Name}'");
+            return;
+        }
+        using var staging = empty(info.Shape, dtype: stored);
+        if (ReadFully(stream, staging.bytes) < info.End - info.Begin)
+            throw new InvalidDataException($"{path}: truncated file while reading tensor '{info.Name}'");
+        target.copy_(staging);
     }
 
     private static int ReadFully(Stream stream, Span<byte> buffer)
