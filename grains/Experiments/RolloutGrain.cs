@@ -77,7 +77,7 @@ public sealed partial class RolloutGrain(
                 [.. trees.Select(root => GroupRecords.Trajectory(problem, root))],
                 clock.Elapsed.TotalSeconds, silo.Name, DateTimeOffset.UtcNow);
             cancellationToken.ThrowIfCancellationRequested();
-            state.State = new RolloutState { Spec = spec, Group = group };
+            state.State = new RolloutState { Group = group };
             await state.WriteStateAsync();
             return group;
         }
