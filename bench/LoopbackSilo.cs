@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using AprOrleans.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
 
@@ -17,28 +15,13 @@ internal sealed class LoopbackSilo : IAsyncDisposable
     /// <summary>Starts a silo named "bench" on one CPU device (memory storage unless <paramref name="settings"/> say otherwise).</summary>
     public static async Task<LoopbackSilo> StartAsync(IReadOnlyDictionary<string, string?> settings)
     {
-        var ports = FreePorts(4);
-        var all = new Dictionary<string, string?>
-        {
-            ["Apr:SiloName"] = "bench", ["Apr:Storage"] = "memory", ["Apr:AdvertisedAddress"] = "127.0.0.1", ["Apr:ListenAddress"] = "127.0.0.1",
-            ["Apr:SiloPort"] = ports[0].ToString(), ["Apr:GatewayPort"] = ports[1].ToString(),
-            ["Apr:GrpcPort"] = ports[2].ToString(), ["Apr:HttpPort"] = ports[3].ToString(),
-            ["Apr:Devices:0"] = "cpu:0",
-            ["Logging:LogLevel:Default"] = "Warning", ["Logging:LogLevel:Orleans"] = "Error",
-        };
+        var ports = LoopbackPorts.Free();
+        var all = LoopbackSiloSettings.For("bench", ports);
+        all["Apr:Storage"] = "memory";
         foreach (var (key, value) in settings) all[key] = value;
         var app = await SiloHost.CreateAsync([], all);
         await app.StartAsync();
-        return new LoopbackSilo(app, ports[2]);
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        foreach (var l in listeners) l.Start();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var l in listeners) l.Stop();
-        return ports;
+        return new LoopbackSilo(app, ports.Grpc);
     }
 
     public async ValueTask DisposeAsync()

@@ -82,8 +82,7 @@ public sealed partial class ExperimentGrain
     /// <summary>Calls the group's rollout grain until its group is stored; a failed call (dead silo, timeout) is retried, and lands on a live silo.</summary>
     private async Task ProduceGroupAsync(int step, int index, CancellationToken cancellationToken)
     {
-        var spec = S.Spec!;
-        var rollout = new RolloutSpec(Name, step, index, spec.Numbers, spec.ProblemSeed, spec.GroupSize, spec.Sampling, spec.Limits);
+        var rollout = new RolloutSpec(Name, step, index, S.Spec!);
         var grain = GrainFactory.GetGrain<IRolloutGrain>(rollout.Key);
         while (!cancellationToken.IsCancellationRequested)
         {

@@ -66,7 +66,7 @@ public sealed partial class ExperimentGrain(
             default: return Fault(ExperimentFault.FailedPrecondition, $"experiment '{Name}' is {S.Status}, not CREATED{(S.Status == ExperimentState.Paused ? " (use resume)" : "")}");
         }
         S.Status = ExperimentState.Running;
-        S.BaseVersion = S.WeightVersion = baseVersion;
+        S.BaseVersion = baseVersion;
         await PersistAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         EnsureLoop();
@@ -137,7 +137,6 @@ public sealed partial class ExperimentGrain(
         S.History.Add(completed);
         S.Pending.Remove(step);
         S.Step = step + 1;
-        S.WeightVersion = weightVersion;
         if (S.Step >= S.Spec!.MaxSteps) S.Status = ExperimentState.Done;
         await PersistAsync();
         ExperimentMetrics.StepCompleted(Name, completed);

@@ -11,7 +11,12 @@ public sealed class ExperimentGrainState
     /// <summary>GRPO steps the trainer has reported; moves only through ReportStep.</summary>
     [Id(2)] public int Step { get; set; }
     [Id(3)] public long BaseVersion { get; set; }
-    [Id(4)] public long WeightVersion { get; set; }
+    /// <summary>
+    /// The version the trainer last reported (<see cref="BaseVersion"/> before the first step). Not stored: ReportStep
+    /// accepts step s only with version base + s + 1 and then sets Step to s + 1, so it is always base + step.
+    /// Id 4 once stored it: retired.
+    /// </summary>
+    public long WeightVersion => BaseVersion + Step;
     /// <summary>Steps 0 … RolloutStepsReady − 1 have every group stored.</summary>
     [Id(5)] public int RolloutStepsReady { get; set; }
     /// <summary>Stored groups of step <see cref="RolloutStepsReady"/> (the one being produced), by index.</summary>

@@ -1,7 +1,10 @@
 using AprOrleans.Countdown.Checking;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Interfaces.Experiments;
+using AprOrleans.Model.Rl;
 using AprOrleans.Model.Runtime;
+// This class's Trajectory method hides the type's name inside it.
+using RlTrajectory = AprOrleans.Model.Rl.Trajectory;
 
 namespace AprOrleans.Grains.Experiments;
 
@@ -12,10 +15,7 @@ public static class GroupRecords
     public static RolloutTrajectoryRecord Trajectory(Problem problem, ThreadResult root)
     {
         var threads = root.SelfAndDescendants().ToList();
-        var segments = threads
-            .SelectMany(t => t.Segments.Where(s => s.Generated.Count > 0).Select(s => new RolloutSegmentRecord(
-                t.NodeId, t.Level, [.. s.Context], [.. s.Generated], [.. s.LogProbs], [.. s.WeightVersions])))
-            .ToList();
+        var segments = RlTrajectory.TrainingSegments(root).Select(p => Segment(p.Thread, TrajectorySegment.From(p.Segment))).ToList();
         bool correct = root.Answer is { } answer && SolutionChecker.Check(problem, answer).Valid;
         return new RolloutTrajectoryRecord(
             correct ? 1 : 0,
@@ -28,6 +28,10 @@ public static class GroupRecords
             root.SequentialTokens);
     }
 
+    /// <summary>A training segment as stored, with the node and level of the thread it came from.</summary>
+    private static RolloutSegmentRecord Segment(ThreadResult thread, TrajectorySegment s) =>
+        new(thread.NodeId, thread.Level, s.Context, s.Generated, s.SamplerLogProbs, s.WeightVersions);
+
     /// <summary>What the experiment keeps of a stored group for its step metrics.</summary>
     public static RolloutSummary Summary(RolloutGroupRecord group) => new(
         group.Index,
@@ -36,6 +40,6 @@ public static class GroupRecords
         group.Trajectories.Sum(t => t.Children),
         group.Trajectories.Average(t => t.TotalTokens),
         group.Trajectories.Average(t => t.SequentialTokens),
-        group.Trajectories.SelectMany(t => t.Segments).SelectMany(s => s.WeightVersions).DefaultIfEmpty(long.MaxValue).Min(),
+        RlTrajectory.Oldest(group.Trajectories.SelectMany(t => t.Segments).SelectMany(s => s.WeightVersions)),
         group.SiloName);
 }

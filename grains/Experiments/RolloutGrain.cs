@@ -60,24 +60,25 @@ public sealed partial class RolloutGrain(
         return Task.CompletedTask;
     }
 
-    private async Task<RolloutGroupRecord> RunAsync(RolloutSpec spec, CancellationToken cancellationToken)
+    private async Task<RolloutGroupRecord> RunAsync(RolloutSpec rollout, CancellationToken cancellationToken)
     {
         try
         {
             var clock = Stopwatch.StartNew();
-            var problem = RolloutSeeds.Problem(spec.Numbers, spec.ProblemSeed, spec.Step, spec.Index);
+            var spec = rollout.Config;
+            var problem = RolloutSeeds.Problem(spec.Numbers, spec.ProblemSeed, rollout.Step, rollout.Index);
             var limits = spec.Limits.FromWire();
             var prompt = TraceFormat.ThreadPrompt(SearchNode.Root(problem.Nums, problem.Target));
             var sampling = spec.Sampling.FromWire();
             var trees = await Task.WhenAll(Enumerable.Range(0, spec.GroupSize).Select(g =>
                 new SpawnJoinRuntime(new BatcherDecoder(batchers, null, Tokenizer), Tokenizer, limits)
-                    .RunAsync(prompt, sampling with { Seed = RolloutSeeds.Trajectory(spec.Sampling.Seed, spec.Step, spec.Index, g) }, cancellationToken)));
+                    .RunAsync(prompt, sampling with { Seed = RolloutSeeds.Trajectory(spec.Sampling.Seed, rollout.Step, rollout.Index, g) }, cancellationToken)));
             var group = new RolloutGroupRecord(
-                spec.Step, spec.Index, [.. problem.Nums], problem.Target,
+                rollout.Step, rollout.Index, [.. problem.Nums], problem.Target,
                 [.. trees.Select(root => GroupRecords.Trajectory(problem, root))],
                 clock.Elapsed.TotalSeconds, silo.Name, DateTimeOffset.UtcNow);
             cancellationToken.ThrowIfCancellationRequested();
-            state.State = new RolloutState { Spec = spec, Group = group };
+            state.State = new RolloutState { Group = group };
             await state.WriteStateAsync();
             return group;
         }
@@ -85,7 +86,7 @@ public sealed partial class RolloutGrain(
         {
             // Not stored: the next Produce starts it again, and the experiment shows the error meanwhile.
             state.State = new RolloutState();
-            if (e is not OperationCanceledException) LogFailed(e, spec.Key);
+            if (e is not OperationCanceledException) LogFailed(e, rollout.Key);
             throw;
         }
     }

@@ -6,26 +6,26 @@ namespace AprOrleans.Grains.Weights;
 /// <summary>
 /// This silo's copies of published weight versions: each version is fetched from the store once, however many
 /// batchers (and activations) ask for it, and older copies are deleted once a newer version serves.
+/// What is here is read from the directory itself: a copy's file name carries its version and sha256
+/// (<see cref="WeightFileNames"/>), and a copy only appears there whole (moved into place after it was verified).
+/// One call at a time, so a version is not fetched twice at once nor deleted while it is being adopted.
 /// </summary>
 public sealed class LocalWeightFiles(IWeightStore store, IOptions<WeightOptions> options)
 {
-    private readonly SemaphoreSlim _fetch = new(1, 1);
-    private readonly Dictionary<long, string> _files = [];
+    private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>A local safetensors file holding <paramref name="version"/> (fetched now unless already here).</summary>
     public async Task<string> EnsureAsync(WeightVersionInfo version, CancellationToken cancellationToken = default)
     {
-        await _fetch.WaitAsync(cancellationToken);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_files.TryGetValue(version.Version, out var known) && File.Exists(known)) return known;
-            var path = await store.FetchAsync(version, options.Value.LocalDirectory, cancellationToken);
-            _files[version.Version] = path;
-            return path;
+            var local = LocalPath(version);
+            return File.Exists(local) ? local : await store.FetchAsync(version, options.Value.LocalDirectory, cancellationToken);
         }
         finally
         {
-            _fetch.Release();
+            _gate.Release();
         }
     }
 
@@ -35,33 +35,33 @@ public sealed class LocalWeightFiles(IWeightStore store, IOptions<WeightOptions>
     /// </summary>
     public async Task AdoptAsync(WeightVersionInfo version, string blobPath)
     {
-        await _fetch.WaitAsync();
+        await _gate.WaitAsync();
         try
         {
-            if (_files.ContainsKey(version.Version)) return;
+            var target = LocalPath(version);
+            if (File.Exists(target)) return;
             Directory.CreateDirectory(options.Value.LocalDirectory);
-            var target = Path.Combine(options.Value.LocalDirectory, WeightFileNames.For(version));
             File.Move(blobPath, target, overwrite: true);
-            _files[version.Version] = target;
         }
         finally
         {
-            _fetch.Release();
+            _gate.Release();
         }
     }
 
     /// <summary>Deletes this silo's copies of versions below <paramref name="version"/> (never the store's own files).</summary>
     public async Task DeleteBelowAsync(long version)
     {
-        await _fetch.WaitAsync();
+        await _gate.WaitAsync();
         try
         {
-            foreach (var old in _files.Keys.Where(v => v < version).ToList()) _files.Remove(old);
             WeightFileNames.DeleteBelow(options.Value.LocalDirectory, version);
         }
         finally
         {
-            _fetch.Release();
+            _gate.Release();
         }
     }
+
+    private string LocalPath(WeightVersionInfo version) => Path.Combine(options.Value.LocalDirectory, WeightFileNames.For(version));
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Data;
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using AprOrleans.Interfaces.Weights;
 using Npgsql;
@@ -157,29 +156,25 @@ public sealed class PostgresWeightStore(string connectionString, string serviceI
         var partial = $"{target}.part-{Guid.NewGuid():N}";
         try
         {
-            long size = 0;
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size;
+            string sha256;
             await using (var connection = new NpgsqlConnection(connectionString))
             {
                 await connection.OpenAsync(cancellationToken);
                 await using var select = Command(connection,
                     "SELECT data FROM apr_weight_blobs WHERE service_id = @service AND version = @version AND sha256 = @sha256 ORDER BY chunk_index", version);
                 await using var reader = await select.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-                await using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, ChunkBytes);
+                await using var file = new HashingFileWriter(partial, ChunkBytes);
                 var buffer = new byte[1 << 20];
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     await using var data = reader.GetStream(0);
                     int read;
                     while ((read = await data.ReadAsync(buffer, cancellationToken)) > 0)
-                    {
-                        hash.AppendData(buffer, 0, read);
                         await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                        size += read;
-                    }
                 }
+                (size, sha256) = (file.Length, file.Sha256());
             }
-            var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (size != version.SizeBytes || sha256 != version.Sha256)
                 throw new InvalidDataException(
                     $"weight version {version.Version} in PostgreSQL has {size} bytes with sha256 {sha256}; the registry says {version.SizeBytes} bytes, {version.Sha256}");

@@ -1,22 +1,17 @@
-using AprOrleans.Interfaces.Batching;
-using AprOrleans.Interfaces.Solving;
-
 namespace AprOrleans.Interfaces.Experiments;
 
 /// <summary>
-/// What one rollout group is: group (<see cref="Step"/>, <see cref="Index"/>) of an experiment, its problem drawn
-/// from (<see cref="ProblemSeed"/>, step, index), sampled <see cref="GroupSize"/> times.
+/// What one rollout group is: group (<see cref="Step"/>, <see cref="Index"/>) of an experiment with
+/// <see cref="Config"/>, its problem drawn from (config's problem seed, step, index), sampled group-size times.
+/// The whole config travels rather than copies of the fields a group uses, so the two cannot drift apart. Ids 3–7
+/// once held such copies: retired, not reused, so a silo of another build never reads one field as another.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("apr.RolloutSpec")]
 public sealed record RolloutSpec(
     [property: Id(0)] string Experiment,
     [property: Id(1)] int Step,
     [property: Id(2)] int Index,
-    [property: Id(3)] int Numbers,
-    [property: Id(4)] long ProblemSeed,
-    [property: Id(5)] int GroupSize,
-    [property: Id(6)] SamplingWire Sampling,
-    [property: Id(7)] TreeLimitsWire Limits)
+    [property: Id(8)] ExperimentSpec Config)
 {
     /// <summary>The rollout grain's key, <c>"{experiment}/{step}/{index}"</c>.</summary>
     public string Key => RolloutKey(Experiment, Step, Index);

@@ -19,10 +19,20 @@ public sealed record TrajectorySegment(int[] Context, int[] Generated, float[] S
 public sealed record Trajectory(IReadOnlyList<TrajectorySegment> Segments, double Reward)
 {
     public static Trajectory From(ThreadResult root, double reward) =>
-        new([.. root.SelfAndDescendants().SelectMany(t => t.Segments).Where(s => s.Generated.Count > 0).Select(TrajectorySegment.From)], reward);
+        new([.. TrainingSegments(root).Select(p => TrajectorySegment.From(p.Segment))], reward);
+
+    /// <summary>
+    /// The segments a tree trains on, each with the thread it belongs to: every segment that generated tokens, of
+    /// every thread, parent before children. Stored rollout groups keep the thread beside each segment.
+    /// </summary>
+    public static IEnumerable<(ThreadResult Thread, SegmentResult Segment)> TrainingSegments(ThreadResult root) =>
+        root.SelfAndDescendants().SelectMany(t => t.Segments.Where(s => s.Generated.Count > 0).Select(s => (t, s)));
 
     /// <summary>The oldest weight version any of its tokens came from (what the staleness bound looks at).</summary>
-    public long OldestVersion => Segments.SelectMany(s => s.WeightVersions).DefaultIfEmpty(long.MaxValue).Min();
+    public long OldestVersion => Oldest(Segments.SelectMany(s => s.WeightVersions));
+
+    /// <summary>The oldest of some tokens' weight versions; <see cref="long.MaxValue"/> without tokens, so no bound finds them stale.</summary>
+    public static long Oldest(IEnumerable<long> weightVersions) => weightVersions.DefaultIfEmpty(long.MaxValue).Min();
 }
 
 /// <summary>A GRPO group: G trajectories sampled for the same problem.</summary>

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using AprOrleans.Api;
 using AprOrleans.Grains.Weights;
@@ -51,9 +50,9 @@ internal sealed partial class WeightUpload : IDisposable
         var path = System.IO.Path.Combine(directory, $"upload-{Guid.NewGuid():N}.safetensors");
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long received = 0;
-            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, MaxChunkBytes))
+            long received;
+            string sha256;
+            await using (var file = new HashingFileWriter(path, MaxChunkBytes))
             {
                 while (await stream.MoveNext(cancellationToken))
                 {
@@ -63,17 +62,15 @@ internal sealed partial class WeightUpload : IDisposable
                     var data = chunk.Data.Memory;
                     if (data.Length > MaxChunkBytes)
                         throw SolveRequestValidator.Invalid("data", $"a chunk of {data.Length} bytes exceeds the {MaxChunkBytes}-byte limit");
-                    received += data.Length;
-                    if (received > header.SizeBytes)
+                    if (file.Length + data.Length > header.SizeBytes)
                         throw SolveRequestValidator.Invalid("data", $"more bytes than header.size_bytes = {header.SizeBytes}");
-                    hash.AppendData(data.Span);
                     await file.WriteAsync(data, cancellationToken);
                     await store.WriteAsync(data, cancellationToken);
                 }
+                (received, sha256) = (file.Length, file.Sha256());
             }
             if (received != header.SizeBytes)
                 throw SolveRequestValidator.Invalid("header.size_bytes", $"the data has {received} bytes, the header says {header.SizeBytes}");
-            var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (sha256 != header.Sha256)
                 throw SolveRequestValidator.Invalid("header.sha256", $"the data's sha256 is {sha256}, the header says {header.Sha256}");
             return new WeightUpload(path, new WeightVersionInfo(header.Version, sha256, received, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));

@@ -1,4 +1,5 @@
 using System.Net;
+using AprOrleans.Silo.Hosting;
 using AprOrleans.Tests.Service;
 using k8s.Models;
 
@@ -37,12 +38,12 @@ public sealed class LocalRunTests
     private static async Task RunSiloAsync(Dictionary<string, string> overrides)
     {
         var container = Kustomize.SiloContainer(Cpu);
-        var ports = ContainerRun.FreeLoopbackPorts(4);
+        var ports = LoopbackPorts.Free();
         overrides["Apr__ListenAddress"] = "127.0.0.1";
-        overrides["Apr__SiloPort"] = $"{ports[0]}";
-        overrides["Apr__GatewayPort"] = $"{ports[1]}";
-        overrides["Apr__GrpcPort"] = $"{ports[2]}";
-        overrides["Apr__HttpPort"] = $"{ports[3]}";
+        overrides["Apr__SiloPort"] = $"{ports.Silo}";
+        overrides["Apr__GatewayPort"] = $"{ports.Gateway}";
+        overrides["Apr__GrpcPort"] = $"{ports.Grpc}";
+        overrides["Apr__HttpPort"] = $"{ports.Http}";
         var fields = new Dictionary<string, string> { ["metadata.name"] = "apr-silo-0", ["status.podIP"] = "127.0.0.1" };
         var plan = ContainerRun.Prepare(Cpu, container, fields, overrides);
         Assert.Equal("postgres", SiloContract.Effective(Cpu, container, "Storage"));
@@ -55,7 +56,7 @@ public sealed class LocalRunTests
         foreach (var probe in probes)
         {
             Assert.Equal("http", probe.HttpGet.Port.Value);
-            await WaitForOkAsync(http, silo, $"http://127.0.0.1:{ports[3]}{probe.HttpGet.Path}");
+            await WaitForOkAsync(http, silo, $"http://127.0.0.1:{ports.Http}{probe.HttpGet.Path}");
         }
         Assert.Contains("/healthz", probes.Select(p => p.HttpGet.Path));
         Assert.Contains("/readyz", probes.Select(p => p.HttpGet.Path));

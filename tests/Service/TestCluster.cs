@@ -48,33 +48,21 @@ internal sealed class TestCluster : IAsyncDisposable
         {
             foreach (var name in siloNames)
             {
-                var ports = K8s.ContainerRun.FreeLoopbackPorts(4);
-                var settings = new Dictionary<string, string?>
-                {
-                    ["Apr:SiloName"] = name,
-                    ["Apr:ClusterId"] = clusterId,
-                    ["Apr:ServiceId"] = serviceId,
-                    ["Apr:Storage"] = storage,
-                    ["Apr:ConnectionString"] = storage == "postgres" ? TestPostgres.ConnectionString : null,
-                    ["Apr:AdvertisedAddress"] = "127.0.0.1",
-                    ["Apr:ListenAddress"] = "127.0.0.1",
-                    ["Apr:SiloPort"] = ports[0].ToString(),
-                    ["Apr:GatewayPort"] = ports[1].ToString(),
-                    ["Apr:GrpcPort"] = ports[2].ToString(),
-                    ["Apr:HttpPort"] = ports[3].ToString(),
-                    ["Apr:Devices:0"] = "cpu:0",
-                    // Without the scripted engine the silo runs the real one on this (absent) checkpoint.
-                    ["Apr:Checkpoint"] = checkpoint ?? "/nonexistent/apr-checkpoint",
-                    ["Logging:LogLevel:Default"] = "Warning",
-                    ["Logging:LogLevel:Orleans"] = "Error",
-                    ["Apr:AdminToken"] = adminToken ?? AdminToken,
-                };
+                var ports = LoopbackPorts.Free();
+                var settings = LoopbackSiloSettings.For(name, ports);
+                settings["Apr:ClusterId"] = clusterId;
+                settings["Apr:ServiceId"] = serviceId;
+                settings["Apr:Storage"] = storage;
+                settings["Apr:ConnectionString"] = storage == "postgres" ? TestPostgres.ConnectionString : null;
+                // Without the scripted engine the silo runs the real one on this (absent) checkpoint.
+                settings["Apr:Checkpoint"] = checkpoint ?? "/nonexistent/apr-checkpoint";
+                settings["Apr:AdminToken"] = adminToken ?? AdminToken;
                 var app = await SiloHost.CreateAsync([], settings, services =>
                 {
                     if (withEngine) services.AddSingleton<IDecoderFactory>(decodersFor?.Invoke(name) ?? decoders);
                 });
                 await app.StartAsync();
-                silos.Add(new SiloHandle(name, app, ports[2], ports[3]));
+                silos.Add(new SiloHandle(name, app, ports.Grpc, ports.Http));
             }
             var cluster = new TestCluster(serviceId, silos);
             await cluster.WaitForMembersAsync();

@@ -1,3 +1,4 @@
+using AprOrleans.Silo.Hosting;
 using AprOrleans.Tests.K8s;
 
 namespace AprOrleans.Tests.Service.Experiments;
@@ -19,7 +20,7 @@ internal sealed class SiloProcess : IDisposable
     /// <summary>Settings for one silo: its ids, four free loopback ports, the engine's checkpoint and the admin token.</summary>
     public static Dictionary<string, string> Settings(string serviceId, string checkpoint, string adminToken)
     {
-        var ports = ContainerRun.FreeLoopbackPorts(4);
+        var ports = LoopbackPorts.Free();
         return new Dictionary<string, string>
         {
             ["Apr__SiloName"] = "crash-silo",
@@ -29,10 +30,10 @@ internal sealed class SiloProcess : IDisposable
             ["Apr__ConnectionString"] = TestPostgres.ConnectionString,
             ["Apr__AdvertisedAddress"] = "127.0.0.1",
             ["Apr__ListenAddress"] = "127.0.0.1",
-            ["Apr__SiloPort"] = $"{ports[0]}",
-            ["Apr__GatewayPort"] = $"{ports[1]}",
-            ["Apr__GrpcPort"] = $"{ports[2]}",
-            ["Apr__HttpPort"] = $"{ports[3]}",
+            ["Apr__SiloPort"] = $"{ports.Silo}",
+            ["Apr__GatewayPort"] = $"{ports.Gateway}",
+            ["Apr__GrpcPort"] = $"{ports.Grpc}",
+            ["Apr__HttpPort"] = $"{ports.Http}",
             ["Apr__Devices__0"] = "cpu:0",
             ["Apr__Checkpoint"] = checkpoint,
             ["Apr__EngineSlots"] = "16",
