@@ -9,7 +9,7 @@ namespace AprOrleans.Bench;
 /// Engine decode throughput: B concurrent requests, each a P-token prompt decoding N tokens (random weights,
 /// end-of-sequence disabled so every request runs its full length), for each batch size; decode tokens/s (prompt
 /// prefill subtracted) and the ratio to batch 1 (one-at-a-time decoding) measured in the same run.
-/// Usage: decode [--preset tiny] [--batches 1,8,64] [--prompt 64] [--new 64] [--device cpu] [--threads T]
+/// Usage: decode [--preset tiny] [--batches 1,8,64] [--prompt 64] [--new 64] [--device cpu] [--threads T] [--rounds 5]
 /// </summary>
 public static class DecodeThroughputBench
 {
@@ -19,6 +19,7 @@ public static class DecodeThroughputBench
         var batches = Args.String(args, "--batches", "1,8,64").Split(',').Select(int.Parse).ToArray();
         int promptTokens = Args.Int(args, "--prompt", 64);
         int newTokens = Args.Int(args, "--new", 64);
+        int rounds = Math.Max(1, Args.Int(args, "--rounds", 5));
         var device = DeviceSelection.Parse(Args.String(args, "--device", "cpu"));
         if (Args.Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
 
@@ -35,24 +36,37 @@ public static class DecodeThroughputBench
         Console.WriteLine($"preset {preset} ({config.ParameterCount / 1e6:F1}M params), device {device}, torch threads {TorchSharp.torch.get_num_threads()}, prompt {promptTokens}, new {newTokens}");
 
         Measure(engine, 1, promptTokens, 8); // warm-up: first calls pay for lazy initialization
-        double? single = null;
-        foreach (int batch in batches)
+        // Rounds go over every batch size in turn, so a change in the machine's load touches all of them alike;
+        // each batch size reports the median of its rounds.
+        var rates = batches.ToDictionary(b => b, _ => new List<double>());
+        for (int round = 1; round <= rounds; round++)
         {
-            // Decode-only time: a run that stops after its first token (prefill + 1 step) is subtracted, so the
-            // batched prompt prefill does not count as decode time.
-            var (prefillSeconds, _) = Measure(engine, batch, promptTokens, 1);
-            var (seconds, tokens) = Measure(engine, batch, promptTokens, newTokens);
-            double decodeSeconds = Math.Max(1e-9, seconds - prefillSeconds);
-            double rate = (tokens - batch) / decodeSeconds;
-            single ??= batch == 1 ? rate : null;
-            var ratio = single is { } s ? $"{rate / s:F1}x batch 1" : "";
-            Console.WriteLine($"batch {batch,4}: {tokens,7} tokens in {seconds,7:F2} s (prefill+1st token {prefillSeconds:F2} s); decode {rate,9:F0} tok/s  {ratio}   end-to-end {tokens / seconds:F0} tok/s");
+            foreach (int batch in batches)
+            {
+                // Decode-only time: a run that stops after its first token (prefill + 1 step) is subtracted, so the
+                // batched prompt prefill does not count as decode time.
+                var (prefillSeconds, _) = Measure(engine, batch, promptTokens, 1);
+                var (seconds, tokens) = Measure(engine, batch, promptTokens, newTokens);
+                double rate = (tokens - batch) / Math.Max(1e-9, seconds - prefillSeconds);
+                rates[batch].Add(rate);
+                Console.WriteLine($"round {round}, batch {batch,4}: {tokens,7} tokens in {seconds,7:F2} s (prefill+1st token {prefillSeconds:F2} s); " +
+                                  $"decode {rate,9:F0} tok/s; end-to-end {tokens / seconds:F0} tok/s");
+            }
         }
+        double single = Median(rates[batches[0]]);
+        foreach (int batch in batches)
+            Console.WriteLine($"batch {batch,4}: decode {Median(rates[batch]),9:F0} tok/s (median of {rounds})  {Median(rates[batch]) / single:F1}x batch {batches[0]}");
         if (engine.Stats.Preemptions > 0)
         {
             Console.WriteLine($"warning: {engine.Stats.Preemptions} preemptions (the KV pool was too small); the numbers include re-prefills");
         }
         return 0;
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var sorted = xs.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static (double Seconds, long Tokens) Measure(DecodeEngine engine, int batch, int promptTokens, int newTokens)
