@@ -23,7 +23,9 @@ public static class KvStepBench
         int capacity = prompt + steps + 1;
         var slots = Enumerable.Range(0, batch).ToArray();
         using var slab = new KvCache(config, batch, capacity, CPU, ScalarType.Float32);
-        using var paged = new PagedKvCache(config, batch, batch * capacity, capacity, CPU, ScalarType.Float32);
+        const int pageSize = 16;
+        // Every row's last page may be partly used: size the pool in whole pages per row.
+        using var paged = new PagedKvCache(config, batch, batch * ((capacity + pageSize - 1) / pageSize * pageSize), capacity, CPU, ScalarType.Float32, pageSize);
         foreach (var (name, cache) in new (string, IKvCache)[] { ("slab ", slab), ("paged", paged) })
         {
             using (var scope = NewDisposeScope())
