@@ -1,4 +1,5 @@
-# The `apr` CLI image; in the cluster it runs the schema-migration Job (`apr db migrate`). Build from the root:
+# The `apr` CLI image; in the cluster it runs the schema-migration Job (`apr db migrate`) and the GRPO Job's
+# init containers (`apr experiment create|start`, k8s/components/grpo). Build from the root:
 #   docker build -f docker/apr.Dockerfile -t registry.example.com/apr/cli:0.1.0-cpu .
 # The ENTRYPOINT is the command of k8s/base/migrate-job.yaml (tests/K8s compares them). CPU only: the tool's
 # tensor verbs (solve, eval) are for workstations, and migration needs no GPU.

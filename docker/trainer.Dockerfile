@@ -1,4 +1,4 @@
-# The trainer image (`trainer sft`; GRPO later). Build from the repository root:
+# The trainer image (`trainer sft`, and `trainer grpo` in k8s/components/grpo). Build from the repository root:
 #   docker build -f docker/trainer.Dockerfile --target cpu  -t registry.example.com/apr/trainer:0.1.0-cpu  .
 #   docker build -f docker/trainer.Dockerfile --target cuda -t registry.example.com/apr/trainer:0.1.0-cuda .
 # The ENTRYPOINT is the command of k8s/base/trainer-job.yaml (tests/K8s compares them).

@@ -9,6 +9,8 @@ namespace AprOrleans.Client.Commands;
 /// <summary>
 /// `apr experiment create|start|pause|resume|status|plot`: controls a GRPO experiment on a silo's Experiments API
 /// (training.proto). Control calls need the admin token (--token or APR_ADMIN_TOKEN); status and plot do not.
+/// Create of an existing experiment with the same config and start of a running one succeed without a change,
+/// so a script (the Kubernetes GRPO Job's init containers) can repeat them; --retry-seconds waits for a silo.
 /// </summary>
 public static class ExperimentCommand
 {
@@ -28,14 +30,22 @@ public static class ExperimentCommand
             Recursive = true,
         };
 
+        public Option<int> RetrySeconds { get; } = new("--retry-seconds")
+        {
+            Description = "while the silo is unavailable or does not answer (not up or not ready yet), retry for up to this many seconds (default 0: fail at once)",
+            DefaultValueFactory = _ => 0,
+            Recursive = true,
+        };
+
         public RemoteExperiments Open(ParseResult parse) =>
-            new(parse.GetValue(Silo)!, parse.GetValue(Token) ?? Environment.GetEnvironmentVariable(RemoteExperiments.TokenVariable));
+            new(parse.GetValue(Silo)!, parse.GetValue(Token) ?? Environment.GetEnvironmentVariable(RemoteExperiments.TokenVariable),
+                TimeSpan.FromSeconds(NotNegative(parse.GetValue(RetrySeconds), "--retry-seconds")), Console.Error);
     }
 
     public static Command Build()
     {
         var connection = new Connection();
-        var command = new Command("experiment", "Create, control and watch GRPO experiments on a silo") { connection.Silo, connection.Token };
+        var command = new Command("experiment", "Create, control and watch GRPO experiments on a silo") { connection.Silo, connection.Token, connection.RetrySeconds };
         command.Subcommands.Add(Create(connection));
         command.Subcommands.Add(Control(connection, "start", "Start a created experiment (rollouts begin)", (remote, name) => remote.Start(name)));
         command.Subcommands.Add(Control(connection, "pause", "Pause: rollouts in flight finish, no new ones start", (remote, name) => remote.Pause(name)));
@@ -140,4 +150,7 @@ public static class ExperimentCommand
     /// <summary>Zero would mean "the server's default" on the wire, so the CLI refuses it instead of silently changing it.</summary>
     private static int Positive(int value, string option) =>
         value > 0 ? value : throw new CliException($"{option} must be positive, got {value}");
+
+    private static int NotNegative(int value, string option) =>
+        value >= 0 ? value : throw new CliException($"{option} must not be negative, got {value}");
 }

@@ -8,16 +8,24 @@ namespace AprOrleans.Client.Remote;
 /// <summary>
 /// `apr experiment …` over a silo's Experiments API. Control calls carry the admin token; every gRPC error the
 /// user can act on (bad field, no or wrong token, unknown name, wrong state, silo unreachable) becomes a
-/// one-line CLI error.
+/// one-line CLI error. With a retry window, a call the silo cannot take yet (UNAVAILABLE: no silo up or ready, e.g.
+/// for a Kubernetes Job that starts beside the silos; DEADLINE_EXCEEDED: no answer, e.g. where a network drops
+/// packets to a Service without endpoints) is repeated until the window ends; every call is safe to repeat (Create
+/// of the same config, Start, Pause and Resume are no-ops the second time; the rest only read).
 /// </summary>
-public sealed class RemoteExperiments(string siloUrl, string? token) : IDisposable
+public sealed class RemoteExperiments(string siloUrl, string? token, TimeSpan retryFor = default, TextWriter? retryLog = null) : IDisposable
 {
     public const string TokenVariable = "APR_ADMIN_TOKEN";
+
+    /// <summary>Longest pause between two tries: a silo that has just become ready is found within this.</summary>
+    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(5);
 
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(
         Uri.TryCreate(siloUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? siloUrl
-            : throw new CliException($"--silo '{siloUrl}' is not an http(s) URL (e.g. http://127.0.0.1:5080)"));
+            : throw new CliException($"--silo '{siloUrl}' is not an http(s) URL (e.g. http://127.0.0.1:5080)"),
+        // The channel's own reconnect backoff grows to 2 minutes by default, which would outlast a short retry window.
+        new GrpcChannelOptions { MaxReconnectBackoff = MaxRetryPause });
 
     private AprOrleans.Api.Experiments.ExperimentsClient Client => new(_channel);
 
@@ -54,13 +62,26 @@ public sealed class RemoteExperiments(string siloUrl, string? token) : IDisposab
 
     private T Call<T>(Func<T> call)
     {
-        try
+        var giveUp = DateTime.UtcNow + retryFor;
+        var pause = TimeSpan.FromSeconds(1);
+        while (true)
         {
-            return call();
-        }
-        catch (RpcException e) when (e.StatusCode is not (StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled))
-        {
-            throw new CliException($"silo {siloUrl}: {e.StatusCode}: {e.Status.Detail}");
+            try
+            {
+                return call();
+            }
+            catch (RpcException e) when (e.StatusCode is (StatusCode.Unavailable or StatusCode.DeadlineExceeded) && DateTime.UtcNow < giveUp)
+            {
+                // The last try comes at the end of the window, not a pause before it.
+                var wait = TimeSpan.FromTicks(Math.Min(pause.Ticks, (giveUp - DateTime.UtcNow).Ticks));
+                retryLog?.WriteLine($"apr: silo {siloUrl}: {e.StatusCode}: {e.Status.Detail}; retrying in {wait.TotalSeconds:F1} s");
+                if (wait > TimeSpan.Zero) Thread.Sleep(wait);
+                pause = TimeSpan.FromTicks(Math.Min(MaxRetryPause.Ticks, pause.Ticks * 2));
+            }
+            catch (RpcException e) when (e.StatusCode is not (StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled))
+            {
+                throw new CliException($"silo {siloUrl}: {e.StatusCode}: {e.Status.Detail}");
+            }
         }
     }
 

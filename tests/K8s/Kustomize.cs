@@ -12,8 +12,15 @@ namespace AprOrleans.Tests.K8s;
 /// </summary>
 internal static class Kustomize
 {
+    /// <summary>
+    /// An operator's overlays with GRPO (test fixtures, as README "Kubernetes" writes them): the CPU overlay with the
+    /// grpo component and a settings patch; the GPU overlay with the grpo-gpu component.
+    /// </summary>
+    public const string GrpoCpu = "tests/K8s/overlays/cpu-grpo";
+    public const string GrpoGpu = "tests/K8s/overlays/gpu-grpo";
+
     /// <summary>Every kustomization the tests render; the overlays are what gets deployed.</summary>
-    public static readonly string[] Targets = ["k8s/base", "k8s/overlays/cpu", "k8s/overlays/gpu"];
+    public static readonly string[] Targets = ["k8s/base", "k8s/overlays/cpu", "k8s/overlays/gpu", GrpoCpu, GrpoGpu];
 
     private static readonly ConcurrentDictionary<string, Lazy<IReadOnlyList<object>>> Rendered = new();
 

@@ -1,6 +1,9 @@
 using System.Net;
+using AprOrleans.Api;
 using AprOrleans.Silo.Hosting;
 using AprOrleans.Tests.Service;
+using AprOrleans.Tests.Service.Experiments;
+using AprOrleans.Trainer.Grpo;
 using k8s.Models;
 
 namespace AprOrleans.Tests.K8s;
@@ -16,6 +19,11 @@ namespace AprOrleans.Tests.K8s;
 /// - trainer: --preset tiny, --steps 2, --batch-tokens 1024, --threads 1, --out a temporary folder, so it finishes
 ///   in seconds on a shared CPU; every other argument is the manifest's. The GPU overlay's trainer line also runs,
 ///   with --device cpu (this machine has no GPU), one step and --batch-tokens 4096 (its Countdown-4 sequences are longer).
+/// - GRPO Job (tests/K8s/overlays/cpu-grpo): the init containers' apr command lines with --silo a silo in this process
+///   (memory storage, scripted decoders, the admin token the silo container gets from the rendered Secret), and
+///   --problems-per-step 2 --group-size 2 so the started experiment's rollouts stay few; the trainer's command line
+///   through its own option parser (a GRPO step needs rollouts, more than this test can afford) with --init the
+///   shipped checkpoint, --out a temporary folder, and for the GPU fixture --device cpu.
 /// </summary>
 public sealed class LocalRunTests
 {
@@ -133,6 +141,84 @@ public sealed class LocalRunTests
             Assert.Contains($"done: {steps} steps", run.Output);
             Assert.Equal(steps, File.ReadAllLines(Path.Combine(output.FullName, "metrics.jsonl")).Length);
             Assert.NotEmpty(output.GetDirectories());
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The GRPO Job's init containers against a silo whose token comes from the same Secret key: create, start, then
+    /// both again as a re-created Job (or a Job resumed with --resume) runs them, each exiting 0 without a change.
+    /// </summary>
+    [Fact]
+    public async Task Grpo_init_containers_create_and_start_the_experiment_and_repeat_as_no_ops()
+    {
+        const string target = Kustomize.GrpoCpu;
+        var pod = Kustomize.Single<V1Job>(target, "apr-grpo").Spec.Template.Spec;
+        var fields = new Dictionary<string, string> { ["metadata.name"] = "apr-silo-0", ["status.podIP"] = "127.0.0.1" };
+        var siloToken = ContainerRun.Prepare(target, Kustomize.SiloContainer(target), fields).Environment["Apr__AdminToken"];
+        await using var cluster = await TestCluster.StartAsync(["apr-silo-0"], storage: "memory", adminToken: siloToken,
+            decodersFor: _ => new SearchScriptDecoderFactory());
+        var url = $"http://127.0.0.1:{cluster.Silos[0].GrpcPort}";
+        string name = "";
+        foreach (var (round, expected) in new[] { (1, new[] { "CREATED", "RUNNING" }), (2, new[] { "RUNNING", "RUNNING" }) })
+        {
+            for (int i = 0; i < pod.InitContainers.Count; i++)
+            {
+                var init = pod.InitContainers[i];
+                var overrides = new Dictionary<string, string> { ["--silo"] = url };
+                if (init.Name == "create-experiment")
+                {
+                    overrides["--problems-per-step"] = "2";
+                    overrides["--group-size"] = "2";
+                }
+                var plan = ContainerRun.Prepare(target, init, fields, argOverrides: overrides);
+                name = plan.Arguments[3];
+                using var apr = new ContainerRun.Running(plan, ContainerRun.MapImagePath("/app/apr/"));
+                int exit = await apr.WaitForExitAsync(Bound);
+                Assert.True(exit == 0, $"round {round}, {init.Name} exited with {exit}; output:\n{apr.Output}");
+                Assert.Contains($"experiment {name}  {expected[i]}", apr.Output);
+            }
+        }
+        Assert.Equal("grpo-c3-lr1e4", name);
+        var experiment = await new ExperimentCalls(cluster.Silos[0].Channel, null).GetAsync(name);
+        Assert.Equal(ExperimentStatus.ExperimentRunning, experiment.Status);
+        Assert.Equal(500, experiment.Config.MaxSteps);
+        Assert.Equal(3, experiment.Config.Numbers);
+        Assert.Equal(1, experiment.Config.RolloutAhead);
+    }
+
+    /// <summary>
+    /// The GRPO trainer's command line, as the container would run it (ConfigMap settings and the Secret's token from
+    /// the environment), through the trainer's option parser: every option known, every value in range, the token found.
+    /// </summary>
+    [Theory]
+    [InlineData(Kustomize.GrpoCpu, "cpu")]
+    [InlineData(Kustomize.GrpoGpu, "cuda:0")]
+    public void Grpo_trainer_command_line_passes_the_trainers_option_validation(string target, string device)
+    {
+        var container = Kustomize.Single<V1Job>(target, "apr-grpo").Spec.Template.Spec.Containers.Single();
+        var output = Directory.CreateTempSubdirectory("apr-k8s-grpo-");
+        try
+        {
+            var overrides = new Dictionary<string, string> { ["--init"] = RepositoryPaths.ShippedCheckpoint, ["--out"] = output.FullName };
+            // The parser checks that a CUDA device exists; this machine has none.
+            if (device != "cpu") overrides["--device"] = "cpu";
+            var plan = ContainerRun.Prepare(target, container, new Dictionary<string, string>(), argOverrides: overrides);
+            Assert.Equal("grpo", plan.Arguments[1]);
+            var rendered = ContainerRun.Prepare(target, container, new Dictionary<string, string>());
+            Assert.Equal(device, rendered.Arguments[rendered.Arguments.ToList().IndexOf("--device") + 1]);
+
+            var options = GrpoCommand.Parse([.. plan.Arguments.Skip(2)], plan.Environment.GetValueOrDefault(GrpoCommand.TokenVariable));
+            Assert.Equal(rendered.Arguments[rendered.Arguments.ToList().IndexOf("--experiment") + 1], options.Settings.Experiment);
+            Assert.Equal(new Uri("http://apr-grpc:5080"), options.Silo);
+            Assert.Equal(ContainerRun.Prepare(target, Kustomize.SiloContainer(target),
+                new Dictionary<string, string> { ["metadata.name"] = "apr-silo-0", ["status.podIP"] = "127.0.0.1" }).Environment["Apr__AdminToken"], options.Token);
+            Assert.Equal(Path.GetFullPath(RepositoryPaths.ShippedCheckpoint), options.Settings.InitPath);
+            Assert.Null(options.Resume);
+            Assert.Equal(4, options.Threads);
         }
         finally
         {

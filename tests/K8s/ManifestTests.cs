@@ -159,20 +159,45 @@ public sealed partial class ManifestTests
     [Theory, MemberData(nameof(Targets))]
     public void Job_containers_set_only_env_their_arguments_use(string target)
     {
-        // The migration and trainer programs read no Apr__ settings; env there exists only for $(VAR) expansion.
+        // The migration and trainer programs read no Apr__ settings; env there exists for $(VAR) expansion, except the
+        // admin token, which `apr experiment` and `trainer grpo` read themselves so that it is on no command line.
         foreach (var job in Kustomize.All<V1Job>(target))
         {
-            foreach (var c in job.Spec.Template.Spec.Containers)
+            var pod = job.Spec.Template.Spec;
+            var referenced = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var c in (pod.InitContainers ?? []).Concat(pod.Containers))
             {
                 var text = string.Join(' ', [.. c.Command ?? [], .. c.Args ?? []]);
-                foreach (var e in c.Env ?? []) Assert.Contains($"$({e.Name})", text);
+                foreach (var e in c.Env ?? [])
+                {
+                    if (!ReadsItself(c, e.Name)) Assert.Contains($"$({e.Name})", text);
+                }
+                var defined = SiloContract.EnvironmentNames(target, c);
                 foreach (Match m in VariableReference().Matches(text))
-                    Assert.Contains(c.Env ?? [], e => e.Name == m.Groups[1].Value);
+                {
+                    Assert.True(defined.Contains(m.Groups[1].Value), $"Job/{job.Metadata.Name}/{c.Name}: $({m.Groups[1].Value}) is not defined");
+                    referenced.Add(m.Groups[1].Value);
+                }
+            }
+            // Every setting an envFrom ConfigMap gives the pod is used by one of its command lines (a misspelt key
+            // in a settings patch would otherwise be ignored without a word).
+            foreach (var c in (pod.InitContainers ?? []).Concat(pod.Containers))
+            {
+                foreach (var key in SiloContract.EnvFromConfigMaps(target, c).SelectMany(m => m.Data?.Keys ?? []))
+                    Assert.True(referenced.Contains(key), $"Job/{job.Metadata.Name}: setting {key} is used by no command line");
             }
         }
         var migrate = Kustomize.Single<V1Job>(target, "apr-migrate").Spec.Template.Spec.Containers.Single();
         Assert.Equal(["db", "migrate", "--connection", "$(Apr__ConnectionString)"], migrate.Args);
     }
+
+    /// <summary>The admin-token variable, in a container running a program that reads it from its environment.</summary>
+    private static bool ReadsItself(V1Container c, string name) => (c.Args?.FirstOrDefault(), name) switch
+    {
+        ("grpo", AprOrleans.Trainer.Grpo.GrpoCommand.TokenVariable) => true,
+        ("experiment", AprOrleans.Client.Remote.RemoteExperiments.TokenVariable) => true,
+        _ => false,
+    };
 
     [GeneratedRegex(@"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")]
     private static partial Regex VariableReference();

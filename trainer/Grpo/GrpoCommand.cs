@@ -21,6 +21,9 @@ public static class GrpoCommand
         "                    [--out DIR] [--device cpu|cuda:N] [--lr X] [--variant grpo|drgrpo|dapo] [--kl-beta X] [--inner-updates N]\n" +
         "                    [--staleness N] [--micro-batch-tokens N] [--seed N] [--threads N] [--until-step N]";
 
+    /// <summary>Where the admin token comes from when --token is not given (a Kubernetes Job sets it from a Secret).</summary>
+    public const string TokenVariable = "APR_ADMIN_TOKEN";
+
     private static readonly string[] Known =
     [
         "silo", "experiment", "token", "init", "resume", "out", "device", "lr", "variant", "kl-beta", "inner-updates",
@@ -36,7 +39,7 @@ public static class GrpoCommand
         Options options;
         try
         {
-            options = Parse(args, Environment.GetEnvironmentVariable("APR_ADMIN_TOKEN"));
+            options = Parse(args, Environment.GetEnvironmentVariable(TokenVariable));
         }
         catch (UsageException e)
         {

@@ -1,3 +1,6 @@
+using AprOrleans.Client.Remote;
+using AprOrleans.Tests.K8s;
+
 namespace AprOrleans.Tests.Service.Experiments;
 
 /// <summary>`apr experiment …` (the real executable) against a real silo.</summary>
@@ -65,6 +68,7 @@ public sealed class ExperimentCliTests(ExperimentSiloFixture fixture) : IClassFi
     [InlineData("config.rollout_ahead", "create", "--rollout-ahead", "12")]
     [InlineData("--group-size", "create", "--group-size", "abc")]
     [InlineData("--max-steps must be positive", "create", "--max-steps", "0")]
+    [InlineData("--retry-seconds must not be negative", "create", "--retry-seconds", "-1")]
     public void Bad_options_exit_2_with_one_line(string expected, params string[] args)
     {
         var run = AprCli.Run(["experiment", args[0], NewName("bad"), .. args[1..], "--silo", Silo, "--token", ExperimentCalls.Token]);
@@ -84,5 +88,72 @@ public sealed class ExperimentCliTests(ExperimentSiloFixture fixture) : IClassFi
         Assert.Contains("NotFound", status.StdErr);
         var badUrl = AprCli.Run("experiment", "status", "x", "--silo", "not a url");
         Assert.Equal(2, badUrl.ExitCode);
+    }
+
+    private static string[] CreateArgs(string name, string silo, string groupSize = "2") =>
+        ["experiment", "create", name, "--numbers", "3", "--group-size", groupSize, "--problems-per-step", "2", "--max-steps", "4",
+         "--seed", "5", "--rollout-ahead", "0", "--silo", silo, "--token", ExperimentCalls.Token];
+
+    [Fact]
+    public void Create_and_start_again_are_no_ops_and_another_config_under_the_name_is_refused()
+    {
+        // What the Kubernetes GRPO Job's init containers rely on when the Job is created again.
+        var name = NewName("again");
+        string[] start = ["experiment", "start", name, "--silo", Silo, "--token", ExperimentCalls.Token];
+        foreach (var (args, status) in new[] { (CreateArgs(name, Silo), "CREATED"), (start, "RUNNING"), (CreateArgs(name, Silo), "RUNNING"), (start, "RUNNING") })
+        {
+            var run = AprCli.Run(args);
+            Assert.True(run.ExitCode == 0, $"{args[1]}: {run.StdErr}");
+            Assert.Contains($"experiment {name}  {status}", run.StdOut);
+        }
+        var changed = AprCli.Run(CreateArgs(name, Silo, groupSize: "3"));
+        Assert.Equal(2, changed.ExitCode);
+        Assert.Contains("AlreadyExists", changed.StdErr);
+        Assert.Contains("another config", changed.StdErr);
+    }
+
+    [Fact]
+    public async Task Retry_seconds_waits_for_a_silo_that_comes_up_later()
+    {
+        // As a Kubernetes Job that starts beside the silos: apr calls an address where nothing listens yet, reports
+        // UNAVAILABLE and retries; a silo process then starts on that port and the call goes through. The token comes
+        // from the environment, as in the Job.
+        var name = NewName("wait");
+        var settings = SiloProcess.Settings("wait-" + Guid.NewGuid().ToString("N")[..12], RepositoryPaths.ShippedCheckpoint, ExperimentCalls.Token);
+        var url = $"http://127.0.0.1:{settings["Apr__GrpcPort"]}";
+        string[] args = [Path.Combine(ContainerRun.MapImagePath("/app/apr/"), "apr.dll"), .. CreateArgs(name, url)[..^2], "--retry-seconds", "120"];
+        using var apr = new ContainerRun.Running(
+            new ContainerRun.Plan("dotnet", args, new Dictionary<string, string> { [RemoteExperiments.TokenVariable] = ExperimentCalls.Token }),
+            ContainerRun.MapImagePath("/app/apr/"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (!apr.Output.Contains("retrying", StringComparison.Ordinal))
+        {
+            Assert.False(apr.HasExited, $"apr exited before retrying:\n{apr.Output}");
+            Assert.True(DateTime.UtcNow < deadline, $"apr did not retry within a minute:\n{apr.Output}");
+            await Task.Delay(100);
+        }
+        using var silo = await SiloProcess.StartAsync(settings);
+        int exit = await apr.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(exit == 0, $"apr:\n{apr.Output}\nsilo:\n{silo.Output}");
+        Assert.Contains("Unavailable", apr.Output);
+        Assert.Contains($"experiment {name}  CREATED", apr.Output);
+    }
+
+    [Fact]
+    public void Retry_seconds_gives_up_when_its_window_ends_and_without_it_apr_fails_at_once()
+    {
+        var closed = $"http://127.0.0.1:{ContainerRun.FreeLoopbackPorts(1)[0]}";
+        var started = DateTime.UtcNow;
+        var patient = AprCli.Run("experiment", "status", "x", "--silo", closed, "--retry-seconds", "3");
+        var waited = DateTime.UtcNow - started;
+        Assert.Equal(2, patient.ExitCode);
+        Assert.Contains("retrying", patient.StdErr);
+        Assert.Contains("Unavailable", patient.StdErr.Trim().Split('\n')[^1]);
+        Assert.InRange(waited, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60));
+
+        var impatient = AprCli.Run("experiment", "status", "x", "--silo", closed);
+        Assert.Equal(2, impatient.ExitCode);
+        Assert.DoesNotContain("retrying", impatient.StdErr);
+        Assert.Single(impatient.StdErr.Trim().Split('\n'));
     }
 }
