@@ -1,3 +1,4 @@
+using AprOrleans.Silo.Hosting;
 using AprOrleans.Client.Remote;
 using AprOrleans.Tests.K8s;
 
@@ -142,7 +143,7 @@ public sealed class ExperimentCliTests(ExperimentSiloFixture fixture) : IClassFi
     [Fact]
     public void Retry_seconds_gives_up_when_its_window_ends_and_without_it_apr_fails_at_once()
     {
-        var closed = $"http://127.0.0.1:{ContainerRun.FreeLoopbackPorts(1)[0]}";
+        var closed = $"http://127.0.0.1:{LoopbackPorts.Free().Grpc}";
         var started = DateTime.UtcNow;
         var patient = AprCli.Run("experiment", "status", "x", "--silo", closed, "--retry-seconds", "3");
         var waited = DateTime.UtcNow - started;
