@@ -18,7 +18,9 @@ namespace AprOrleans.Bench;
 /// hash, upload + verify + store (the silo's store_ms), and the silo's fetch and load.
 /// With PostgreSQL storage (<c>--postgres</c> or APR_TEST_POSTGRES) <c>--silos N</c> starts a cluster of N silos: the one
 /// that receives the upload keeps it as its local copy, the others fetch the blob from PostgreSQL.
-/// Usage: weight-sync [--preset base|paper] [--repeats 3] [--postgres CONNECTION] [--silos 1]
+/// <c>--blob-dtype bf16</c> publishes bf16 copies (what a trainer with <c>--publish-dtype bf16</c> sends to bf16-serving
+/// silos); the CPU silos here load them into their fp32 model.
+/// Usage: weight-sync [--preset base|paper] [--repeats 3] [--postgres CONNECTION] [--silos 1] [--blob-dtype fp32|bf16]
 /// </summary>
 public static class WeightSyncBench
 {
@@ -29,16 +31,17 @@ public static class WeightSyncBench
         var preset = Args.String(args, "--preset", "base");
         int repeats = Args.Int(args, "--repeats", 3);
         int silos = Args.Int(args, "--silos", 1);
+        var blobDType = Args.String(args, "--blob-dtype", "fp32");
         var postgres = Args.String(args, "--postgres", Environment.GetEnvironmentVariable("APR_TEST_POSTGRES") ?? "");
-        if (!ModelConfig.PresetNames.Contains(preset) || repeats < 1 || silos < 1 || silos > 1 && postgres.Length == 0)
+        if (!ModelConfig.PresetNames.Contains(preset) || repeats < 1 || silos < 1 || silos > 1 && postgres.Length == 0 || blobDType is not ("fp32" or "bf16"))
         {
-            Console.Error.WriteLine($"weight-sync: --preset must be one of {string.Join(", ", ModelConfig.PresetNames)}, --repeats at least 1, --silos above 1 only with --postgres");
+            Console.Error.WriteLine($"weight-sync: --preset must be one of {string.Join(", ", ModelConfig.PresetNames)}, --repeats at least 1, --silos above 1 only with --postgres, --blob-dtype fp32 or bf16");
             return 2;
         }
         var work = Path.Combine(Path.GetTempPath(), $"apr-weight-sync-{Guid.NewGuid():N}");
         try
         {
-            return RunAsync(preset, repeats, postgres, silos, work).GetAwaiter().GetResult();
+            return RunAsync(preset, repeats, postgres, silos, work, blobDType == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32).GetAwaiter().GetResult();
         }
         finally
         {
@@ -48,15 +51,14 @@ public static class WeightSyncBench
 
     private sealed record Sample(double TotalMs, double PublishCallMs, double StoreMs, double FetchMs, double LoadMs, double HashMs);
 
-    private static async Task<int> RunAsync(string preset, int repeats, string postgres, int siloCount, string work)
+    private static async Task<int> RunAsync(string preset, int repeats, string postgres, int siloCount, string work, ScalarType blobDType)
     {
         var config = ModelConfig.FromPreset(preset, CountdownTokenizer.Default.VocabularySize);
         using var net = LlamaForCausalLM.Create(config, seed: 1);
         var checkpoint = Path.Combine(work, "checkpoint");
         ModelCheckpoint.Save(checkpoint, net, CountdownTokenizer.Default);
-        long blobBytes = new FileInfo(Path.Combine(checkpoint, ModelCheckpoint.WeightsFile)).Length;
         var storage = postgres.Length > 0 ? "postgres" : "memory";
-        Console.WriteLine($"preset {preset}: {config.ParameterCount / 1e6:F1}M parameters, blob {blobBytes / 1e6:F0} MB fp32; storage {storage}; " +
+        Console.WriteLine($"preset {preset}: {config.ParameterCount / 1e6:F1}M parameters, blobs in {blobDType}; storage {storage}; " +
                           $"{repeats} repeats; {Environment.ProcessorCount} cores, torch threads {get_num_threads()}");
 
         var serviceId = $"bench-{Guid.NewGuid():N}"[..20];
@@ -73,7 +75,7 @@ public static class WeightSyncBench
                     ["Apr:ConnectionString"] = postgres.Length > 0 ? postgres : null,
                 }));
             }
-            return await MeasureAsync(silos, repeats, net, work, blobBytes);
+            return await MeasureAsync(silos, repeats, net, work, blobDType);
         }
         finally
         {
@@ -81,7 +83,7 @@ public static class WeightSyncBench
         }
     }
 
-    private static async Task<int> MeasureAsync(List<LoopbackSilo> silos, int repeats, LlamaForCausalLM net, string work, long blobBytes)
+    private static async Task<int> MeasureAsync(List<LoopbackSilo> silos, int repeats, LlamaForCausalLM net, string work, ScalarType blobDType)
     {
         using var channel = GrpcChannel.ForAddress(silos[0].GrpcAddress);
         // Warm-up: every batcher activates (loads the model) before the clock starts.
@@ -89,9 +91,11 @@ public static class WeightSyncBench
         var syncs = silos.Select(s => s.App.Services.GetRequiredService<SiloWeightSync>()).ToList();
 
         var samples = new List<Sample>();
+        long blobBytes = 0;
         for (int version = 1; version <= repeats; version++)
         {
-            var blob = WriteVariant(net, work, version);
+            var blob = WriteVariant(net, work, version, blobDType);
+            blobBytes = new FileInfo(blob).Length;
             // The trainer publishes with the digest its checkpoint save computed while writing; the bench hashes
             // before the clock starts to stand in for that, and reports what a separate hash pass would cost.
             var hashClock = Stopwatch.StartNew();
@@ -120,7 +124,7 @@ public static class WeightSyncBench
     }
 
     /// <summary>The model with its LM head scaled by a version-specific factor, written as a safetensors blob.</summary>
-    private static string WriteVariant(LlamaForCausalLM net, string work, int version)
+    private static string WriteVariant(LlamaForCausalLM net, string work, int version, ScalarType dtype)
     {
         var path = Path.Combine(work, $"v{version}.safetensors");
         using (no_grad())
@@ -131,7 +135,7 @@ public static class WeightSyncBench
             }
         }
         using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-        SafeTensors.Write(file, [.. net.named_parameters().Select(p => (p.name, (Tensor)p.parameter))]);
+        SafeTensors.Write(file, [.. net.named_parameters().Select(p => (p.name, (Tensor)p.parameter))], dtype: dtype);
         return path;
     }
 

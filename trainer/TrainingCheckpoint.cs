@@ -30,12 +30,15 @@ public static class TrainingCheckpoint
         set_rng_state(rng);
     }
 
-    public static string Save(string directory, LlamaForCausalLM model, CountdownTokenizer tokenizer, TorchSharp.Modules.AdamW optimizer, string stateFileName, string stateJson)
+    /// <param name="moreFiles">Writes further files into the checkpoint's temporary directory before it is moved into place.</param>
+    public static string Save(string directory, LlamaForCausalLM model, CountdownTokenizer tokenizer, TorchSharp.Modules.AdamW optimizer, string stateFileName,
+        string stateJson, Action<string>? moreFiles = null)
     {
         ModelCheckpoint.Save(directory, model, tokenizer, temp =>
         {
             optimizer.save_state_dict(Path.Combine(temp, OptimizerFileName));
             File.WriteAllText(Path.Combine(temp, stateFileName), stateJson);
+            moreFiles?.Invoke(temp);
         });
         return directory;
     }

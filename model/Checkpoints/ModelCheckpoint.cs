@@ -31,16 +31,7 @@ public static class ModelCheckpoint
             CheckFinite(parameters);
             File.WriteAllText(Path.Combine(temp, ConfigFile), HfLlamaConfig.ToJson(net.Config, tokenizer, net.DType));
             tokenizer.Save(Path.Combine(temp, VocabularyFile));
-            using (var stream = new FileStream(Path.Combine(temp, WeightsFile), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            using (var sha256 = SHA256.Create())
-            {
-                // Hashed while written: publishing the weights needs their SHA-256, and a second pass over a
-                // 0.9 GB file costs seconds.
-                using (var hashing = new CryptoStream(stream, sha256, CryptoStreamMode.Write, leaveOpen: true))
-                    SafeTensors.Write(hashing, parameters, new Dictionary<string, string> { ["format"] = "pt" });
-                stream.Flush(flushToDisk: true);
-                WeightsDigest.Write(temp, Convert.ToHexStringLower(sha256.Hash!));
-            }
+            WriteWeights(Path.Combine(temp, WeightsFile), parameters);
             extraFiles?.Invoke(temp);
             ReplaceDirectory(temp, target);
         }
@@ -49,6 +40,21 @@ public static class ModelCheckpoint
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="parameters"/> as a safetensors file at <paramref name="path"/> (in <paramref name="dtype"/>
+    /// when given) and its digest beside it. Hashed while written: publishing the weights needs their SHA-256, and a
+    /// second pass over a 0.9 GB file costs seconds.
+    /// </summary>
+    public static void WriteWeights(string path, IReadOnlyList<(string Name, Tensor Tensor)> parameters, ScalarType? dtype = null)
+    {
+        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        using var sha256 = SHA256.Create();
+        using (var hashing = new CryptoStream(stream, sha256, CryptoStreamMode.Write, leaveOpen: true))
+            SafeTensors.Write(hashing, parameters, new Dictionary<string, string> { ["format"] = "pt" }, dtype);
+        stream.Flush(flushToDisk: true);
+        WeightsDigest.Write(path, Convert.ToHexStringLower(sha256.Hash!));
     }
 
     /// <summary>

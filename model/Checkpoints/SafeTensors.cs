@@ -52,8 +52,12 @@ public static class SafeTensors
         _ => throw new InvalidDataException($"unsupported safetensors dtype '{dtype}'"),
     };
 
-    /// <summary>Writes <paramref name="tensors"/> (any device; copied to CPU one at a time) to <paramref name="stream"/>.</summary>
-    public static void Write(Stream stream, IReadOnlyList<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// Writes <paramref name="tensors"/> (any device; copied to CPU one at a time) to <paramref name="stream"/>, in
+    /// <paramref name="dtype"/> when given (each tensor converted as it is written), else in each tensor's own dtype.
+    /// </summary>
+    public static void Write(Stream stream, IReadOnlyList<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        ScalarType? dtype = null)
     {
         var header = new JsonObject();
         if (metadata is { Count: > 0 })
@@ -65,10 +69,11 @@ public static class SafeTensors
         long offset = 0;
         foreach (var (name, t) in tensors)
         {
-            long bytes = t.numel() * t.ElementSize;
+            var stored = dtype ?? t.dtype;
+            long bytes = t.numel() * ElementBytes(DTypeName(stored));
             header[name] = new JsonObject
             {
-                ["dtype"] = DTypeName(t.dtype),
+                ["dtype"] = DTypeName(stored),
                 ["shape"] = new JsonArray([.. t.shape.Select(d => (JsonNode)JsonValue.Create(d))]),
                 ["data_offsets"] = new JsonArray(JsonValue.Create(offset), JsonValue.Create(offset + bytes)),
             };
@@ -86,7 +91,7 @@ public static class SafeTensors
         foreach (var (_, t) in tensors)
         {
             using var scope = NewDisposeScope();
-            var cpu = t.detach().cpu().contiguous();
+            var cpu = t.detach().to(dtype ?? t.dtype).cpu().contiguous();
             stream.Write(cpu.bytes);
         }
     }

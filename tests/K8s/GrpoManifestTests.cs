@@ -232,6 +232,9 @@ public sealed class GrpoManifestTests
         Assert.Equal("true", pod.NodeSelector["nvidia.com/gpu.present"]);
         Assert.Contains(pod.Tolerations, t => t.Key == "nvidia.com/gpu" && t.Effect == "NoSchedule" && t.OperatorProperty == "Exists");
         Assert.Equal("cuda:0", After(Expanded(target, trainer), "--device"));
+        // CUDA silos serve bf16: the trainer sends its weights in bf16 (half the bytes); CPU silos get fp32.
+        Assert.Equal("bf16", After(Expanded(target, trainer), "--publish-dtype"));
+        Assert.Equal("fp32", After(Expanded(Kustomize.GrpoCpu, Trainer(Kustomize.GrpoCpu)), "--publish-dtype"));
         Assert.EndsWith("-cuda", trainer.Image);
         // The experiment's problems are the gpu overlay's SFT problems.
         var sft = Kustomize.Single<V1Job>(target, "apr-trainer").Spec.Template.Spec.Containers.Single();

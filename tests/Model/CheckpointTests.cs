@@ -42,11 +42,11 @@ public sealed class CheckpointTests : IDisposable
         ModelCheckpoint.Save(dir, net, _tokenizer);
         var weights = Path.Combine(dir, ModelCheckpoint.WeightsFile);
         var actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(weights)));
-        Assert.Equal(actual, WeightsDigest.TryRead(dir));
-        Assert.Equal($"{actual}  model.safetensors\n", File.ReadAllText(Path.Combine(dir, WeightsDigest.FileName)));
+        Assert.Equal(actual, WeightsDigest.TryRead(weights));
+        Assert.Equal($"{actual}  model.safetensors\n", File.ReadAllText(Path.Combine(dir, "model.safetensors.sha256")));
 
-        File.SetLastWriteTimeUtc(weights, File.GetLastWriteTimeUtc(Path.Combine(dir, WeightsDigest.FileName)).AddSeconds(5));
-        Assert.Null(WeightsDigest.TryRead(dir));
+        File.SetLastWriteTimeUtc(weights, File.GetLastWriteTimeUtc(WeightsDigest.PathFor(weights)).AddSeconds(5));
+        Assert.Null(WeightsDigest.TryRead(weights));
     }
 
     [Fact]

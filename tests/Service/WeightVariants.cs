@@ -41,6 +41,29 @@ internal static class WeightVariants
 
     public static string Blob(string checkpointDirectory) => Path.Combine(checkpointDirectory, ModelCheckpoint.WeightsFile);
 
+    /// <summary>
+    /// A variant whose fp32 weights are already rounded to bf16 (so a reference engine on the checkpoint decodes exactly
+    /// what a silo serving the bf16 blob decodes), with that bf16 blob beside them as <see cref="Bf16Blob"/>.
+    /// </summary>
+    public static string WriteBf16(int swapA, int swapB, float valueScale)
+    {
+        var directory = Write(swapA, swapB, valueScale);
+        var (net, tokenizer) = ModelCheckpoint.Load(directory);
+        using (net)
+        {
+            using (no_grad())
+            using (NewDisposeScope())
+            {
+                foreach (var (_, p) in net.named_parameters()) p.copy_(p.to(ScalarType.BFloat16).to(ScalarType.Float32));
+            }
+            ModelCheckpoint.Save(directory, net, tokenizer);
+            ModelCheckpoint.WriteWeights(Bf16Blob(directory), [.. net.named_parameters().Select(p => (p.name, (Tensor)p.parameter))], ScalarType.BFloat16);
+        }
+        return directory;
+    }
+
+    public static string Bf16Blob(string checkpointDirectory) => Path.Combine(checkpointDirectory, "model.bf16.safetensors");
+
     /// <summary>A safetensors file like the shipped weights except that the LM head has one column too many.</summary>
     public static string WriteWrongShape()
     {

@@ -1,3 +1,4 @@
+using AprOrleans.Model.Checkpoints;
 using AprOrleans.Api;
 using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Interfaces.Weights;
@@ -174,6 +175,41 @@ public sealed class WeightsTests(RealEngineClusterFixture fixture) : IClassFixtu
                 var now = await WeightCalls.DecodeAsync(Cluster, silo, context);
                 Assert.Equal(expected.Tokens, now.Tokens);
                 Assert.All(now.WeightVersions, v => Assert.Equal(before + 1, v));
+            }
+        }
+        finally
+        {
+            WeightVariants.Delete(variant);
+        }
+    }
+
+    [Fact]
+    public async Task A_bf16_blob_is_half_the_bytes_and_every_batcher_serves_exactly_its_weights()
+    {
+        long before = await SettledVersionAsync();
+        var context = RootContext(24, 4, 9, 3);
+        var old = await WeightCalls.DecodeAsync(Cluster, "silo-a", context);
+        int first = old.Tokens[0], other = first == 50 ? 51 : 50;
+        var variant = WeightVariants.WriteBf16(swapA: first, swapB: other, valueScale: 1.1f);
+        try
+        {
+            var blob = WeightVariants.Bf16Blob(variant);
+            Assert.InRange(new FileInfo(blob).Length, 1, new FileInfo(WeightVariants.Blob(variant)).Length * 6 / 10);
+            var reply = await WeightPublisher.PublishAsync(Channel.CreateCallInvoker(), TestCluster.AdminToken, before + 1, blob,
+                knownSha256: WeightsDigest.TryRead(blob));
+            Assert.Equal(before + 1, reply.Version.Version);
+            await WeightCalls.WaitServingAsync(Channel, before + 1, Batchers);
+
+            // The reference holds the same weights in fp32 (rounded to bf16 first): the silos' fp32 engines loading
+            // the bf16 blob must decode exactly like it.
+            var expected = await WeightCalls.ReferenceAsync(variant, context);
+            Assert.NotEqual(old.Tokens, expected.Tokens);
+            foreach (var silo in new[] { "silo-a", "silo-b" })
+            {
+                var now = await WeightCalls.DecodeAsync(Cluster, silo, context);
+                Assert.All(now.WeightVersions, v => Assert.Equal(before + 1, v));
+                Assert.Equal(expected.Tokens, now.Tokens);
+                for (int i = 0; i < now.LogProbs.Length; i++) Assert.Equal(expected.LogProbs[i], now.LogProbs[i], 1e-4f);
             }
         }
         finally

@@ -139,6 +139,38 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.True(options.Settings.Objective.DrGrpo);
         Assert.Equal(2, options.Settings.Objective.StalenessBound);
         Assert.Equal(Path.Combine("runs", "grpo", "e"), options.Settings.Out);
+        Assert.Equal("fp32", options.Settings.PublishDType);
+        Assert.Contains("--publish-dtype 'fp16'", Assert.Throws<UsageException>(() => GrpoCommand.Parse([.. args, "--publish-dtype", "fp16"], "t")).Message);
+        Assert.Equal("bf16", GrpoCommand.Parse([.. args, "--publish-dtype", "bf16"], "t").Settings.PublishDType);
+    }
+
+    [Fact]
+    public void A_bf16_publishing_run_saves_a_bf16_copy_of_its_weights_with_their_digest()
+    {
+        var init = InitCheckpoint();
+        using var trainer = GrpoTrainer.Start(Settings(init, "bf16") with { PublishDType = "bf16" });
+        var stats = trainer.Train(Groups(1, CountdownTokenizer.Default.VocabularySize), 0);
+        var checkpoint = trainer.SaveCheckpoint(weightVersion: 1, stats);
+        var published = PublishedWeights.PathIn(checkpoint, "bf16");
+        Assert.Equal(Path.Combine(checkpoint, "model.bf16.safetensors"), published);
+        Assert.Equal(Path.Combine(checkpoint, "model.safetensors"), PublishedWeights.PathIn(checkpoint, "fp32"));
+
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(published))), WeightsDigest.TryRead(published));
+        using var stream = File.OpenRead(published);
+        var (tensors, dataStart) = SafeTensors.ReadHeader(stream, published);
+        var parameters = trainer.Policy.named_parameters().ToList();
+        Assert.Equal(parameters.Select(p => p.name).Order(), tensors.Keys.Order());
+        using var scope = NewDisposeScope();
+        foreach (var (name, parameter) in parameters)
+        {
+            Assert.Equal("BF16", tensors[name].DType);
+            var stored = SafeTensors.ReadTensor(stream, dataStart, tensors[name], published);
+            Assert.True(stored.eq(parameter.detach().to(ScalarType.BFloat16)).all().item<bool>(), $"{name} is not the policy's weights in bf16");
+        }
+        // The master weights stay fp32 and are still what the checkpoint resumes from.
+        Assert.True(File.Exists(Path.Combine(checkpoint, "model.safetensors")));
+        using var resumed = GrpoTrainer.Resume(checkpoint);
+        Assert.Equal(Flat(trainer.Policy), Flat(resumed.Policy));
     }
 
     [Fact]

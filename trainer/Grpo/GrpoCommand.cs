@@ -27,7 +27,7 @@ public static class GrpoCommand
     private static readonly string[] Known =
     [
         "silo", "experiment", "token", "init", "resume", "out", "device", "lr", "variant", "kl-beta", "inner-updates",
-        "staleness", "micro-batch-tokens", "seed", "threads", "until-step",
+        "staleness", "micro-batch-tokens", "seed", "threads", "until-step", "publish-dtype",
     ];
 
     private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(120);
@@ -90,6 +90,9 @@ public static class GrpoCommand
         var variant = o.String("variant") ?? saved.Variant;
         if (!GrpoRunSettings.Variants.Contains(variant))
             throw new UsageException($"--variant '{variant}': expected one of {string.Join(", ", GrpoRunSettings.Variants)}");
+        var publishDType = o.String("publish-dtype") ?? saved.PublishDType;
+        if (!GrpoRunSettings.PublishDTypes.Contains(publishDType))
+            throw new UsageException($"--publish-dtype '{publishDType}': expected one of {string.Join(", ", GrpoRunSettings.PublishDTypes)}");
         var device = o.String("device") ?? saved.Device;
         try { DeviceSelection.Parse(device); }
         catch (ArgumentException e) { throw new UsageException($"--device: {e.Message}"); }
@@ -110,6 +113,7 @@ public static class GrpoCommand
             StalenessBound = o.Int("staleness", 0) ?? saved.StalenessBound,
             MicroBatchTokens = o.Int("micro-batch-tokens", 256) ?? saved.MicroBatchTokens,
             Seed = o.Int("seed", 0) ?? saved.Seed,
+            PublishDType = publishDType,
         };
         return new Options(settings, siloUri, token, resume, o.Int("threads", 1, 1024), o.Int("until-step", 1));
     }
@@ -148,7 +152,7 @@ public static class GrpoCommand
             var stats = trainer.Train(groups, currentVersion: experiment.BaseVersion + step);
             long version = experiment.BaseVersion + step + 1;
             var checkpoint = trainer.SaveCheckpoint(version, stats);
-            experiment = await PublishAndReportAsync(checkpoint, version, stats, experiment.Name, feed, publisher, ct);
+            experiment = await PublishAndReportAsync(PublishedWeights.PathIn(checkpoint, s.PublishDType), version, stats, experiment.Name, feed, publisher, ct);
             GrpoTrainerState.MarkReported(checkpoint);
             var m = experiment.Latest;
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -171,15 +175,16 @@ public static class GrpoCommand
         var state = GrpoTrainerState.Read(checkpoint);
         if (state.Reported || state.LastStep is null || experiment.Step != state.Step - 1) return experiment;
         stdout.WriteLine($"grpo: step {state.Step - 1} was trained and saved but not reported; publishing v{state.WeightVersion} and reporting it");
-        experiment = await PublishAndReportAsync(checkpoint, state.WeightVersion, state.LastStep, experiment.Name, feed, publisher, ct);
+        experiment = await PublishAndReportAsync(PublishedWeights.PathIn(checkpoint, state.Settings.PublishDType), state.WeightVersion, state.LastStep,
+            experiment.Name, feed, publisher, ct);
         GrpoTrainerState.MarkReported(checkpoint);
         return experiment;
     }
 
-    private static async Task<Experiment> PublishAndReportAsync(string checkpoint, long version, GrpoStepStats stats, string experiment,
+    private static async Task<Experiment> PublishAndReportAsync(string weights, long version, GrpoStepStats stats, string experiment,
         RolloutFeed feed, PolicyPublisher publisher, CancellationToken ct)
     {
-        var publishSeconds = await publisher.PublishAsync(version, Path.Combine(checkpoint, "model.safetensors"), experiment, ct);
+        var publishSeconds = await publisher.PublishAsync(version, weights, experiment, ct);
         var syncSeconds = await publisher.WaitUntilServedAsync(version, SyncTimeout, ct);
         return await feed.ReportAsync(new StepReport
         {

@@ -26,6 +26,13 @@ public sealed record GrpoRunSettings
     /// <summary>Tokens (rows × width) per forward/backward; a step's batch is split into micro-batches of this size.</summary>
     public int MicroBatchTokens { get; init; } = 32768;
     public int Seed { get; init; } = 1;
+    /// <summary>
+    /// The dtype of the weights published to the silos: <c>fp32</c> (the master weights) or <c>bf16</c>, half the
+    /// bytes, for silos that serve bf16 anyway (CUDA); the trainer keeps fp32 either way.
+    /// </summary>
+    public string PublishDType { get; init; } = "fp32";
+
+    public static IReadOnlyList<string> PublishDTypes { get; } = ["fp32", "bf16"];
 
     public static IReadOnlyList<string> Variants { get; } = ["grpo", "drgrpo", "dapo"];
 

@@ -136,7 +136,8 @@ public sealed class GrpoTrainer : IDisposable
     public string SaveCheckpoint(long weightVersion, GrpoStepStats? lastStep)
     {
         var state = new GrpoTrainerState(Step, Settings, TrainingCheckpoint.CaptureRng(), weightVersion, lastStep, Reported: false);
-        return TrainingCheckpoint.Save(TrainingCheckpoint.PathFor(Settings.Out, Step), Policy, Tokenizer, _optimizer, GrpoTrainerState.FileName, state.ToJson());
+        return TrainingCheckpoint.Save(TrainingCheckpoint.PathFor(Settings.Out, Step), Policy, Tokenizer, _optimizer, GrpoTrainerState.FileName, state.ToJson(),
+            temp => PublishedWeights.WriteExtra(temp, Policy, Settings.PublishDType));
     }
 
     public void Dispose()

@@ -16,7 +16,7 @@ public sealed class PolicyPublisher(GrpcChannel channel, string token)
     {
         var clock = Stopwatch.StartNew();
         // The checkpoint's digest was computed while its weights were written: no second pass over the file.
-        var knownSha256 = WeightsDigest.TryRead(Path.GetDirectoryName(Path.GetFullPath(safetensorsPath))!);
+        var knownSha256 = WeightsDigest.TryRead(safetensorsPath);
         await WeightPublisher.PublishAsync(channel.CreateCallInvoker(), token, version, safetensorsPath, experiment, knownSha256, ct);
         return clock.Elapsed.TotalSeconds;
     }
