@@ -26,11 +26,15 @@ public static class DecodeThroughputBench
         var config = ModelConfig.FromPreset(preset, vocabSize: 125);
         var net = LlamaForCausalLM.Create(config, seed: 1, device, DeviceSelection.InferenceDType(device));
         int contextTokens = promptTokens + newTokens + 1;
-        // The KV pool holds every sequence at full length: this measures batching, not preemption under memory pressure.
+        const int pageSize = 16;
+        // The KV pool holds every sequence at full length, in whole pages: this measures batching, not preemption
+        // under memory pressure. No prefix reuse: the prefill-only run and the full run send the same prompts, and a
+        // reused prompt would make the full run skip the prefill the bench subtracts.
         var options = new EngineOptions
         {
-            Slots = batches.Max(), ContextTokens = contextTokens, KvTokens = batches.Max() * contextTokens,
-            MaxPrefillTokens = Math.Max(8192, batches.Max() * (promptTokens + 1)),
+            Slots = batches.Max(), ContextTokens = contextTokens, PageSize = pageSize,
+            KvTokens = batches.Max() * ((contextTokens + pageSize - 1) / pageSize * pageSize),
+            MaxPrefillTokens = Math.Max(8192, batches.Max() * (promptTokens + 1)), MinPrefixReuse = int.MaxValue,
         };
         using var engine = new DecodeEngine(net, eosId: -1, options);
         Console.WriteLine($"preset {preset} ({config.ParameterCount / 1e6:F1}M params), device {device}, torch threads {TorchSharp.torch.get_num_threads()}, prompt {promptTokens}, new {newTokens}");
@@ -56,6 +60,8 @@ public static class DecodeThroughputBench
         double single = Median(rates[batches[0]]);
         foreach (int batch in batches)
             Console.WriteLine($"batch {batch,4}: decode {Median(rates[batch]),9:F0} tok/s (median of {rounds})  {Median(rates[batch]) / single:F1}x batch {batches[0]}");
+        if (engine.Stats.ReusedPrefixTokens > 0)
+            Console.WriteLine($"warning: {engine.Stats.ReusedPrefixTokens} prompt tokens came from reused prefixes; the prefill subtraction is off");
         if (engine.Stats.Preemptions > 0)
         {
             Console.WriteLine($"warning: {engine.Stats.Preemptions} preemptions (the KV pool was too small); the numbers include re-prefills");

@@ -2,8 +2,15 @@ using System.Collections.Concurrent;
 
 namespace AprOrleans.Bench;
 
-/// <summary>One side of the service-load benchmark: each counted solve's latency keyed by (client, round), and the errors.</summary>
-internal sealed record LoadResult(IReadOnlyDictionary<(int Client, int Round), double> ByCall, int Errors, ConcurrentDictionary<string, int> ErrorKinds)
+/// <summary>
+/// One side of the service-load benchmark: each counted solve's latency and generated tokens keyed by (client, round),
+/// and the errors.
+/// </summary>
+internal sealed record LoadResult(
+    IReadOnlyDictionary<(int Client, int Round), double> ByCall,
+    IReadOnlyDictionary<(int Client, int Round), int> TokensByCall,
+    int Errors,
+    ConcurrentDictionary<string, int> ErrorKinds)
 {
     public List<double> Latencies { get; } = [.. ByCall.Values.Order()];
 
@@ -22,16 +29,19 @@ internal sealed record LoadResult(IReadOnlyDictionary<(int Client, int Round), d
 
 /// <summary>
 /// How much longer the service path's solves take than the engine's, over the solves both paths completed (the same
-/// (client, round) pairs, hence the same problems): mean, p50 and p99 of those matched latencies.
+/// (client, round) pairs, hence the same problems): mean, p50 and p99 of those matched latencies, and how many of the
+/// matched solves generated a different number of tokens on the two paths (a near-tie in greedy decoding can flip
+/// under another batch composition; many would mean the paths did not do the same work).
 /// </summary>
-internal sealed record LatencyRatios(double Mean, double P50, double P99, int Matched)
+internal sealed record LatencyRatios(double Mean, double P50, double P99, int Matched, int DifferentWork)
 {
     public static LatencyRatios Of(LoadResult service, LoadResult direct)
     {
         var common = service.ByCall.Keys.Where(direct.ByCall.ContainsKey).ToList();
-        var s = new LoadResult(common.ToDictionary(k => k, k => service.ByCall[k]), 0, new());
-        var d = new LoadResult(common.ToDictionary(k => k, k => direct.ByCall[k]), 0, new());
-        return new(s.Mean / d.Mean - 1, s.Percentile(0.50) / d.Percentile(0.50) - 1, s.Percentile(0.99) / d.Percentile(0.99) - 1, common.Count);
+        var s = new LoadResult(common.ToDictionary(k => k, k => service.ByCall[k]), service.TokensByCall, 0, new());
+        var d = new LoadResult(common.ToDictionary(k => k, k => direct.ByCall[k]), direct.TokensByCall, 0, new());
+        int different = common.Count(k => service.TokensByCall[k] != direct.TokensByCall[k]);
+        return new(s.Mean / d.Mean - 1, s.Percentile(0.50) / d.Percentile(0.50) - 1, s.Percentile(0.99) / d.Percentile(0.99) - 1, common.Count, different);
     }
 
     public static LatencyRatios Median(IReadOnlyList<LatencyRatios> all)
@@ -41,9 +51,10 @@ internal sealed record LatencyRatios(double Mean, double P50, double P99, int Ma
             var sorted = xs.Order().ToList();
             return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
         }
-        return new(Mid(all.Select(r => r.Mean)), Mid(all.Select(r => r.P50)), Mid(all.Select(r => r.P99)), (int)Mid(all.Select(r => (double)r.Matched)));
+        return new(Mid(all.Select(r => r.Mean)), Mid(all.Select(r => r.P50)), Mid(all.Select(r => r.P99)), (int)Mid(all.Select(r => (double)r.Matched)),
+            (int)Mid(all.Select(r => (double)r.DifferentWork)));
     }
 
     public override string ToString() =>
-        $"mean {Mean:+0.0%;-0.0%}, p50 {P50:+0.0%;-0.0%}, p99 {P99:+0.0%;-0.0%} over {Matched} matched solves";
+        $"mean {Mean:+0.0%;-0.0%}, p50 {P50:+0.0%;-0.0%}, p99 {P99:+0.0%;-0.0%} over {Matched} matched solves ({DifferentWork} of them with other token counts)";
 }

@@ -115,7 +115,9 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
         var orderedSlots = order.Apply(slots);
         var orderedReal = order.Apply(realTokens ?? Enumerable.Repeat(length, batch).ToArray());
         int[] starts = cache.Starts(orderedSlots, length);
-        var groups = KeyGroups.Split(starts, length);
+        // A fresh prefill attends over its own new keys only (the causal flag): nothing to read from the cache.
+        bool fresh = starts.All(s => s == 0);
+        IReadOnlyList<KeyGroup> groups = fresh ? [] : KeyGroups.Split(starts, length);
         cache.PlanReads(groups);
 
         Tensor logits;
@@ -124,15 +126,14 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
             var device = tokens.device;
             var input = order.Arrange(tokens);
             var startTensor = tensor(starts.Select(s => (long)s).ToArray(), device: device).unsqueeze(1);
-            var positions = startTensor.Plus(arange(length, dtype: ScalarType.Int64, device: device).unsqueeze(0));
-            bool fresh = starts.All(s => s == 0);
+            var positions = startTensor.Plus(ScalarSafeOps.Arange(length, device).unsqueeze(0));
             var (cos, sin) = fresh ? model.Rotary.ForPrefix(length) : model.Rotary.ForPositions(positions);
             var step = new CacheStep
             {
                 Cache = cache,
                 WriteSlots = tensor(orderedSlots.Select(s => (long)s).ToArray(), device: device).unsqueeze(1).expand(batch, length),
                 WritePositions = positions,
-                Groups = fresh ? [] : [.. groups.Select(g => new GroupAttention(g, GroupMask(g, starts, positions, length)))],
+                Groups = [.. groups.Select(g => new GroupAttention(g, GroupMask(g, starts, positions, length)))],
                 FreshPrefill = fresh,
             };
             var hidden = model.forward(input, new AttentionContext { Cos = cos, Sin = sin, Cache = step });
@@ -163,7 +164,7 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
     {
         var rows = starts.Skip(group.FirstRow).Take(group.Rows);
         if (length == 1 && rows.All(s => s == starts[group.FirstRow])) return null;
-        var keyPositions = arange(group.KeyLength, dtype: ScalarType.Int64, device: positions.device).view(1, 1, group.KeyLength);
+        var keyPositions = ScalarSafeOps.Arange(group.KeyLength, positions.device).view(1, 1, group.KeyLength);
         return (keyPositions <= positions.narrow(0, group.FirstRow, group.Rows).unsqueeze(2)).unsqueeze(1);
     }
 }

@@ -1,3 +1,4 @@
+using AprOrleans.Model.Checkpoints;
 using System.Buffers;
 using System.Data;
 using System.Threading.Channels;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using AprOrleans.Countdown.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -49,12 +48,10 @@ public static class ModelCheckpoint
     /// </summary>
     public static void WriteWeights(string path, IReadOnlyList<(string Name, Tensor Tensor)> parameters, ScalarType? dtype = null)
     {
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-        using var sha256 = SHA256.Create();
-        using (var hashing = new CryptoStream(stream, sha256, CryptoStreamMode.Write, leaveOpen: true))
-            SafeTensors.Write(hashing, parameters, new Dictionary<string, string> { ["format"] = "pt" }, dtype);
-        stream.Flush(flushToDisk: true);
-        WeightsDigest.Write(path, Convert.ToHexStringLower(sha256.Hash!));
+        using var file = new HashingFileWriter(path, 1 << 20);
+        SafeTensors.Write(file, parameters, new Dictionary<string, string> { ["format"] = "pt" }, dtype);
+        file.FlushToDisk();
+        WeightsDigest.Write(path, file.Sha256());
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ public sealed class PagedKvCache : IKvCache, IDisposable
             _values[layer] = zeros(shape, dtype: dtype, device: device).DetachFromDisposeScope();
         }
         Device = device;
-        _pageOffsets = arange(pageSize, dtype: ScalarType.Int64, device: device).view(1, 1, pageSize).DetachFromDisposeScope();
+        _pageOffsets = ScalarSafeOps.Arange(pageSize, device).view(1, 1, pageSize).DetachFromDisposeScope();
         // Held for the cache's lifetime: a temporary Scalar could be finalized while libtorch reads it (see ScalarSafeOps).
         _pageSizeScalar = pageSize.ToScalar();
     }

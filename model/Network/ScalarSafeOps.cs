@@ -26,4 +26,12 @@ public static class ScalarSafeOps
 
     /// <summary><c>a − b</c> for a Scalar the caller keeps alive.</summary>
     public static Tensor Minus(this Tensor a, Scalar b) => a.add(b, MinusOne);
+
+    /// <summary><c>arange(stop)</c> as int64 on <paramref name="device"/>, its start, stop and step alive for the whole call.</summary>
+    public static Tensor Arange(long stop, Device device)
+    {
+        using var end = stop.ToScalar();
+        using var start = 0L.ToScalar();
+        return arange(start, end, One, ScalarType.Int64, device);
+    }
 }

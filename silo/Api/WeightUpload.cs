@@ -1,3 +1,4 @@
+using AprOrleans.Model.Checkpoints;
 using System.Text.RegularExpressions;
 using AprOrleans.Api;
 using AprOrleans.Grains.Weights;

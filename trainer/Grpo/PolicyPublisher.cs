@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AprOrleans.Interfaces.Weights;
 using AprOrleans.Model.Checkpoints;
+using Grpc.Core;
 using Grpc.Net.Client;
 
 namespace AprOrleans.Trainer.Grpo;
@@ -17,7 +18,15 @@ public sealed class PolicyPublisher(GrpcChannel channel, string token)
         var clock = Stopwatch.StartNew();
         // The checkpoint's digest was computed while its weights were written: no second pass over the file.
         var knownSha256 = WeightsDigest.TryRead(safetensorsPath);
-        await WeightPublisher.PublishAsync(channel.CreateCallInvoker(), token, version, safetensorsPath, experiment, knownSha256, ct);
+        try
+        {
+            await WeightPublisher.PublishAsync(channel.CreateCallInvoker(), token, version, safetensorsPath, experiment, knownSha256, ct);
+        }
+        catch (RpcException e) when (knownSha256 is not null && e.StatusCode == StatusCode.InvalidArgument && e.Status.Detail.Contains("header.sha256"))
+        {
+            // The digest no longer matches the file (it was replaced by a copy that kept an older time): hash it.
+            await WeightPublisher.PublishAsync(channel.CreateCallInvoker(), token, version, safetensorsPath, experiment, knownSha256: null, ct);
+        }
         return clock.Elapsed.TotalSeconds;
     }
 
