@@ -145,6 +145,18 @@ public sealed class GrpoTrainerTests : IDisposable
     }
 
     [Fact]
+    public void The_first_step_stops_the_run_when_the_rollouts_came_from_another_model()
+    {
+        static GrpoStepStats First(double gap, int used) => new(0, 0.1, 0, gap, 0, used, 1, 0, 0, 100, 1);
+        StartingPolicyCheck.Verify(First(gap: 1e-4, used: 5), StartingPolicyCheck.DefaultMaxGap, "init");
+        StartingPolicyCheck.Verify(First(gap: 3.0, used: 0), StartingPolicyCheck.DefaultMaxGap, "init"); // nothing to compare
+        var e = Assert.Throws<GrpoRunException>(() => StartingPolicyCheck.Verify(First(gap: 1.7, used: 5), StartingPolicyCheck.DefaultMaxGap, "/runs/sft/x"));
+        Assert.Contains("--init /runs/sft/x", e.Message);
+        Assert.Contains("1.700", e.Message);
+        Assert.Contains("--max-start-gap", e.Message);
+    }
+
+    [Fact]
     public void A_bf16_publishing_run_saves_a_bf16_copy_of_its_weights_with_their_digest()
     {
         var init = InitCheckpoint();

@@ -27,7 +27,7 @@ public static class GrpoCommand
     private static readonly string[] Known =
     [
         "silo", "experiment", "token", "init", "resume", "out", "device", "lr", "variant", "kl-beta", "inner-updates",
-        "staleness", "micro-batch-tokens", "seed", "threads", "until-step", "publish-dtype",
+        "staleness", "micro-batch-tokens", "seed", "threads", "until-step", "publish-dtype", "max-start-gap",
     ];
 
     private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(120);
@@ -114,6 +114,7 @@ public static class GrpoCommand
             MicroBatchTokens = o.Int("micro-batch-tokens", 256) ?? saved.MicroBatchTokens,
             Seed = o.Int("seed", 0) ?? saved.Seed,
             PublishDType = publishDType,
+            MaxStartGap = o.Double("max-start-gap", 0, exclusive: true) ?? saved.MaxStartGap,
         };
         return new Options(settings, siloUri, token, resume, o.Int("threads", 1, 1024), o.Int("until-step", 1));
     }
@@ -150,6 +151,7 @@ public static class GrpoCommand
             double pullSeconds = pulled.Elapsed.TotalSeconds;
 
             var stats = trainer.Train(groups, currentVersion: experiment.BaseVersion + step);
+            if (step == 0) StartingPolicyCheck.Verify(stats, s.MaxStartGap, s.InitPath);
             long version = experiment.BaseVersion + step + 1;
             var checkpoint = trainer.SaveCheckpoint(version, stats);
             experiment = await PublishAndReportAsync(PublishedWeights.PathIn(checkpoint, s.PublishDType), version, stats, experiment.Name, feed, publisher, ct);

@@ -31,6 +31,8 @@ public sealed record GrpoRunSettings
     /// bytes, for silos that serve bf16 anyway (CUDA); the trainer keeps fp32 either way.
     /// </summary>
     public string PublishDType { get; init; } = "fp32";
+    /// <summary>The largest sampler gap the first step of a run accepts (<see cref="StartingPolicyCheck"/>).</summary>
+    public double MaxStartGap { get; init; } = StartingPolicyCheck.DefaultMaxGap;
 
     public static IReadOnlyList<string> PublishDTypes { get; } = ["fp32", "bf16"];
 
