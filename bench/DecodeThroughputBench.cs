@@ -57,9 +57,9 @@ public static class DecodeThroughputBench
                                   $"decode {rate,9:F0} tok/s; end-to-end {tokens / seconds:F0} tok/s");
             }
         }
-        double single = Median(rates[batches[0]]);
+        double single = Statistics.Median(rates[batches[0]]);
         foreach (int batch in batches)
-            Console.WriteLine($"batch {batch,4}: decode {Median(rates[batch]),9:F0} tok/s (median of {rounds})  {Median(rates[batch]) / single:F1}x batch {batches[0]}");
+            Console.WriteLine($"batch {batch,4}: decode {Statistics.Median(rates[batch]),9:F0} tok/s (median of {rounds})  {Statistics.Median(rates[batch]) / single:F1}x batch {batches[0]}");
         if (engine.Stats.ReusedPrefixTokens > 0)
             Console.WriteLine($"warning: {engine.Stats.ReusedPrefixTokens} prompt tokens came from reused prefixes; the prefill subtraction is off");
         if (engine.Stats.Preemptions > 0)
@@ -67,12 +67,6 @@ public static class DecodeThroughputBench
             Console.WriteLine($"warning: {engine.Stats.Preemptions} preemptions (the KV pool was too small); the numbers include re-prefills");
         }
         return 0;
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var sorted = xs.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static (double Seconds, long Tokens) Measure(DecodeEngine engine, int batch, int promptTokens, int newTokens)

@@ -116,7 +116,7 @@ public static class WeightSyncBench
                               $"upload+verify+store {sample.StoreMs:F0} ms; fetch {sample.FetchMs:F0} ms, load {sample.LoadMs:F0} ms; a separate client hash pass, not needed with the saved digest: {hashMs:F0} ms)");
             File.Delete(blob);
         }
-        double Median(Func<Sample, double> f) => samples.Select(f).Order().ElementAt(samples.Count / 2);
+        double Median(Func<Sample, double> f) => Statistics.Median(samples.Select(f));
         Console.WriteLine($"median of {repeats}: publish → serving {Median(s => s.TotalMs):F0} ms; publish call {Median(s => s.PublishCallMs):F0} ms " +
                           $"(upload+verify+store {Median(s => s.StoreMs):F0} ms); fetch {Median(s => s.FetchMs):F0} ms; load {Median(s => s.LoadMs):F0} ms; " +
                           $"separate client hash (not in the total) {Median(s => s.HashMs):F0} ms; {blobBytes / 1e6:F0} MB");
