@@ -47,6 +47,8 @@ public static class SiloHost
 
         var settings = builder.Configuration.GetSection(SiloSettings.Section).Get<SiloSettings>() ?? new SiloSettings();
         if (settings.Validate() is { } fault) throw new SiloConfigurationException(fault);
+        // Process-wide, before any engine starts: every batcher's engine thread uses this pool.
+        if (settings.TorchThreads > 0) TorchSharp.torch.set_num_threads(settings.TorchThreads);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -43,6 +43,12 @@ public sealed class SiloSettings
     public int EngineSlots { get; set; } = 64;
     /// <summary>Most tokens one sequence may hold (capped by the model's positions).</summary>
     public int EngineContextTokens { get; set; } = 4096;
+    /// <summary>
+    /// libtorch's CPU threads (0 = its default, one per core of the machine). On a CPU silo, leave a core to Orleans
+    /// and gRPC: the service-load bench's overhead over the engine grew from ~1 % to ~30–40 % when the second core
+    /// was taken by another process.
+    /// </summary>
+    public int TorchThreads { get; set; }
 
     /// <summary>
     /// How long a stopping silo may take (SIGTERM → hand off grains, leave the membership table, drain gRPC). In
@@ -85,6 +91,7 @@ public sealed class SiloSettings
         }
         if (new[] { SiloPort, GatewayPort, GrpcPort, HttpPort }.Distinct().Count() != 4) return "the four ports must differ";
         if (EngineSlots < 1) return $"Apr:EngineSlots {EngineSlots} must be at least 1";
+        if (TorchThreads < 0) return $"Apr:TorchThreads {TorchThreads} must be 0 (libtorch's default) or more";
         if (EngineContextTokens < 16) return $"Apr:EngineContextTokens {EngineContextTokens} must be at least 16";
         if (MaxWeightBytes < 1) return $"Apr:MaxWeightBytes {MaxWeightBytes} must be at least 1";
         if (ShutdownTimeoutSeconds is < 1 or > 3600) return $"Apr:ShutdownTimeoutSeconds {ShutdownTimeoutSeconds} is outside 1..3600";

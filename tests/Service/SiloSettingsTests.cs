@@ -34,6 +34,9 @@ public class SiloSettingsTests
         var clash = Valid();
         clash.HttpPort = clash.GrpcPort;
         Assert.Equal("the four ports must differ", clash.Validate());
+        var threads = Valid();
+        threads.TorchThreads = -1;
+        Assert.StartsWith("Apr:TorchThreads -1", threads.Validate());
     }
 
     [Fact]
