@@ -9,11 +9,21 @@ public sealed class WeightRecoveryTests
     private static readonly List<int> Context =
         CountdownTokenizer.Default.Encode("Moving to Node #0\nCurrent State: 10:[6, 2, 8], Operations: []", addBos: true);
 
+    /// <summary>
+    /// A variant whose LM head swaps the shipped model's first greedy token for this context with another token, so
+    /// it decodes differently whatever the shipped checkpoint has learned.
+    /// </summary>
+    private static async Task<string> VariantThatChangesTheFirstTokenAsync(float valueScale)
+    {
+        int first = (await WeightCalls.ReferenceAsync(WeightVariants.Shipped, Context)).Tokens[0];
+        return WeightVariants.Write(swapA: first, swapB: first == 12 ? 13 : 12, valueScale);
+    }
+
     [Fact]
     public async Task A_restarted_cluster_serves_the_registrys_current_version_not_the_configured_checkpoint()
     {
         var serviceId = "svc-" + Guid.NewGuid().ToString("N")[..12];
-        var variant = WeightVariants.Write(swapA: 12, swapB: 13, valueScale: 1.3f);
+        var variant = await VariantThatChangesTheFirstTokenAsync(valueScale: 1.3f);
         try
         {
             await using (var first = await TestCluster.StartAsync(["silo-a"], serviceId, withEngine: false, checkpoint: WeightVariants.Shipped))
@@ -41,7 +51,7 @@ public sealed class WeightRecoveryTests
     [Fact]
     public async Task With_memory_storage_a_published_version_is_stored_in_a_local_directory_and_served()
     {
-        var variant = WeightVariants.Write(swapA: 14, swapB: 15, valueScale: 0.7f);
+        var variant = await VariantThatChangesTheFirstTokenAsync(valueScale: 0.7f);
         try
         {
             await using var cluster = await TestCluster.StartAsync(["solo"], withEngine: false, storage: "memory", checkpoint: WeightVariants.Shipped);
