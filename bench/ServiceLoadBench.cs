@@ -17,7 +17,7 @@ namespace AprOrleans.Bench;
 /// decoding makes its tree the same, so the latency ratios compare the service with the engine on identical solves.
 /// With --repeats R the pair runs R times in alternating order (service first, then direct first, ...) so that
 /// drift in the machine's load does not favour one side; the medians over the repeats are the result.
-/// Usage: service-load [--checkpoint DIR] [--concurrency 200] [--seconds 60] [--thread-tokens 128] [--threads 0] [--repeats 1] [--start-with service|direct]
+/// Usage: service-load [--checkpoint DIR] [--concurrency 200] [--seconds 60] [--thread-tokens 128] [--threads 0] [--repeats 1] [--start-with service|direct] [--warmup-seconds 15]
 /// </summary>
 public static class ServiceLoadBench
 {
@@ -37,6 +37,16 @@ public static class ServiceLoadBench
                           $"{threadTokens} tokens per thread; torch threads {TorchSharp.torch.get_num_threads()}; {Environment.ProcessorCount} cores; " +
                           $"{repeats} repeat(s), alternating order");
 
+        if (Args.Int(args, "--warmup-seconds", 15) is > 0 and var warmup)
+        {
+            // The first minute of a process runs partly unoptimized code while the JIT recompiles hot methods on
+            // another thread, which competes for the core the service needs: run both paths once untimed, so every
+            // repeat measures the steady state.
+            Console.WriteLine($"warm-up: {warmup} s on each path, not counted");
+            var warm = workload with { Duration = TimeSpan.FromSeconds(warmup) };
+            RunServiceAsync(checkpoint, warm).GetAwaiter().GetResult();
+            RunDirectAsync(checkpoint, warm).GetAwaiter().GetResult();
+        }
         var ratios = new List<LatencyRatios>();
         int errors = 0;
         for (int r = 0; r < repeats; r++)
