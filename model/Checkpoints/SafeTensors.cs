@@ -145,12 +145,8 @@ public static class SafeTensors
     /// <summary>Reads one tensor onto the CPU in its stored dtype.</summary>
     public static Tensor ReadTensor(Stream stream, long dataStart, SafeTensorInfo info, string path)
     {
-        var bytes = new byte[info.End - info.Begin];
-        stream.Seek(dataStart + info.Begin, SeekOrigin.Begin);
-        if (ReadFully(stream, bytes) < bytes.Length)
-            throw new InvalidDataException($"{path}: truncated file while reading tensor '{info.Name}'");
         var t = empty(info.Shape, dtype: ScalarTypeOf(info.DType));
-        t.bytes = bytes;
+        ReadInto(stream, dataStart, info, t, path);
         return t;
     }
 
@@ -162,17 +158,12 @@ public static class SafeTensors
     public static void ReadInto(Stream stream, long dataStart, SafeTensorInfo info, Tensor target, string path)
     {
         var stored = ScalarTypeOf(info.DType);
+        bool direct = target.device_type == DeviceType.CPU && target.dtype == stored && target.is_contiguous();
+        using var staging = direct ? null : empty(info.Shape, dtype: stored);
         stream.Seek(dataStart + info.Begin, SeekOrigin.Begin);
-        if (target.device_type == DeviceType.CPU && target.dtype == stored && target.is_contiguous())
-        {
-            if (ReadFully(stream, target.bytes) < info.End - info.Begin)
-                throw new InvalidDataException($"{path}: truncated file while reading tensor '{info.Name}'");
-            return;
-        }
-        using var staging = empty(info.Shape, dtype: stored);
-        if (ReadFully(stream, staging.bytes) < info.End - info.Begin)
+        if (ReadFully(stream, (staging ?? target).bytes) < info.End - info.Begin)
             throw new InvalidDataException($"{path}: truncated file while reading tensor '{info.Name}'");
-        target.copy_(staging);
+        if (staging is not null) target.copy_(staging);
     }
 
     private static int ReadFully(Stream stream, Span<byte> buffer)

@@ -62,7 +62,7 @@ internal static class WeightVariants
         return directory;
     }
 
-    public static string Bf16Blob(string checkpointDirectory) => Path.Combine(checkpointDirectory, "model.bf16.safetensors");
+    public static string Bf16Blob(string checkpointDirectory) => Path.Combine(checkpointDirectory, AprOrleans.Trainer.Grpo.PublishedWeights.Bf16File);
 
     /// <summary>A safetensors file like the shipped weights except that the LM head has one column too many.</summary>
     public static string WriteWrongShape()
