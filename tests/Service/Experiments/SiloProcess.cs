@@ -17,29 +17,22 @@ internal sealed class SiloProcess : IDisposable
 
     private SiloProcess(ContainerRun.Running process, int grpcPort, int siloPort) => (_process, GrpcPort, _siloPort) = (process, grpcPort, siloPort);
 
-    /// <summary>Settings for one silo: its ids, four free loopback ports, the engine's checkpoint and the admin token.</summary>
+    /// <summary>
+    /// Settings for one silo, as the environment variables a silo process reads: the shared loopback settings (name,
+    /// four free ports, one CPU device, quiet logging) plus its ids, PostgreSQL, the engine's checkpoint and the admin token.
+    /// </summary>
     public static Dictionary<string, string> Settings(string serviceId, string checkpoint, string adminToken)
     {
-        var ports = LoopbackPorts.Free();
-        return new Dictionary<string, string>
-        {
-            ["Apr__SiloName"] = "crash-silo",
-            ["Apr__ClusterId"] = serviceId,
-            ["Apr__ServiceId"] = serviceId,
-            ["Apr__Storage"] = "postgres",
-            ["Apr__ConnectionString"] = TestPostgres.ConnectionString,
-            ["Apr__AdvertisedAddress"] = "127.0.0.1",
-            ["Apr__ListenAddress"] = "127.0.0.1",
-            ["Apr__SiloPort"] = $"{ports.Silo}",
-            ["Apr__GatewayPort"] = $"{ports.Gateway}",
-            ["Apr__GrpcPort"] = $"{ports.Grpc}",
-            ["Apr__HttpPort"] = $"{ports.Http}",
-            ["Apr__Devices__0"] = "cpu:0",
-            ["Apr__Checkpoint"] = checkpoint,
-            ["Apr__EngineSlots"] = "16",
-            ["Apr__AdminToken"] = adminToken,
-            ["Logging__LogLevel__Default"] = "Warning",
-        };
+        var settings = LoopbackSiloSettings.For("crash-silo", LoopbackPorts.Free());
+        settings["Apr:ClusterId"] = serviceId;
+        settings["Apr:ServiceId"] = serviceId;
+        settings["Apr:Storage"] = "postgres";
+        settings["Apr:ConnectionString"] = TestPostgres.ConnectionString;
+        settings["Apr:Checkpoint"] = checkpoint;
+        settings["Apr:EngineSlots"] = "16";
+        settings["Apr:AdminToken"] = adminToken;
+        // Configuration keys become environment variables with "__" for the ":" separator.
+        return settings.ToDictionary(kv => kv.Key.Replace(":", "__"), kv => kv.Value!);
     }
 
     /// <summary>Starts the silo and waits until /readyz answers.</summary>
