@@ -49,7 +49,7 @@ public static class WeightSyncBench
         }
     }
 
-    private sealed record Sample(double TotalMs, double PublishCallMs, double StoreMs, double FetchMs, double LoadMs, double HashMs);
+    private sealed record Sample(double TotalMs, double PublishCallMs, double StoreMs, double FetchMs, double LoadMs, double HashMs, double CpuMs, int Gen2Collections);
 
     private static async Task<int> RunAsync(string preset, int repeats, string postgres, int siloCount, string work, ScalarType blobDType)
     {
@@ -102,23 +102,29 @@ public static class WeightSyncBench
             var sha256 = await WeightPublisher.Sha256HexAsync(blob);
             double hashMs = hashClock.Elapsed.TotalMilliseconds;
 
+            // Client and silos share this process: its CPU time and gen-2 collections over the publish say whether
+            // the upload is CPU-bound (CPU ≈ cores × wall) and whether it churns the large-object heap.
+            var cpuBefore = Environment.CpuUsage.TotalTime;
+            int gen2Before = GC.CollectionCount(2);
             var clock = Stopwatch.StartNew();
             var reply = await WeightPublisher.PublishAsync(channel.CreateCallInvoker(), Token, version, blob, knownSha256: sha256);
             double publishMs = clock.Elapsed.TotalMilliseconds;
+            double cpuMs = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds;
+            int gen2 = GC.CollectionCount(2) - gen2Before;
             await WaitServedAsync(channel, version, batchers);
             double totalMs = clock.Elapsed.TotalMilliseconds;
             // The engine serves the new version a moment before each silo's sync records its timing; report the slowest silo.
             while (syncs.Any(sync => sync.LastSync?.Version != version)) await Task.Delay(5);
             var timings = syncs.Select(sync => sync.LastSync!).ToList();
-            var sample = new Sample(totalMs, publishMs, reply.StoreMs, timings.Max(t => t.Fetch.TotalMilliseconds), timings.Max(t => t.Load.TotalMilliseconds), hashMs);
+            var sample = new Sample(totalMs, publishMs, reply.StoreMs, timings.Max(t => t.Fetch.TotalMilliseconds), timings.Max(t => t.Load.TotalMilliseconds), hashMs, cpuMs, gen2);
             samples.Add(sample);
             Console.WriteLine($"v{version}: publish → {batchers} batcher(s) on {silos.Count} silo(s) serving {totalMs:F0} ms (publish call {publishMs:F0} ms, of it silo " +
-                              $"upload+verify+store {sample.StoreMs:F0} ms; fetch {sample.FetchMs:F0} ms, load {sample.LoadMs:F0} ms; a separate client hash pass, not needed with the saved digest: {hashMs:F0} ms)");
+                              $"upload+verify+store {sample.StoreMs:F0} ms, process CPU {cpuMs:F0} ms, gen-2 GCs {gen2}; fetch {sample.FetchMs:F0} ms, load {sample.LoadMs:F0} ms; a separate client hash pass, not needed with the saved digest: {hashMs:F0} ms)");
             File.Delete(blob);
         }
         double Median(Func<Sample, double> f) => Statistics.Median(samples.Select(f));
         Console.WriteLine($"median of {repeats}: publish → serving {Median(s => s.TotalMs):F0} ms; publish call {Median(s => s.PublishCallMs):F0} ms " +
-                          $"(upload+verify+store {Median(s => s.StoreMs):F0} ms); fetch {Median(s => s.FetchMs):F0} ms; load {Median(s => s.LoadMs):F0} ms; " +
+                          $"(upload+verify+store {Median(s => s.StoreMs):F0} ms, process CPU {Median(s => s.CpuMs):F0} ms, gen-2 GCs {Median(s => s.Gen2Collections):F0}); fetch {Median(s => s.FetchMs):F0} ms; load {Median(s => s.LoadMs):F0} ms; " +
                           $"separate client hash (not in the total) {Median(s => s.HashMs):F0} ms; {blobBytes / 1e6:F0} MB");
         return 0;
     }
