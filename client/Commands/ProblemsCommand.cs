@@ -24,7 +24,15 @@ public static class ProblemsCommand
         if (count <= 0) throw new CliException($"--count must be positive, got {count}");
         var excluded = exclude.SelectMany(ProblemFile.Read).Select(p => p.Key);
         var generator = new ProblemGenerator(numbers, seed, excluded);
-        ProblemFile.Write(output, generator.Take(count));
+        try
+        {
+            ProblemFile.Write(output, generator.Take(count));
+        }
+        catch (ProblemSpaceExhaustedException e)
+        {
+            // The file is written atomically, so nothing partial is left at --out.
+            throw new CliException($"--count {count}: {e.Message}; {output} was not written");
+        }
         Console.Error.WriteLine($"wrote {count} problems with {numbers} numbers (seed {seed}) to {output}");
         return 0;
     }

@@ -3,15 +3,24 @@ namespace AprOrleans.Countdown.Problems;
 /// <summary>
 /// Samples problems with the APR paper's distribution: each number uniform in [1, 99], the
 /// target uniform in [10, 100], resampled until solvable; deduplicated on (sorted numbers, target).
-/// Deterministic for a seed.
+/// Deterministic for a seed. Throws <see cref="ProblemSpaceExhaustedException"/> instead of spinning when the
+/// distinct problems run out.
 /// </summary>
 public sealed class ProblemGenerator
 {
     public const int MinNumber = 1, MaxNumber = 99, MinTarget = 10, MaxTarget = 100;
 
+    /// <summary>
+    /// Draws in a row that may hit known problems before the space counts as used up. A solvable draw is new with
+    /// probability (1 − fraction of the space already seen), so 100 000 known hits before one new problem means
+    /// over 99.99 % of it is seen; each known hit is only a hash-set lookup, so this costs well under a second.
+    /// </summary>
+    public const int MaxRepeatedDraws = 100_000;
+
     private readonly Random _random;
     private readonly int _count;
     private readonly HashSet<string> _seen;
+    private int _produced;
 
     /// <param name="numbersPerProblem">3, 4 (the paper's task) or 5 (the appendix's harder task).</param>
     /// <param name="exclude">Keys never to produce, e.g. a held-out split's.</param>
@@ -27,14 +36,21 @@ public sealed class ProblemGenerator
     /// <summary>The next unseen solvable problem.</summary>
     public Problem Next()
     {
+        int repeatedDraws = 0;
         while (true)
         {
             var nums = new int[_count];
             for (int i = 0; i < nums.Length; i++) nums[i] = _random.Next(MinNumber, MaxNumber + 1);
             int target = _random.Next(MinTarget, MaxTarget + 1);
             var problem = new Problem(nums, target);
-            if (_seen.Contains(problem.Key) || !Solvability.IsSolvable(nums, target)) continue;
+            if (_seen.Contains(problem.Key))
+            {
+                if (++repeatedDraws >= MaxRepeatedDraws) throw new ProblemSpaceExhaustedException(_count, _produced, repeatedDraws);
+                continue;
+            }
+            if (!Solvability.IsSolvable(nums, target)) continue;
             _seen.Add(problem.Key);
+            _produced++;
             return problem;
         }
     }

@@ -42,6 +42,22 @@ public class ProblemGeneratorTests
         Assert.Equal(new Problem([22, 26, 31, 53], 27).Key, new Problem([53, 31, 26, 22], 27).Key);
     }
 
+    [Fact]
+    public void A_used_up_problem_space_is_an_error_not_an_endless_loop()
+    {
+        // Two numbers give only a few thousand distinct solvable problems, so asking for far more must end.
+        var generator = new ProblemGenerator(2, seed: 5);
+        var produced = new List<Problem>();
+        var error = Assert.Throws<ProblemSpaceExhaustedException>(() =>
+        {
+            foreach (var problem in generator.Take(1_000_000)) produced.Add(problem);
+        });
+        Assert.Equal(produced.Count, error.Produced);
+        Assert.InRange(produced.Count, 1_000, 30_000);
+        Assert.Equal(produced.Count, produced.Select(p => p.Key).Distinct().Count());
+        Assert.Contains("used up", error.Message);
+    }
+
     [Theory]
     [InlineData(new[] { 22, 26, 31, 53 }, 27, true)]
     [InlineData(new[] { 1, 1, 1 }, 100, false)]
