@@ -20,11 +20,9 @@ public sealed class PagedKvCache : IKvCache, IDisposable
     private readonly int[] _lengths;
     private readonly int[] _refCounts;
     private readonly Stack<int> _freePages = new();
-    private readonly Tensor _pageOffsets;
-    private readonly Scalar _pageSizeScalar;
     private Tensor? _writeRows;
     private int[][] _planPages = [];
-    private readonly List<(KeyGroup Group, Tensor Rows)> _planReads = [];
+    private readonly List<(KeyGroup Group, Tensor Pages)> _planReads = [];
 
     public PagedKvCache(ModelConfig config, int slots, int totalTokens, int maxTokensPerSlot, Device device, ScalarType dtype, int pageSize = 16)
     {
@@ -52,9 +50,6 @@ public sealed class PagedKvCache : IKvCache, IDisposable
             _values[layer] = zeros(shape, dtype: dtype, device: device).DetachFromDisposeScope();
         }
         Device = device;
-        _pageOffsets = ScalarSafeOps.Arange(pageSize, device).view(1, 1, pageSize).DetachFromDisposeScope();
-        // Held for the cache's lifetime: a temporary Scalar could be finalized while libtorch reads it (see ScalarSafeOps).
-        _pageSizeScalar = pageSize.ToScalar();
     }
 
     public ModelConfig Config { get; }
@@ -154,9 +149,8 @@ public sealed class PagedKvCache : IKvCache, IDisposable
     }
 
     /// <summary>
-    /// The memory row of every key position each group reads, built once per forward for all layers. Only the page
-    /// table [Rows, pages] crosses from the host; the rows (page·size + offset) are expanded on the device. Positions
-    /// past a row's pages point at page 0, the zero page, and are masked.
+    /// The page table [Rows, pages] of each group, built once per forward for all layers. Pages past a row's own point
+    /// at page 0, the zero page, and are masked.
     /// </summary>
     public void PlanReads(IReadOnlyList<KeyGroup> groups)
     {
@@ -170,10 +164,7 @@ public sealed class PagedKvCache : IKvCache, IDisposable
                 var pages = _planPages[group.FirstRow + r];
                 for (int p = 0; p < pagesPerRow && p < pages.Length; p++) table[r * pagesPerRow + p] = pages[p];
             }
-            using var scope = NewDisposeScope();
-            var rows = tensor(table, [group.Rows, pagesPerRow, 1], device: Device).mul(_pageSizeScalar).Plus(_pageOffsets)
-                .view(group.Rows, (long)pagesPerRow * PageSize).narrow(1, 0, group.KeyLength).reshape(-1);
-            _planReads.Add((group, rows.DetachFromDisposeScope()));
+            _planReads.Add((group, tensor(table, [table.Length], device: Device).DetachFromDisposeScope()));
         }
     }
 
@@ -189,18 +180,27 @@ public sealed class PagedKvCache : IKvCache, IDisposable
 
     public (Tensor Keys, Tensor Values) Read(int layer, KeyGroup group)
     {
-        var rows = _planReads.Find(read => read.Group == group).Rows
+        var pages = _planReads.Find(read => read.Group == group).Pages
             ?? throw new InvalidOperationException("Read of a group outside the planned forward");
         using var scope = NewDisposeScope();
+        return (ReadPages(_keys[layer], pages, group).MoveToOuterDisposeScope(), ReadPages(_values[layer], pages, group).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Gathers whole pages (one copy of pageSize·heads·dim values each, not one per position) into
+    /// [Rows, heads, KeyLength, dim]; the positions of the last page past KeyLength are cut off as a view.
+    /// </summary>
+    private Tensor ReadPages(Tensor pool, Tensor pages, KeyGroup group)
+    {
         long heads = Config.NumKeyValueHeads, dim = Config.HeadDim;
-        var k = _keys[layer].index_select(0, rows).view(group.Rows, group.KeyLength, heads, dim).transpose(1, 2);
-        var v = _values[layer].index_select(0, rows).view(group.Rows, group.KeyLength, heads, dim).transpose(1, 2);
-        return (k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
+        long pagesPerRow = pages.shape[0] / group.Rows;
+        return pool.view(TotalPages + 1, PageSize * heads * dim).index_select(0, pages)
+            .view(group.Rows, pagesPerRow * PageSize, heads, dim).narrow(1, 0, group.KeyLength).transpose(1, 2);
     }
 
     private void DisposeReadPlan()
     {
-        foreach (var (_, rows) in _planReads) rows.Dispose();
+        foreach (var (_, pages) in _planReads) pages.Dispose();
         _planReads.Clear();
     }
 
@@ -262,8 +262,6 @@ public sealed class PagedKvCache : IKvCache, IDisposable
         foreach (var t in _values) t.Dispose();
         _writeRows?.Dispose();
         DisposeReadPlan();
-        _pageOffsets.Dispose();
-        _pageSizeScalar.Dispose();
     }
 }
 
