@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace AprOrleans.Bench;
 
 /// <summary>
-/// <c>bench sft [--preset tiny] [--steps 20] [--warmup 3] [--batch-tokens 4096] [--device cpu] [--numbers 3] [--threads N]</c>:
+/// <c>bench sft [--preset tiny] [--steps 20] [--warmup 3] [--batch-tokens 4096] [--device cpu] [--precision fp32|bf16] [--numbers 3] [--threads N]</c>:
 /// SFT training throughput (real, non-padding tokens per second) of the actual trainer step — forward, loss,
 /// backward, clipping, AdamW — on generated APR demonstrations. Batches are produced before the clock starts so
 /// the number is the model's, not the solver's; the first steps (allocations, optimizer state) are not timed.
@@ -24,6 +24,7 @@ public static class SftBenchmark
         {
             Preset = Get("preset", "tiny"),
             Device = Get("device", "cpu"),
+            Precision = args.Contains("--precision") ? Get("precision", SftSettings.Fp32) : null,
             BatchTokens = int.Parse(Get("batch-tokens", "4096"), CultureInfo.InvariantCulture),
             Numbers = int.Parse(Get("numbers", "3"), CultureInfo.InvariantCulture),
             Steps = 1_000_000,
@@ -55,7 +56,7 @@ public static class SftBenchmark
         double data = trainer.DataSeconds - dataBefore;
         double compute = total - data;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"sft preset {settings.Preset} ({trainer.Model.Config.ParameterCount / 1e6:F2}M params) device {settings.Device} threads {get_num_threads()} " +
+            $"sft preset {settings.Preset} ({trainer.Model.Config.ParameterCount / 1e6:F2}M params) device {settings.Device} ({settings.EffectivePrecision}) threads {get_num_threads()} " +
             $"batch-tokens {settings.BatchTokens}: {steps} steps, {tokens} tokens ({1 - (double)tokens / padded:P1} padding), " +
             $"{compute:F2} s compute + {data:F2} s data → {tokens / compute:F0} tokens/s ({compute / steps * 1000:F0} ms/step)"));
         return 0;

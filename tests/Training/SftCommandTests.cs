@@ -24,11 +24,13 @@ public sealed class SftCommandTests : IDisposable
             return (e.GetProperty("step").GetInt32(), e.GetProperty("loss").GetDouble());
         })];
 
-    [Fact]
-    public void ResumedRunReproducesTheUninterruptedLossCurve()
+    [Theory]
+    [InlineData("fp32")]
+    [InlineData("bf16")]
+    public void ResumedRunReproducesTheUninterruptedLossCurve(string precision)
     {
         string[] common = ["--preset", "tiny", "--numbers", "3", "--steps", "8", "--batch-tokens", "768", "--lr", "1e-3",
-            "--warmup", "2", "--seed", "5", "--eval-every", "0", "--log-every", "100"];
+            "--warmup", "2", "--seed", "5", "--eval-every", "0", "--log-every", "100", "--precision", precision];
         var whole = Path.Combine(_root, "whole");
         var (code, output, err) = Run([.. common, "--out", whole, "--save-every", "4"]);
         Assert.True(code == 0, err);
@@ -57,6 +59,7 @@ public sealed class SftCommandTests : IDisposable
     [InlineData("--weight-decay", "-0.1")]
     [InlineData("--device", "cuda:")]
     [InlineData("--device", "tpu")]
+    [InlineData("--precision", "fp16")]
     [InlineData("--solver", "magic")]
     [InlineData("--frobnicate", "1")]
     [InlineData("--demos", "/nonexistent/demos.jsonl")]

@@ -14,13 +14,14 @@ public static class SftCommand
 {
     public const string Usage =
         "usage: trainer sft [--demos FILE | --numbers 3 --solver apr|sos] [--preset tiny|small|base|paper] [--device cpu|cuda:N]\n" +
+        "                   [--precision fp32|bf16 (default: bf16 on CUDA, fp32 on the CPU; fp32 master weights either way)]\n" +
         "                   [--steps N] [--batch-tokens N] [--lr X] [--weight-decay X] [--warmup N] [--seed N] [--out DIR]\n" +
         "                   [--eval-every N] [--save-every N] [--log-every N] [--threads N] [--resume CHECKPOINT_DIR | --init MODEL_DIR]";
 
     private static readonly string[] Known =
     [
         "demos", "numbers", "solver", "preset", "device", "steps", "batch-tokens", "lr", "weight-decay", "warmup",
-        "seed", "out", "eval-every", "save-every", "log-every", "resume", "threads", "init",
+        "seed", "out", "eval-every", "save-every", "log-every", "resume", "threads", "init", "precision",
     ];
 
     // Options that fix the data stream or the network: on --resume they must agree with the checkpoint.
@@ -101,6 +102,9 @@ public static class SftCommand
         if (device == "meta") throw new UsageException("--device meta: cannot train without storage");
         try { DeviceSelection.Parse(device); }
         catch (ArgumentException e) { throw new UsageException($"--device: {e.Message}"); }
+        var precision = o.String("precision") ?? baseSettings.Precision;
+        if (precision is not (null or SftSettings.Fp32 or SftSettings.Bf16))
+            throw new UsageException($"--precision '{precision}': expected {SftSettings.Fp32} or {SftSettings.Bf16}");
         var demos = o.String("demos") ?? baseSettings.DemosPath;
         if (demos is not null && !File.Exists(demos))
             throw new UsageException($"--demos '{demos}': file not found");
@@ -111,6 +115,7 @@ public static class SftCommand
         {
             Preset = preset,
             Device = device,
+            Precision = precision,
             Solver = solver,
             DemosPath = demos,
             InitPath = init ?? baseSettings.InitPath,
@@ -137,7 +142,7 @@ public static class SftCommand
         Directory.CreateDirectory(s.Out);
         var metricsPath = Path.Combine(s.Out, "metrics.jsonl");
         TrimMetrics(metricsPath, trainer.Step);
-        stdout.WriteLine($"sft: preset {s.Preset} ({trainer.Model.Config.ParameterCount / 1e6:F2}M parameters) on {s.Device}; {trainer.Source.Description}; " +
+        stdout.WriteLine($"sft: preset {s.Preset} ({trainer.Model.Config.ParameterCount / 1e6:F2}M parameters) on {s.Device} ({s.EffectivePrecision}); {trainer.Source.Description}; " +
                          $"{trainer.Source.Validation.Count} validation sequences; from step {trainer.Step} to {s.Steps}");
         var clock = Stopwatch.StartNew();
         long tokensSinceStart = 0;

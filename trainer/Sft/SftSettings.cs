@@ -5,6 +5,11 @@ public sealed record SftSettings
 {
     public string Preset { get; init; } = "tiny";
     public string Device { get; init; } = "cpu";
+    /// <summary>
+    /// fp32, or bf16 (a bf16 copy computes forward and backward, fp32 master weights take the update; see
+    /// <see cref="Bf16ComputeCopy"/>). Null = the device's default: bf16 on CUDA, fp32 on the CPU.
+    /// </summary>
+    public string? Precision { get; init; }
     public int Steps { get; init; } = 1000;
     public int BatchTokens { get; init; } = 8192;
     public double LearningRate { get; init; } = 5e-5;
@@ -30,4 +35,9 @@ public sealed record SftSettings
     public string? InitPath { get; init; }
 
     public int EffectiveWarmup => WarmupSteps ?? Math.Min(100, Steps / 20);
+
+    public const string Fp32 = "fp32", Bf16 = "bf16";
+
+    /// <summary><see cref="Precision"/>, or the device's default when it is not set.</summary>
+    public string EffectivePrecision => Precision ?? (Device.StartsWith("cuda", StringComparison.Ordinal) ? Bf16 : Fp32);
 }

@@ -11,7 +11,7 @@ namespace AprOrleans.Trainer.Sft;
 /// <summary>
 /// Supervised fine-tuning on solver demonstrations (DESIGN §8): next-token loss on every token of each
 /// sequence, AdamW with decoupled weight decay, warmup + cosine schedule, gradient clipping, fp32 master
-/// weights. Owns the model, the optimizer and the data cursor; <see cref="SaveCheckpoint"/> writes all of
+/// weights (computing in fp32 or, with <see cref="SftSettings.Precision"/> bf16, through a <see cref="Bf16ComputeCopy"/>). Owns the model, the optimizer and the data cursor; <see cref="SaveCheckpoint"/> writes all of
 /// them (plus the RNG state) atomically and <see cref="Resume"/> restores them, so a resumed run repeats the
 /// uninterrupted run's loss curve. Not thread-safe; TorchSharp dispose scopes are per thread.
 /// </summary>
@@ -23,6 +23,7 @@ public sealed class SftTrainer : IDisposable
     private readonly Device _device;
     private readonly DataCursor _cursor;
     private readonly List<Parameter> _parameters;
+    private readonly Bf16ComputeCopy? _bf16;
 
     private SftTrainer(SftSettings settings, LlamaForCausalLM model, CountdownTokenizer tokenizer, ISequenceSource source, DataPosition position, int step)
     {
@@ -46,7 +47,11 @@ public sealed class SftTrainer : IDisposable
             ],
             lr: settings.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: settings.WeightDecay);
         model.train();
+        _bf16 = settings.EffectivePrecision == SftSettings.Bf16 ? new Bf16ComputeCopy(model) : null;
     }
+
+    /// <summary>The network that computes losses: the fp32 masters themselves, or their bf16 copy.</summary>
+    private LlamaForCausalLM Network => _bf16?.Model ?? Model;
 
     public SftSettings Settings { get; }
     public LlamaForCausalLM Model { get; }
@@ -126,13 +131,14 @@ public sealed class SftTrainer : IDisposable
         using (var scope = NewDisposeScope())
         {
             var (inputs, targets) = ToTensors(batch);
-            var logits = Model.forward(inputs);
-            var lossTensor = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), ignore_index: IgnoreIndex);
+            var lossTensor = MeanLoss(Network, inputs, targets);
             _optimizer.zero_grad();
             lossTensor.backward();
+            _bf16?.MoveGradientsToMasters();
             gradNorm = nn.utils.clip_grad_norm_(_parameters, Settings.GradClip);
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
             _optimizer.step();
+            _bf16?.Refresh();
             loss = lossTensor.item<float>();
         }
         Step = step;
@@ -141,14 +147,23 @@ public sealed class SftTrainer : IDisposable
         return new SftStepResult(step, loss, lr, gradNorm, batch.Sequences.Count, batch.RealTokens, batch.PaddedTokens);
     }
 
-    /// <summary>Mean next-token loss of <paramref name="batch"/> without training.</summary>
-    public double Loss(PlannedBatch batch)
+    /// <summary>
+    /// Mean next-token loss of <paramref name="batch"/> without training, by the network that trains (the masters, or
+    /// their bf16 copy) or by <paramref name="network"/> (e.g. the fp32 masters of a bf16 run).
+    /// </summary>
+    public double Loss(PlannedBatch batch, LlamaForCausalLM? network = null)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var (inputs, targets) = ToTensors(batch);
-        var logits = Model.forward(inputs);
-        return nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), ignore_index: IgnoreIndex).item<float>();
+        return MeanLoss(network ?? Network, inputs, targets).item<float>();
+    }
+
+    /// <summary>Mean token cross-entropy, computed in fp32 whatever the network's dtype.</summary>
+    private static Tensor MeanLoss(LlamaForCausalLM network, Tensor inputs, Tensor targets, nn.Reduction reduction = nn.Reduction.Mean)
+    {
+        var logits = network.forward(inputs).to(ScalarType.Float32);
+        return nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), ignore_index: IgnoreIndex, reduction: reduction);
     }
 
     /// <summary>Mean next-token loss over the validation set (NaN when there is none).</summary>
@@ -157,7 +172,7 @@ public sealed class SftTrainer : IDisposable
         if (Source.Validation.Count == 0) return double.NaN;
         double sum = 0;
         long tokens = 0;
-        Model.eval();
+        Network.eval();
         try
         {
             using var noGrad = no_grad();
@@ -165,15 +180,13 @@ public sealed class SftTrainer : IDisposable
             {
                 using var scope = NewDisposeScope();
                 var (inputs, targets) = ToTensors(batch);
-                var logits = Model.forward(inputs);
-                var total = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), targets.view(-1), ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum);
-                sum += total.item<float>();
+                sum += MeanLoss(Network, inputs, targets, nn.Reduction.Sum).item<float>();
                 tokens += batch.RealTokens;
             }
         }
         finally
         {
-            Model.train();
+            Network.train();
         }
         return sum / tokens;
     }
@@ -208,6 +221,7 @@ public sealed class SftTrainer : IDisposable
 
     public void Dispose()
     {
+        _bf16?.Dispose();
         _optimizer.Dispose();
         Model.Dispose();
     }
