@@ -23,16 +23,21 @@ public sealed class SftTrainerTests : IDisposable
         ValidationProblems = 2,
     };
 
+    /// <summary>Two steps on one fixed batch; the loss on it before and after.</summary>
+    private static (PlannedBatch Batch, double Before, double After) TrainTwiceOnOneBatch(SftTrainer trainer)
+    {
+        var batch = BatchPlanner.Plan(trainer.Source.Pool(0), 1024, seed: 7, poolIndex: 0)[0];
+        double before = trainer.Loss(batch);
+        trainer.TrainOn(batch);
+        trainer.TrainOn(batch);
+        return (batch, before, trainer.Loss(batch));
+    }
+
     [Fact]
     public void AStepLowersTheLossOnAFixedBatch()
     {
         using var trainer = SftTrainer.Start(Small());
-        var pool = trainer.Source.Pool(0);
-        var batch = BatchPlanner.Plan(pool, 1024, seed: 7, poolIndex: 0)[0];
-        double before = trainer.Loss(batch);
-        trainer.TrainOn(batch);
-        trainer.TrainOn(batch);
-        double after = trainer.Loss(batch);
+        var (_, before, after) = TrainTwiceOnOneBatch(trainer);
         Assert.True(after < before - 1e-3, $"loss {before} → {after}");
     }
 
@@ -40,12 +45,7 @@ public sealed class SftTrainerTests : IDisposable
     public void ABf16StepLowersTheLossAndUpdatesTheFp32Masters()
     {
         using var trainer = SftTrainer.Start(Small() with { Precision = SftSettings.Bf16 });
-        var pool = trainer.Source.Pool(0);
-        var batch = BatchPlanner.Plan(pool, 1024, seed: 7, poolIndex: 0)[0];
-        double before = trainer.Loss(batch);
-        trainer.TrainOn(batch);
-        trainer.TrainOn(batch);
-        double after = trainer.Loss(batch);
+        var (batch, before, after) = TrainTwiceOnOneBatch(trainer);
         Assert.True(after < before - 1e-3, $"loss {before} → {after}");
         Assert.Equal(torch.ScalarType.Float32, trainer.Model.DType);
         // The trainer's bf16 copy was refreshed from the updated masters: a fresh copy of them computes the same loss,
