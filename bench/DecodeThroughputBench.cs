@@ -24,6 +24,12 @@ public static class DecodeThroughputBench
         if (Args.Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
 
         var config = ModelConfig.FromPreset(preset, vocabSize: 125);
+        if (promptTokens < 1 || newTokens < 1 || promptTokens + newTokens + 1 > config.MaxPositionEmbeddings)
+        {
+            Console.Error.WriteLine($"decode: --prompt {promptTokens} + --new {newTokens} + 1 must fit the {preset} preset's " +
+                                    $"{config.MaxPositionEmbeddings} positions (and both be at least 1)");
+            return 2;
+        }
         var net = LlamaForCausalLM.Create(config, seed: 1, device, DeviceSelection.InferenceDType(device));
         int contextTokens = promptTokens + newTokens + 1;
         const int pageSize = 16;
@@ -80,6 +86,10 @@ public static class DecodeThroughputBench
         }).ToList();
         var clock = Stopwatch.StartNew();
         var results = Task.WhenAll(requests.Select(r => engine.DecodeAsync(r))).GetAwaiter().GetResult();
-        return (clock.Elapsed.TotalSeconds, results.Sum(r => (long)r.Tokens.Count));
+        double seconds = clock.Elapsed.TotalSeconds;
+        // Every request must run its full length, or the rates would mix in work that never happened.
+        if (results.FirstOrDefault(r => r.Tokens.Count != newTokens) is { } cut)
+            throw new InvalidOperationException($"a request stopped after {cut.Tokens.Count} of {newTokens} tokens ({cut.Stop}); the rates would be wrong");
+        return (seconds, results.Sum(r => (long)r.Tokens.Count));
     }
 }
