@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using AprOrleans.Trainer;
 using AprOrleans.Trainer.Sft;
 using static TorchSharp.torch;
 
@@ -24,7 +25,7 @@ public static class SftBenchmark
         {
             Preset = Get("preset", "tiny"),
             Device = Get("device", "cpu"),
-            Precision = args.Contains("--precision") ? Get("precision", SftSettings.Fp32) : null,
+            Precision = args.Contains("--precision") ? Get("precision", TrainingPrecision.Fp32) : null,
             BatchTokens = int.Parse(Get("batch-tokens", "4096"), CultureInfo.InvariantCulture),
             Numbers = int.Parse(Get("numbers", "3"), CultureInfo.InvariantCulture),
             Steps = 1_000_000,

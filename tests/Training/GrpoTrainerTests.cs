@@ -3,6 +3,7 @@ using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
 using AprOrleans.Model.Rl;
 using AprOrleans.Tests.Model;
+using AprOrleans.Trainer;
 using AprOrleans.Trainer.Cli;
 using AprOrleans.Trainer.Grpo;
 using static TorchSharp.torch;
@@ -41,13 +42,14 @@ public sealed class GrpoTrainerTests : IDisposable
         })]))];
     }
 
-    private GrpoRunSettings Settings(string init, string name, int microBatchTokens = 32768) => new()
+    private GrpoRunSettings Settings(string init, string name, int microBatchTokens = 32768, string precision = TrainingPrecision.Fp32) => new()
     {
         Experiment = "e",
         InitPath = init,
         Out = Path.Combine(_dir, name),
         LearningRate = 1e-3,
         MicroBatchTokens = microBatchTokens,
+        Precision = precision,
     };
 
     private static float[] Flat(LlamaForCausalLM net) =>
@@ -73,16 +75,41 @@ public sealed class GrpoTrainerTests : IDisposable
     }
 
     [Fact]
-    public void A_resumed_trainer_continues_exactly_like_the_uninterrupted_one()
+    public void A_bf16_step_updates_the_fp32_masters_close_to_an_fp32_step()
+    {
+        var init = InitCheckpoint();
+        var groups = Groups(1, CountdownTokenizer.Default.VocabularySize);
+        using var start = GrpoTrainer.Start(Settings(init, "start"));
+        using var fp32 = GrpoTrainer.Start(Settings(init, "fp32"));
+        using var bf16 = GrpoTrainer.Start(Settings(init, "bf16", microBatchTokens: 256, precision: TrainingPrecision.Bf16));
+        fp32.Train(groups, currentVersion: 0);
+        var stats = bf16.Train(groups, currentVersion: 0);
+        Assert.Equal(ScalarType.Float32, bf16.Policy.DType);
+        var (before, a, b) = (Flat(start.Policy), Flat(fp32.Policy), Flat(bf16.Policy));
+        // Adam moves every weight by about ±lr whatever its gradient's size, so compare the update vectors as wholes:
+        // the bf16 run's masters moved about as far as fp32's, in nearly the same direction.
+        var fp32Update = a.Zip(before, (x, y) => (double)x - y).ToArray();
+        var bf16Update = b.Zip(before, (x, y) => (double)x - y).ToArray();
+        double Norm(double[] v) => Math.Sqrt(v.Sum(x => x * x));
+        double cosine = fp32Update.Zip(bf16Update, (x, y) => x * y).Sum() / (Norm(fp32Update) * Norm(bf16Update));
+        Assert.InRange(Norm(bf16Update), Norm(fp32Update) / 2, Norm(fp32Update) * 2);
+        Assert.True(cosine > 0.9, $"cosine of the bf16 and fp32 updates {cosine}");
+        Assert.True(double.IsFinite(stats.Loss));
+    }
+
+    [Theory]
+    [InlineData(TrainingPrecision.Fp32)]
+    [InlineData(TrainingPrecision.Bf16)]
+    public void A_resumed_trainer_continues_exactly_like_the_uninterrupted_one(string precision)
     {
         var init = InitCheckpoint();
         var vocab = CountdownTokenizer.Default.VocabularySize;
-        using var straight = GrpoTrainer.Start(Settings(init, "straight"));
+        using var straight = GrpoTrainer.Start(Settings(init, "straight", precision: precision));
         straight.Train(Groups(1, vocab), 0);
         straight.Train(Groups(2, vocab), 1);
 
         string checkpoint;
-        using (var first = GrpoTrainer.Start(Settings(init, "interrupted")))
+        using (var first = GrpoTrainer.Start(Settings(init, "interrupted", precision: precision)))
         {
             var stats = first.Train(Groups(1, vocab), 0);
             checkpoint = first.SaveCheckpoint(weightVersion: 1, stats);

@@ -1,3 +1,4 @@
+using AprOrleans.Trainer;
 using AprOrleans.Trainer.Data;
 using AprOrleans.Trainer.Sft;
 using TorchSharp;
@@ -44,7 +45,7 @@ public sealed class SftTrainerTests : IDisposable
     [Fact]
     public void ABf16StepLowersTheLossAndUpdatesTheFp32Masters()
     {
-        using var trainer = SftTrainer.Start(Small() with { Precision = SftSettings.Bf16 });
+        using var trainer = SftTrainer.Start(Small() with { Precision = TrainingPrecision.Bf16 });
         var (batch, before, after) = TrainTwiceOnOneBatch(trainer);
         Assert.True(after < before - 1e-3, $"loss {before} → {after}");
         Assert.Equal(torch.ScalarType.Float32, trainer.Model.DType);
@@ -56,8 +57,8 @@ public sealed class SftTrainerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(SftSettings.Fp32)]
-    [InlineData(SftSettings.Bf16)]
+    [InlineData(TrainingPrecision.Fp32)]
+    [InlineData(TrainingPrecision.Bf16)]
     public void LiveTensorCountStaysFlatOver100Steps(string precision)
     {
         using var trainer = SftTrainer.Start(Small(steps: 200) with { BatchTokens = 256, Precision = precision });

@@ -19,7 +19,8 @@ public static class GrpoCommand
     public const string Usage =
         "usage: trainer grpo --silo URL --experiment NAME [--token T (or env APR_ADMIN_TOKEN)] (--init MODEL_DIR | --resume CHECKPOINT_DIR)\n" +
         "                    [--out DIR] [--device cpu|cuda:N] [--lr X] [--variant grpo|drgrpo|dapo] [--kl-beta X] [--inner-updates N]\n" +
-        "                    [--staleness N] [--micro-batch-tokens N] [--seed N] [--threads N] [--until-step N]";
+        "                    [--staleness N] [--micro-batch-tokens N] [--seed N] [--threads N] [--until-step N]\n" +
+        "                    [--precision fp32|bf16] [--publish-dtype fp32|bf16] [--max-start-gap X]";
 
     /// <summary>Where the admin token comes from when --token is not given (a Kubernetes Job sets it from a Secret).</summary>
     public const string TokenVariable = "APR_ADMIN_TOKEN";
@@ -27,7 +28,7 @@ public static class GrpoCommand
     private static readonly string[] Known =
     [
         "silo", "experiment", "token", "init", "resume", "out", "device", "lr", "variant", "kl-beta", "inner-updates",
-        "staleness", "micro-batch-tokens", "seed", "threads", "until-step", "publish-dtype", "max-start-gap",
+        "staleness", "micro-batch-tokens", "seed", "threads", "until-step", "publish-dtype", "max-start-gap", "precision",
     ];
 
     private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(120);
@@ -93,6 +94,9 @@ public static class GrpoCommand
         var publishDType = o.String("publish-dtype") ?? saved.PublishDType;
         if (!GrpoRunSettings.PublishDTypes.Contains(publishDType))
             throw new UsageException($"--publish-dtype '{publishDType}': expected one of {string.Join(", ", GrpoRunSettings.PublishDTypes)}");
+        var precision = o.String("precision") ?? saved.Precision;
+        if (precision is not null && !TrainingPrecision.Names.Contains(precision))
+            throw new UsageException($"--precision '{precision}': expected one of {string.Join(", ", TrainingPrecision.Names)}");
         var device = o.String("device") ?? saved.Device;
         try { DeviceSelection.Parse(device); }
         catch (ArgumentException e) { throw new UsageException($"--device: {e.Message}"); }
@@ -106,6 +110,7 @@ public static class GrpoCommand
                 ? Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(resume).TrimEnd('/')))!
                 : Path.Combine("runs", "grpo", experiment)),
             Device = device,
+            Precision = precision,
             Variant = variant,
             LearningRate = o.Double("lr", 0, exclusive: true) ?? saved.LearningRate,
             KlBeta = o.Double("kl-beta", 0) ?? saved.KlBeta,

@@ -55,7 +55,10 @@ public sealed class GrpoObjective(GrpoSettings settings)
         return (loss.MoveToOuterDisposeScope(), stats);
     }
 
-    /// <summary>log π(target) at every position of the batch (masked positions hold junk and are weighted 0).</summary>
+    /// <summary>
+    /// log π(target) at every position of the batch (masked positions hold junk and are weighted 0), in fp32 whatever
+    /// the network's dtype: the ratio exp(log π − log π_old) is too coarse from bf16 log-probabilities.
+    /// </summary>
     private static Tensor TokenLogProbs(LlamaForCausalLM model, GrpoBatch batch) =>
-        model.forward(batch.Inputs).log_softmax(-1).gather(-1, batch.Targets.unsqueeze(-1)).squeeze(-1);
+        model.forward(batch.Inputs).to(ScalarType.Float32).log_softmax(-1).gather(-1, batch.Targets.unsqueeze(-1)).squeeze(-1);
 }

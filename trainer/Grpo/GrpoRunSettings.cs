@@ -13,6 +13,8 @@ public sealed record GrpoRunSettings
     public string InitPath { get; init; } = "";
     public string Out { get; init; } = "runs/grpo";
     public string Device { get; init; } = "cpu";
+    /// <summary><see cref="TrainingPrecision"/>: fp32 or bf16; null = the device's default (bf16 on CUDA).</summary>
+    public string? Precision { get; init; }
     /// <summary>The paper's GRPO learning rate.</summary>
     public double LearningRate { get; init; } = 1e-5;
     public double WeightDecay { get; init; }
@@ -35,6 +37,8 @@ public sealed record GrpoRunSettings
     public double MaxStartGap { get; init; } = StartingPolicyCheck.DefaultMaxGap;
 
     public static IReadOnlyList<string> PublishDTypes { get; } = ["fp32", "bf16"];
+
+    public string EffectivePrecision => TrainingPrecision.Resolve(Precision, Device);
 
     public static IReadOnlyList<string> Variants { get; } = ["grpo", "drgrpo", "dapo"];
 

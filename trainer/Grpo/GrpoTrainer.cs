@@ -20,6 +20,7 @@ public sealed class GrpoTrainer : IDisposable
     private readonly AdamW _optimizer;
     private readonly List<Parameter> _parameters;
     private readonly GrpoObjective _objective;
+    private readonly Bf16ComputeCopy? _bf16;
 
     private GrpoTrainer(GrpoRunSettings settings, LlamaForCausalLM policy, LlamaForCausalLM reference, CountdownTokenizer tokenizer, int step)
     {
@@ -36,7 +37,15 @@ public sealed class GrpoTrainer : IDisposable
         _optimizer = optim.AdamW(_parameters, lr: settings.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: settings.WeightDecay);
         // Dropout-free network: train() only matters for modules that behave differently, but keep the contract.
         Policy.train();
+        _bf16 = settings.EffectivePrecision == TrainingPrecision.Bf16 ? new Bf16ComputeCopy(policy) : null;
     }
+
+    /// <summary>The network that computes the objective: the fp32 policy itself, or its bf16 copy.</summary>
+    private LlamaForCausalLM Network => _bf16?.Model ?? Policy;
+
+    /// <summary>The reference only runs forwards: it is held in the compute precision.</summary>
+    private static ScalarType ReferenceDType(GrpoRunSettings settings) =>
+        settings.EffectivePrecision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : DeviceSelection.TrainingDType;
 
     public GrpoRunSettings Settings { get; }
     public LlamaForCausalLM Policy { get; }
@@ -51,7 +60,7 @@ public sealed class GrpoTrainer : IDisposable
         var device = DeviceSelection.Parse(settings.Device);
         manual_seed(settings.Seed);
         var (policy, tokenizer) = ModelCheckpoint.Load(settings.InitPath, device, DeviceSelection.TrainingDType);
-        var (reference, _) = ModelCheckpoint.Load(settings.InitPath, device, DeviceSelection.TrainingDType);
+        var (reference, _) = ModelCheckpoint.Load(settings.InitPath, device, ReferenceDType(settings));
         return new GrpoTrainer(settings, policy, reference, tokenizer, step: 0);
     }
 
@@ -62,7 +71,7 @@ public sealed class GrpoTrainer : IDisposable
         var settings = adjust is null ? state.Settings : adjust(state.Settings);
         var device = DeviceSelection.Parse(settings.Device);
         var (policy, tokenizer) = ModelCheckpoint.Load(checkpoint, device, DeviceSelection.TrainingDType);
-        var (reference, _) = ModelCheckpoint.Load(settings.InitPath, device, DeviceSelection.TrainingDType);
+        var (reference, _) = ModelCheckpoint.Load(settings.InitPath, device, ReferenceDType(settings));
         var trainer = new GrpoTrainer(settings, policy, reference, tokenizer, state.Step);
         TrainingCheckpoint.LoadOptimizer(checkpoint, trainer._optimizer);
         TrainingCheckpoint.RestoreRng(state.TorchRngState);
@@ -93,8 +102,9 @@ public sealed class GrpoTrainer : IDisposable
                 {
                     using var scope = NewDisposeScope();
                     using var batch = GrpoBatch.Build(part, Settings.Objective.TokenLevelLoss, Policy.Device, (kept.Count, generated));
-                    var (partLoss, stats) = _objective.Compute(Policy, Reference, batch);
+                    var (partLoss, stats) = _objective.Compute(Network, Reference, batch);
                     partLoss.backward();
+                    _bf16?.MoveGradientsToMasters();
                     double share = (double)batch.GeneratedTokens / generated;
                     updateLoss += stats.Loss;
                     updateKl += stats.MeanKl * share;
@@ -103,6 +113,7 @@ public sealed class GrpoTrainer : IDisposable
                 }
                 nn.utils.clip_grad_norm_(_parameters, Settings.GradClip);
                 _optimizer.step();
+                _bf16?.Refresh();
                 if (update == 0) (loss, kl, gap, clip) = (updateLoss, updateKl, updateGap, updateClip);
             }
         }
@@ -142,6 +153,7 @@ public sealed class GrpoTrainer : IDisposable
 
     public void Dispose()
     {
+        _bf16?.Dispose();
         _optimizer.Dispose();
         Policy.Dispose();
         Reference.Dispose();

@@ -103,8 +103,8 @@ public static class SftCommand
         try { DeviceSelection.Parse(device); }
         catch (ArgumentException e) { throw new UsageException($"--device: {e.Message}"); }
         var precision = o.String("precision") ?? baseSettings.Precision;
-        if (precision is not (null or SftSettings.Fp32 or SftSettings.Bf16))
-            throw new UsageException($"--precision '{precision}': expected {SftSettings.Fp32} or {SftSettings.Bf16}");
+        if (precision is not null && !TrainingPrecision.Names.Contains(precision))
+            throw new UsageException($"--precision '{precision}': expected one of {string.Join(", ", TrainingPrecision.Names)}");
         var demos = o.String("demos") ?? baseSettings.DemosPath;
         if (demos is not null && !File.Exists(demos))
             throw new UsageException($"--demos '{demos}': file not found");

@@ -36,8 +36,6 @@ public sealed record SftSettings
 
     public int EffectiveWarmup => WarmupSteps ?? Math.Min(100, Steps / 20);
 
-    public const string Fp32 = "fp32", Bf16 = "bf16";
-
     /// <summary><see cref="Precision"/>, or the device's default when it is not set.</summary>
-    public string EffectivePrecision => Precision ?? (Device.StartsWith("cuda", StringComparison.Ordinal) ? Bf16 : Fp32);
+    public string EffectivePrecision => TrainingPrecision.Resolve(Precision, Device);
 }

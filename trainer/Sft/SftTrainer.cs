@@ -47,7 +47,7 @@ public sealed class SftTrainer : IDisposable
             ],
             lr: settings.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: settings.WeightDecay);
         model.train();
-        _bf16 = settings.EffectivePrecision == SftSettings.Bf16 ? new Bf16ComputeCopy(model) : null;
+        _bf16 = settings.EffectivePrecision == TrainingPrecision.Bf16 ? new Bf16ComputeCopy(model) : null;
     }
 
     /// <summary>The network that computes losses: the fp32 masters themselves, or their bf16 copy.</summary>

@@ -2,7 +2,7 @@ using AprOrleans.Model;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace AprOrleans.Trainer.Sft;
+namespace AprOrleans.Trainer;
 
 /// <summary>
 /// Mixed-precision training without autocast (TorchSharp 0.107 has none): a bf16 copy of the fp32 master model runs
@@ -37,8 +37,9 @@ public sealed class Bf16ComputeCopy : IDisposable
     }
 
     /// <summary>
-    /// Moves the bf16 gradients of the last backward into the masters' fp32 gradients (created on first use) and
-    /// zeroes the bf16 ones, so the optimizer and gradient clipping see fp32 gradients of the right parameters.
+    /// Adds the bf16 gradients of the last backward into the masters' fp32 gradients (created on first use) and
+    /// zeroes the bf16 ones, so the optimizer and gradient clipping see fp32 gradients of the right parameters, and
+    /// micro-batches accumulate in fp32. The caller zeroes the masters' gradients before a step, as usual.
     /// </summary>
     public void MoveGradientsToMasters()
     {
@@ -50,7 +51,7 @@ public sealed class Bf16ComputeCopy : IDisposable
             using var existing = master.grad;
             if (existing is not null)
             {
-                existing.copy_(gradient);
+                existing.add_(gradient);
             }
             else
             {
