@@ -136,8 +136,11 @@ public sealed class GrpoManifestTests
         Assert.Equal("apr-runs", sft.Volumes.Single(v => v.Name == sftMount.Name).PersistentVolumeClaim.ClaimName);
 
         var args = Expanded(target, trainer);
-        Assert.Equal("/runs/sft/checkpoints/step-00020000", After(args, "--init"));
-        Assert.Equal("/runs/sft", After(Expanded(target, sft.Containers.Single()), "--out"));
+        // --init is the SFT Job's last checkpoint, whatever its step count.
+        var sftArgs = Expanded(target, sft.Containers.Single());
+        int sftSteps = int.Parse(After(sftArgs, "--steps"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal($"{After(sftArgs, "--out")}/checkpoints/step-{sftSteps:D8}", After(args, "--init"));
+        Assert.Equal("/runs/sft", After(sftArgs, "--out"));
         Assert.DoesNotContain("--resume", args);
         Assert.StartsWith("/runs/grpo/", After(args, "--out"));
     }
