@@ -35,6 +35,11 @@ public static class SftBenchmark
             ValidationProblems = 0,
             Out = Path.Combine(Path.GetTempPath(), "apr-bench-sft"),
         };
+        if (settings.Precision is { } precision && !TrainingPrecision.Names.Contains(precision))
+        {
+            Console.Error.WriteLine($"sft: --precision '{precision}': expected one of {string.Join(", ", TrainingPrecision.Names)}");
+            return 2;
+        }
         int steps = int.Parse(Get("steps", "20"), CultureInfo.InvariantCulture);
         int warmup = int.Parse(Get("warmup", "3"), CultureInfo.InvariantCulture);
         int threads = int.Parse(Get("threads", "0"), CultureInfo.InvariantCulture);

@@ -9,14 +9,16 @@
 #
 # Expects .gpu/run.sh: `bash .gpu/run.sh AprOrleans.Bench VERB ...` runs this repo's published bench against the
 # machine's libtorch, and optionally .gpu/torch_decode_reference.py (the PyTorch reference for step 3).
-# DEVICE (default cuda:0) and PRESETS (default "base paper") let the script's flow be tried on a CPU machine.
+# DEVICE (default cuda:0) and PRESETS (default "base paper") let the script's flow be tried on a CPU machine;
+# STEP_SECONDS (default 240) bounds each bench step.
 set -uo pipefail
 out=${1:?usage: gpu_checks.sh OUT_DIR}
 device=${DEVICE:-cuda:0}
 presets=${PRESETS:-base paper}
 mkdir -p "$out"
 failed=0
-bench() { bash .gpu/run.sh AprOrleans.Bench "$@"; }
+# Each step has its own time limit, so one hang cannot use up a whole GPU lease.
+bench() { timeout "${STEP_SECONDS:-240}" bash .gpu/run.sh AprOrleans.Bench "$@"; }
 section() { echo; echo "== $* ($(date -u +%H:%M:%S))"; }
 
 section "machine"
@@ -25,7 +27,7 @@ section "machine"
 
 section "1. logits of the shipped checkpoint against transformers (fp32)"
 if bench logits --checkpoint checkpoints/countdown3-apr --device "$device" --out "$out/ours_logits.json"; then
-  python3 scripts/hf_compare.py checkpoints/countdown3-apr "$out/ours_logits.json" | tee "$out/hf_compare.txt" || failed=1
+  timeout 240 python3 scripts/hf_compare.py checkpoints/countdown3-apr "$out/ours_logits.json" | tee "$out/hf_compare.txt" || failed=1
 else
   failed=1
 fi
@@ -46,7 +48,7 @@ for preset in $presets; do
     *) shape='' ;;
   esac
   if [ -n "$shape" ] && [ -f .gpu/torch_decode_reference.py ] && [ "${device%%:*}" = cuda ]; then
-    python3 .gpu/torch_decode_reference.py "{\"vocab\":125,$shape,\"ctx\":2048,\"fill\":1024,\"batches\":[1,64,256]}" \
+    timeout 240 python3 .gpu/torch_decode_reference.py "{\"vocab\":125,$shape,\"ctx\":2048,\"fill\":1024,\"batches\":[1,64,256]}" \
       | tee -a "$out/decode.txt" || failed=1
   fi
 done

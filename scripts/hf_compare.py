@@ -28,7 +28,7 @@ def main():
     tokens = torch.tensor([ours["tokens"]], device=args.device)
     expected = torch.tensor(ours["logits"], dtype=torch.float32)
 
-    model = LlamaForCausalLM.from_pretrained(args.checkpoint, torch_dtype=torch.float32).to(args.device).eval()
+    model = LlamaForCausalLM.from_pretrained(args.checkpoint, dtype=torch.float32).to(args.device).eval()
     with torch.no_grad():
         theirs = model(tokens).logits[0].float().cpu()
     if theirs.shape != expected.shape:

@@ -38,7 +38,7 @@ public sealed class Bf16ComputeCopy : IDisposable
 
     /// <summary>
     /// Adds the bf16 gradients of the last backward into the masters' fp32 gradients (created on first use) and
-    /// zeroes the bf16 ones, so the optimizer and gradient clipping see fp32 gradients of the right parameters, and
+    /// clears the bf16 ones, so the optimizer and gradient clipping see fp32 gradients of the right parameters, and
     /// micro-batches accumulate in fp32. The caller zeroes the masters' gradients before a step, as usual.
     /// </summary>
     public void MoveGradientsToMasters()
@@ -60,7 +60,7 @@ public sealed class Bf16ComputeCopy : IDisposable
                 master.grad = fp32;
             }
         }
-        // Zeroed in place (not freed): the next backward accumulates into the same buffers.
+        // Cleared (TorchSharp frees them): the next backward starts from fresh bf16 gradients.
         Model.zero_grad();
     }
 

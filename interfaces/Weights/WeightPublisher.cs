@@ -45,7 +45,8 @@ public static class WeightPublisher
             {
                 Header = new WeightHeader { Version = version, Sha256 = sha256, SizeBytes = size, Experiment = experiment },
             }, cancellationToken).ConfigureAwait(false);
-            await using var file = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes, FileOptions.SequentialScan);
+            // No FileStream buffer: reads of a whole chunk would only be copied through it.
+            await using var file = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
             var buffer = new byte[SendChunkBytes];
             int read;
             while ((read = await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)

@@ -60,9 +60,6 @@ public static class SiloHost
             // the client wait for a window update every 96 KiB, which caps the upload rate well below the disk's.
             kestrel.Limits.Http2.InitialStreamWindowSize = 8 << 20;
             kestrel.Limits.Http2.InitialConnectionWindowSize = 16 << 20;
-            // Larger DATA frames from clients that honour it: fewer frame headers and copies per upload (paper bf16:
-            // process CPU 3.6–3.7 s → 3.3–3.4 s per publish on the 2-core bench machine).
-            kestrel.Limits.Http2.MaxFrameSize = 1 << 20;
             kestrel.Listen(ip, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
             kestrel.Listen(ip, settings.HttpPort, o => o.Protocols = HttpProtocols.Http1);
         });

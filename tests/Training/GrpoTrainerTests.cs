@@ -80,10 +80,12 @@ public sealed class GrpoTrainerTests : IDisposable
         var init = InitCheckpoint();
         var groups = Groups(1, CountdownTokenizer.Default.VocabularySize);
         using var start = GrpoTrainer.Start(Settings(init, "start"));
-        using var fp32 = GrpoTrainer.Start(Settings(init, "fp32"));
+        using var fp32 = GrpoTrainer.Start(Settings(init, "fp32", microBatchTokens: 256));
         using var bf16 = GrpoTrainer.Start(Settings(init, "bf16", microBatchTokens: 256, precision: TrainingPrecision.Bf16));
-        fp32.Train(groups, currentVersion: 0);
+        var fp32Stats = fp32.Train(groups, currentVersion: 0);
         var stats = bf16.Train(groups, currentVersion: 0);
+        // Same batches, same order: only the precision of the computation can make the losses differ.
+        Assert.NotEqual(fp32Stats.Loss, stats.Loss);
         Assert.Equal(ScalarType.Float32, bf16.Policy.DType);
         var (before, a, b) = (Flat(start.Policy), Flat(fp32.Policy), Flat(bf16.Policy));
         // Adam moves every weight by about ±lr whatever its gradient's size, so compare the update vectors as wholes:

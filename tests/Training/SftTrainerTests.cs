@@ -38,6 +38,8 @@ public sealed class SftTrainerTests : IDisposable
     public void AStepLowersTheLossOnAFixedBatch()
     {
         using var trainer = SftTrainer.Start(Small());
+        // Unset precision is the device's default, fixed in the run's settings (and so in its checkpoints).
+        Assert.Equal(TrainingPrecision.Fp32, trainer.Settings.Precision);
         var (_, before, after) = TrainTwiceOnOneBatch(trainer);
         Assert.True(after < before - 1e-3, $"loss {before} → {after}");
     }

@@ -57,6 +57,8 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>A new run from <see cref="GrpoRunSettings.InitPath"/> (policy and reference both start there).</summary>
     public static GrpoTrainer Start(GrpoRunSettings settings)
     {
+        // Fixed for the run from here on: a resume on another device keeps the precision the run started with.
+        settings = settings with { Precision = settings.EffectivePrecision };
         var device = DeviceSelection.Parse(settings.Device);
         manual_seed(settings.Seed);
         var (policy, tokenizer) = ModelCheckpoint.Load(settings.InitPath, device, DeviceSelection.TrainingDType);
@@ -69,6 +71,8 @@ public sealed class GrpoTrainer : IDisposable
     {
         var state = GrpoTrainerState.Read(checkpoint);
         var settings = adjust is null ? state.Settings : adjust(state.Settings);
+        // Checkpoints from before the precision setting were trained in fp32.
+        settings = settings with { Precision = settings.Precision ?? TrainingPrecision.Fp32 };
         var device = DeviceSelection.Parse(settings.Device);
         var (policy, tokenizer) = ModelCheckpoint.Load(checkpoint, device, DeviceSelection.TrainingDType);
         var (reference, _) = ModelCheckpoint.Load(settings.InitPath, device, ReferenceDType(settings));

@@ -49,7 +49,8 @@ public static class SftCommand
             using var trainer = resume is null ? SftTrainer.Start(settings) : SftTrainer.Resume(resume, _ => settings);
             return Train(trainer, logEvery, stdout);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Countdown.IO.InputFileException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Countdown.IO.InputFileException
+                                      or Countdown.Problems.ProblemSpaceExhaustedException)
         {
             stderr.WriteLine($"trainer sft: {e.Message}");
             return 1;

@@ -71,6 +71,8 @@ public sealed class SftTrainer : IDisposable
     public static SftTrainer Start(SftSettings settings, CountdownTokenizer? tokenizer = null)
     {
         tokenizer ??= CountdownTokenizer.Default;
+        // Fixed for the run from here on: a resume on another device keeps the precision the run started with.
+        settings = settings with { Precision = settings.EffectivePrecision };
         var device = DeviceSelection.Parse(settings.Device);
         var config = ModelConfig.FromPreset(settings.Preset, tokenizer.VocabularySize);
         var source = CreateSource(settings, tokenizer, config.MaxPositionEmbeddings);
@@ -95,6 +97,8 @@ public sealed class SftTrainer : IDisposable
     {
         var state = TrainerState.Read(checkpoint);
         var settings = adjust is null ? state.Settings : adjust(state.Settings);
+        // Checkpoints from before the precision setting were trained in fp32.
+        settings = settings with { Precision = settings.Precision ?? TrainingPrecision.Fp32 };
         var device = DeviceSelection.Parse(settings.Device);
         var (model, tokenizer) = ModelCheckpoint.Load(checkpoint, device, DeviceSelection.TrainingDType);
         var source = CreateSource(settings, tokenizer, model.Config.MaxPositionEmbeddings);
