@@ -35,9 +35,9 @@ public static class SftBenchmark
             ValidationProblems = 0,
             Out = Path.Combine(Path.GetTempPath(), "apr-bench-sft"),
         };
-        if (settings.Precision is { } precision && !TrainingPrecision.Names.Contains(precision))
+        if (TrainingPrecision.Problem(settings.Precision) is { } badPrecision)
         {
-            Console.Error.WriteLine($"sft: --precision '{precision}': expected one of {string.Join(", ", TrainingPrecision.Names)}");
+            Console.Error.WriteLine($"sft: {badPrecision}");
             return 2;
         }
         int steps = int.Parse(Get("steps", "20"), CultureInfo.InvariantCulture);

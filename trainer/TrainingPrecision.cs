@@ -12,4 +12,13 @@ public static class TrainingPrecision
 
     public static string Resolve(string? precision, string device) =>
         precision ?? (device.StartsWith("cuda", StringComparison.Ordinal) ? Bf16 : Fp32);
+
+    /// <summary>What is wrong with a <c>--precision</c> value, or null when it is unset or known.</summary>
+    public static string? Problem(string? precision) =>
+        precision is null || Names.Contains(precision)
+            ? null
+            : $"--precision '{precision}': expected one of {string.Join(", ", Names)}";
+
+    /// <summary>The precision a saved run continues in: checkpoints from before this setting were trained in fp32.</summary>
+    public static string OfSavedRun(string? saved) => saved ?? Fp32;
 }

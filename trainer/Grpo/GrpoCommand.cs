@@ -95,8 +95,7 @@ public static class GrpoCommand
         if (!GrpoRunSettings.PublishDTypes.Contains(publishDType))
             throw new UsageException($"--publish-dtype '{publishDType}': expected one of {string.Join(", ", GrpoRunSettings.PublishDTypes)}");
         var precision = o.String("precision") ?? saved.Precision;
-        if (precision is not null && !TrainingPrecision.Names.Contains(precision))
-            throw new UsageException($"--precision '{precision}': expected one of {string.Join(", ", TrainingPrecision.Names)}");
+        if (TrainingPrecision.Problem(precision) is { } badPrecision) throw new UsageException(badPrecision);
         var device = o.String("device") ?? saved.Device;
         try { DeviceSelection.Parse(device); }
         catch (ArgumentException e) { throw new UsageException($"--device: {e.Message}"); }

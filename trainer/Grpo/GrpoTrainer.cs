@@ -71,8 +71,7 @@ public sealed class GrpoTrainer : IDisposable
     {
         var state = GrpoTrainerState.Read(checkpoint);
         var settings = adjust is null ? state.Settings : adjust(state.Settings);
-        // Checkpoints from before the precision setting were trained in fp32.
-        settings = settings with { Precision = settings.Precision ?? TrainingPrecision.Fp32 };
+        settings = settings with { Precision = TrainingPrecision.OfSavedRun(settings.Precision) };
         var device = DeviceSelection.Parse(settings.Device);
         var (policy, tokenizer) = ModelCheckpoint.Load(checkpoint, device, DeviceSelection.TrainingDType);
         var (reference, _) = ModelCheckpoint.Load(settings.InitPath, device, ReferenceDType(settings));

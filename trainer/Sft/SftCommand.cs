@@ -104,8 +104,7 @@ public static class SftCommand
         try { DeviceSelection.Parse(device); }
         catch (ArgumentException e) { throw new UsageException($"--device: {e.Message}"); }
         var precision = o.String("precision") ?? baseSettings.Precision;
-        if (precision is not null && !TrainingPrecision.Names.Contains(precision))
-            throw new UsageException($"--precision '{precision}': expected one of {string.Join(", ", TrainingPrecision.Names)}");
+        if (TrainingPrecision.Problem(precision) is { } badPrecision) throw new UsageException(badPrecision);
         var demos = o.String("demos") ?? baseSettings.DemosPath;
         if (demos is not null && !File.Exists(demos))
             throw new UsageException($"--demos '{demos}': file not found");

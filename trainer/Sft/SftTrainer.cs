@@ -97,8 +97,7 @@ public sealed class SftTrainer : IDisposable
     {
         var state = TrainerState.Read(checkpoint);
         var settings = adjust is null ? state.Settings : adjust(state.Settings);
-        // Checkpoints from before the precision setting were trained in fp32.
-        settings = settings with { Precision = settings.Precision ?? TrainingPrecision.Fp32 };
+        settings = settings with { Precision = TrainingPrecision.OfSavedRun(settings.Precision) };
         var device = DeviceSelection.Parse(settings.Device);
         var (model, tokenizer) = ModelCheckpoint.Load(checkpoint, device, DeviceSelection.TrainingDType);
         var source = CreateSource(settings, tokenizer, model.Config.MaxPositionEmbeddings);
