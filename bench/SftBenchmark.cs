@@ -1,16 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
 using AprOrleans.Trainer;
+using AprOrleans.Trainer.Data;
 using AprOrleans.Trainer.Sft;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Bench;
 
 /// <summary>
-/// <c>bench sft [--preset tiny] [--steps 20] [--warmup 3] [--batch-tokens 4096] [--device cpu] [--precision fp32|bf16] [--numbers 3] [--threads N]</c>:
+/// <c>bench sft [--preset tiny] [--steps 20] [--warmup 3] [--batch-tokens 4096] [--device cpu] [--precision fp32|bf16] [--numbers 3] [--threads N] [--phases]</c>:
 /// SFT training throughput (real, non-padding tokens per second) of the actual trainer step — forward, loss,
 /// backward, clipping, AdamW — on generated APR demonstrations. Batches are produced before the clock starts so
 /// the number is the model's, not the solver's; the first steps (allocations, optimizer state) are not timed.
+/// <c>--phases</c> adds up to 5 more steps, each phase timed with device syncs, and prints milliseconds per phase.
 /// </summary>
 public static class SftBenchmark
 {
@@ -21,12 +23,14 @@ public static class SftBenchmark
             int i = Array.IndexOf(args, "--" + name);
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
         }
+        int batchTokens = int.Parse(Get("batch-tokens", "4096"), CultureInfo.InvariantCulture);
         var settings = new SftSettings
         {
             Preset = Get("preset", "tiny"),
             Device = Get("device", "cpu"),
             Precision = args.Contains("--precision") ? Get("precision", TrainingPrecision.Fp32) : null,
-            BatchTokens = int.Parse(Get("batch-tokens", "4096"), CultureInfo.InvariantCulture),
+            BatchTokens = batchTokens,
+            ProblemsPerPool = PoolSizing.Problems(batchTokens),
             Numbers = int.Parse(Get("numbers", "3"), CultureInfo.InvariantCulture),
             Steps = 1_000_000,
             WarmupSteps = 0,
@@ -59,12 +63,20 @@ public static class SftBenchmark
             padded += r.PaddedTokens;
         }
         double total = clock.Elapsed.TotalSeconds;
+        string phases = "";
+        if (args.Contains("--phases"))
+        {
+            // A separate, synchronized pass: the timed loop above stays free of the timer's device syncs.
+            trainer.Phases = new StepPhaseTimer(trainer.Model.Device);
+            for (int i = 0; i < Math.Min(steps, 5); i++) trainer.TrainStep();
+            phases = $"\n  phases per step (synchronized, {trainer.Phases.Steps} steps): {trainer.Phases.Summary()}";
+        }
         double data = trainer.DataSeconds - dataBefore;
         double compute = total - data;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"sft preset {settings.Preset} ({trainer.Model.Config.ParameterCount / 1e6:F2}M params) device {settings.Device} ({settings.EffectivePrecision}) threads {get_num_threads()} " +
             $"batch-tokens {settings.BatchTokens}: {steps} steps, {tokens} tokens ({1 - (double)tokens / padded:P1} padding), " +
-            $"{compute:F2} s compute + {data:F2} s data → {tokens / compute:F0} tokens/s ({compute / steps * 1000:F0} ms/step)"));
+            $"{compute:F2} s compute + {data:F2} s data → {tokens / compute:F0} tokens/s ({compute / steps * 1000:F0} ms/step){phases}"));
         return 0;
     }
 }

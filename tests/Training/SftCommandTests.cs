@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AprOrleans.Countdown.Problems;
 using AprOrleans.Trainer.Sft;
 
 namespace AprOrleans.Tests.Training;
@@ -63,6 +64,8 @@ public sealed class SftCommandTests : IDisposable
     [InlineData("--solver", "magic")]
     [InlineData("--frobnicate", "1")]
     [InlineData("--demos", "/nonexistent/demos.jsonl")]
+    [InlineData("--exclude", "/nonexistent/heldout.jsonl")]
+    [InlineData("--context", "8")]
     public void BadOptionsExitWithCodeTwoAndOneLine(string option, string value)
     {
         var (code, output, err) = Run(option, value, "--out", Path.Combine(_root, "bad"));
@@ -89,6 +92,38 @@ public sealed class SftCommandTests : IDisposable
         Assert.Matches(@"eval step 3 val_loss \d+\.\d+", output);
         Assert.Matches(@"step 3/3 loss [0-9.]+ lr \S+ grad \S+ tok/s \d+ pad [0-9.]+ ?% eta", output);
         Assert.Equal(3, Losses(run).Count);
+    }
+
+    [Fact]
+    public void ContextAndExclusionsAreSavedWithTheRunAndKeptOnResume()
+    {
+        var heldOut = Path.Combine(_root, "heldout.jsonl");
+        ProblemFile.Write(heldOut, new ProblemGenerator(3, seed: 9).Take(5));
+        var run = Path.Combine(_root, "context");
+        var (code, output, err) = Run("--steps", "1", "--batch-tokens", "256", "--eval-every", "0", "--out", run,
+            "--context", "512", "--exclude", heldOut);
+        Assert.True(code == 0, err);
+        Assert.Contains("5 problems excluded", output);
+        var checkpoint = Path.Combine(run, "checkpoints", "step-00000001");
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(checkpoint, "config.json"))).RootElement;
+        Assert.Equal(512, config.GetProperty("max_position_embeddings").GetInt32());
+
+        (code, _, err) = Run("--resume", checkpoint, "--context", "1024");
+        Assert.Equal(2, code);
+        Assert.Contains("--context", err);
+        (code, output, err) = Run("--resume", checkpoint, "--steps", "2");
+        Assert.True(code == 0, err);
+        Assert.Contains("5 problems excluded", output);
+    }
+
+    [Fact]
+    public void ExclusionsApplyToGeneratedDataOnly()
+    {
+        var demos = Path.Combine(_root, "demos.jsonl");
+        File.WriteAllText(demos, "");
+        var (code, _, err) = Run("--demos", demos, "--exclude", demos, "--out", Path.Combine(_root, "x"));
+        Assert.Equal(2, code);
+        Assert.Contains("--exclude", err);
     }
 
     [Fact]

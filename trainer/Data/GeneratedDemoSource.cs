@@ -9,7 +9,9 @@ namespace AprOrleans.Trainer.Data;
 /// solver with Random(DeterministicSeed.For(seed, i)); every demonstration contributes one sequence per parent
 /// segment and per child. Pool k holds problems [k·P, (k+1)·P). Pools must be asked for in increasing order
 /// (the problem generator is sequential); asking for a later pool first fast-forwards the generator without
-/// solving the skipped problems, which is how a resumed run gets back to its position cheaply.
+/// solving the skipped problems, which is how a resumed run gets back to its position cheaply. A pool's problems
+/// are solved in parallel (each with its own seeded Random, so the output does not depend on the thread count):
+/// on a GPU the training step is fast enough that a serial solver would be the bottleneck.
 /// </summary>
 public sealed class GeneratedDemoSource : ISequenceSource
 {
@@ -22,19 +24,21 @@ public sealed class GeneratedDemoSource : ISequenceSource
     private long _nextProblem;
     private long _skipped;
 
-    public GeneratedDemoSource(int numbers, string solver, int seed, CountdownTokenizer tokenizer, int maxLength, int problemsPerPool = 128, int validationProblems = 16)
+    /// <param name="exclude">Problem keys never to train on (held-out splits).</param>
+    public GeneratedDemoSource(int numbers, string solver, int seed, CountdownTokenizer tokenizer, int maxLength, int problemsPerPool = 128,
+                               int validationProblems = 16, IReadOnlyCollection<string>? exclude = null)
     {
         _solver = CreateSolver(solver, tokenizer);
         _tokenizer = tokenizer;
         _seed = seed;
         _problemsPerPool = problemsPerPool;
         _maxLength = maxLength;
-        _problems = new ProblemGenerator(numbers, seed);
-        Description = $"generated: {numbers} numbers, solver {solver}, seed {seed}";
+        _problems = new ProblemGenerator(numbers, seed, exclude);
+        Description = $"generated: {numbers} numbers, solver {solver}, seed {seed}" + (exclude is { Count: > 0 } ? $", {exclude.Count} problems excluded" : "");
 
         // Validation problems come from an independent generator stream and independent solver randomness.
         int validationSeed = DeterministicSeed.For(seed, -1);
-        var heldOut = new ProblemGenerator(numbers, validationSeed).Take(validationProblems).ToList();
+        var heldOut = new ProblemGenerator(numbers, validationSeed, exclude).Take(validationProblems).ToList();
         var validation = new List<int[]>();
         long skippedValidation = 0; // SkippedTooLong counts training sequences only
         for (int i = 0; i < heldOut.Count; i++)
@@ -62,13 +66,13 @@ public sealed class GeneratedDemoSource : ISequenceSource
         if (first < _nextProblem)
             throw new InvalidOperationException($"pool {index} was already produced; pools are generated in order");
         for (; _nextProblem < first; _nextProblem++) _problems.Next();
+        var problems = new Problem[_problemsPerPool];
+        for (int i = 0; i < problems.Length; i++) problems[i] = _problems.Next();
+        var demos = new Demonstration[problems.Length];
+        Parallel.For(0, problems.Length, i => demos[i] = _solver.Solve(problems[i], new Random(DeterministicSeed.For(_seed, first + i))));
+        _nextProblem = first + problems.Length;
         var sequences = new List<int[]>();
-        for (int i = 0; i < _problemsPerPool; i++, _nextProblem++)
-        {
-            var problem = _problems.Next();
-            var demo = _solver.Solve(problem, new Random(DeterministicSeed.For(_seed, _nextProblem)));
-            sequences.AddRange(Encode(demo, ref _skipped));
-        }
+        foreach (var demo in demos) sequences.AddRange(Encode(demo, ref _skipped));
         return sequences;
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using AprOrleans.Model;
 using AprOrleans.Trainer.Cli;
+using AprOrleans.Trainer.Data;
 
 namespace AprOrleans.Trainer.Sft;
 
@@ -13,7 +14,8 @@ namespace AprOrleans.Trainer.Sft;
 public static class SftCommand
 {
     public const string Usage =
-        "usage: trainer sft [--demos FILE | --numbers 3 --solver apr|sos] [--preset tiny|small|base|paper] [--device cpu|cuda:N]\n" +
+        "usage: trainer sft [--demos FILE | --numbers 3 --solver apr|sos [--exclude PROBLEMS.jsonl[,...]]] [--preset tiny|small|base|paper]\n" +
+        "                   [--context POSITIONS (default: the preset's)] [--device cpu|cuda:N]\n" +
         "                   [--precision fp32|bf16 (default: bf16 on CUDA, fp32 on the CPU; fp32 master weights either way)]\n" +
         "                   [--steps N] [--batch-tokens N] [--lr X] [--weight-decay X] [--warmup N] [--seed N] [--out DIR]\n" +
         "                   [--eval-every N] [--save-every N] [--log-every N] [--threads N] [--resume CHECKPOINT_DIR | --init MODEL_DIR]";
@@ -21,11 +23,11 @@ public static class SftCommand
     private static readonly string[] Known =
     [
         "demos", "numbers", "solver", "preset", "device", "steps", "batch-tokens", "lr", "weight-decay", "warmup",
-        "seed", "out", "eval-every", "save-every", "log-every", "resume", "threads", "init", "precision",
+        "seed", "out", "eval-every", "save-every", "log-every", "resume", "threads", "init", "precision", "exclude", "context",
     ];
 
     // Options that fix the data stream or the network: on --resume they must agree with the checkpoint.
-    private static readonly string[] FixedOnResume = ["demos", "numbers", "solver", "preset", "seed", "batch-tokens"];
+    private static readonly string[] FixedOnResume = ["demos", "numbers", "solver", "preset", "seed", "batch-tokens", "exclude", "context"];
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
@@ -77,14 +79,27 @@ public static class SftCommand
                     "solver" => baseSettings.Solver,
                     "preset" => baseSettings.Preset,
                     "seed" => baseSettings.Seed.ToString(CultureInfo.InvariantCulture),
+                    "exclude" => string.Join(",", baseSettings.ExcludePaths ?? []),
+                    "context" => baseSettings.Context?.ToString(CultureInfo.InvariantCulture) ?? "",
                     _ => baseSettings.BatchTokens.ToString(CultureInfo.InvariantCulture),
                 };
-                string given = name == "demos" ? Path.GetFullPath(o.String(name)!) : o.String(name)!;
+                string given = name switch
+                {
+                    "demos" => Path.GetFullPath(o.String(name)!),
+                    "exclude" => string.Join(",", AbsolutePaths(o.String(name)!)),
+                    _ => o.String(name)!,
+                };
                 if (given != saved) throw new UsageException($"--{name} {o.String(name)} differs from the checkpoint's {saved}; a resumed run keeps it");
             }
         }
         if (o.Has("demos") && (o.Has("numbers") || o.Has("solver")))
             throw new UsageException("--demos reads demonstrations from a file; --numbers/--solver generate them: give one or the other");
+
+        if (o.Has("exclude") && (o.Has("demos") || baseSettings.DemosPath is not null))
+            throw new UsageException("--exclude filters generated problems; a demonstration file is filtered when it is made (apr data problems --exclude)");
+        string[]? exclude = o.String("exclude") is { } excludeList ? AbsolutePaths(excludeList) : baseSettings.ExcludePaths;
+        foreach (var file in exclude ?? [])
+            if (!File.Exists(file)) throw new UsageException($"--exclude '{file}': file not found");
 
         var init = o.String("init");
         if (init is not null && resume is not null)
@@ -120,6 +135,8 @@ public static class SftCommand
             DemosPath = demos,
             InitPath = init ?? baseSettings.InitPath,
             Numbers = o.Int("numbers", 2, 6) ?? baseSettings.Numbers,
+            ExcludePaths = exclude,
+            Context = o.Int("context", 16, 1 << 20) ?? baseSettings.Context,
             Steps = o.Int("steps", 1) ?? baseSettings.Steps,
             BatchTokens = o.Int("batch-tokens", 16) ?? baseSettings.BatchTokens,
             LearningRate = o.Double("lr", 0, exclusive: true) ?? baseSettings.LearningRate,
@@ -130,11 +147,21 @@ public static class SftCommand
             EvalEvery = o.Int("eval-every", 0) ?? baseSettings.EvalEvery,
             SaveEvery = o.Int("save-every", 0) ?? baseSettings.SaveEvery,
         };
+        // Pool sizes follow the batch size (see PoolSizing); a resumed run keeps the ones it was planned with.
+        if (resume is null)
+            settings = settings with
+            {
+                ProblemsPerPool = PoolSizing.Problems(settings.BatchTokens),
+                SequencesPerPool = PoolSizing.FileSequences(settings.BatchTokens),
+            };
         if (settings.WarmupSteps is int w && w > settings.Steps)
             throw new UsageException($"--warmup {w}: more than --steps {settings.Steps}");
         // Threads: libtorch defaults to one per core; on a shared machine fewer can be faster (OpenMP barriers spin).
         return (settings, resume, o.Int("log-every", 1) ?? 10, o.Int("threads", 1, 1024));
     }
+
+    private static string[] AbsolutePaths(string commaSeparated) =>
+        [.. commaSeparated.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Path.GetFullPath)];
 
     private static int Train(SftTrainer trainer, int logEvery, TextWriter stdout)
     {

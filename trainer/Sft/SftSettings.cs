@@ -25,8 +25,20 @@ public sealed record SftSettings
     public string? DemosPath { get; init; }
     public int Numbers { get; init; } = 3;
     public string Solver { get; init; } = "apr";
+    /// <summary>
+    /// Problem files (absolute paths) whose problems generated data never contains: the held-out splits that
+    /// evaluation uses. Generated data only; a demonstration file is filtered when it is made.
+    /// </summary>
+    public string[]? ExcludePaths { get; init; }
+    /// <summary>
+    /// The model's context window in positions; null = the preset's. RoPE has no weights, so this changes no
+    /// parameter: it lets a small preset learn Countdown-4's longer threads.
+    /// </summary>
+    public int? Context { get; init; }
     /// <summary>Problems per generated pool (the unit of length bucketing).</summary>
     public int ProblemsPerPool { get; init; } = 128;
+    /// <summary>File sequences per pool (the unit of length bucketing for <see cref="DemosPath"/>).</summary>
+    public int SequencesPerPool { get; init; } = 1024;
     public int ValidationProblems { get; init; } = 16;
     /// <summary>
     /// A model checkpoint whose weights start the run (a warm start: continued SFT on more data, or a bigger

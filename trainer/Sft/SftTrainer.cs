@@ -1,3 +1,4 @@
+using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
@@ -54,6 +55,8 @@ public sealed class SftTrainer : IDisposable
     private LlamaForCausalLM Network => _bf16?.Model ?? Model;
 
     public SftSettings Settings { get; }
+    /// <summary>When set, every step's phases are timed into it (benchmarks; synchronizes CUDA at each phase).</summary>
+    public StepPhaseTimer? Phases { get; set; }
     public LlamaForCausalLM Model { get; }
     public CountdownTokenizer Tokenizer { get; }
     public ISequenceSource Source { get; }
@@ -75,6 +78,7 @@ public sealed class SftTrainer : IDisposable
         settings = settings with { Precision = settings.EffectivePrecision };
         var device = DeviceSelection.Parse(settings.Device);
         var config = ModelConfig.FromPreset(settings.Preset, tokenizer.VocabularySize);
+        if (settings.Context is int positions) config = config with { MaxPositionEmbeddings = positions };
         var source = CreateSource(settings, tokenizer, config.MaxPositionEmbeddings);
         manual_seed(settings.Seed);
         var model = LlamaForCausalLM.Create(config, settings.Seed, device, DeviceSelection.TrainingDType);
@@ -113,8 +117,12 @@ public sealed class SftTrainer : IDisposable
 
     private static ISequenceSource CreateSource(SftSettings settings, CountdownTokenizer tokenizer, int maxLength) =>
         settings.DemosPath is { } path
-            ? new FileDemoSource(path, settings.Seed, tokenizer, maxLength)
-            : new GeneratedDemoSource(settings.Numbers, settings.Solver, settings.Seed, tokenizer, maxLength, settings.ProblemsPerPool, settings.ValidationProblems);
+            ? new FileDemoSource(path, settings.Seed, tokenizer, maxLength, settings.SequencesPerPool)
+            : new GeneratedDemoSource(settings.Numbers, settings.Solver, settings.Seed, tokenizer, maxLength, settings.ProblemsPerPool,
+                                      settings.ValidationProblems, ExcludedKeys(settings.ExcludePaths));
+
+    private static HashSet<string> ExcludedKeys(string[]? paths) =>
+        (paths ?? []).SelectMany(ProblemFile.Read).Select(problem => problem.Key).ToHashSet();
 
     /// <summary>One optimizer step on the next planned batch.</summary>
     public SftStepResult TrainStep()
@@ -131,19 +139,30 @@ public sealed class SftTrainer : IDisposable
         int step = Step + 1;
         double lr = Schedule.At(step);
         double loss, gradNorm;
+        var phases = Phases;
         using (var scope = NewDisposeScope())
         {
+            phases?.Start();
             var (inputs, targets) = ToTensors(batch);
+            phases?.Mark("inputs");
             var lossTensor = MeanLoss(Network, inputs, targets);
+            phases?.Mark("forward");
             _optimizer.zero_grad();
             lossTensor.backward();
+            phases?.Mark("backward");
             _bf16?.MoveGradientsToMasters();
+            phases?.Mark("grads to fp32");
             gradNorm = nn.utils.clip_grad_norm_(_parameters, Settings.GradClip);
+            phases?.Mark("clip");
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
             _optimizer.step();
+            phases?.Mark("adamw");
             _bf16?.Refresh();
+            phases?.Mark("bf16 refresh");
             loss = lossTensor.item<float>();
+            phases?.Mark("loss read");
         }
+        phases?.EndStep();
         Step = step;
         RealTokens += batch.RealTokens;
         PaddedTokens += batch.PaddedTokens;
