@@ -13,8 +13,6 @@ namespace AprOrleans.Trainer;
 /// </summary>
 public static class TrainingCheckpoint
 {
-    public const string OptimizerFileName = "optimizer.bin";
-
     public static string PathFor(string runOut, int step) => Path.Combine(runOut, "checkpoints", $"step-{step:D8}");
 
     /// <summary>The torch RNG state as base64 (for the state file).</summary>
@@ -31,23 +29,16 @@ public static class TrainingCheckpoint
     }
 
     /// <param name="moreFiles">Writes further files into the checkpoint's temporary directory before it is moved into place.</param>
-    public static string Save(string directory, LlamaForCausalLM model, CountdownTokenizer tokenizer, TorchSharp.Modules.AdamW optimizer, string stateFileName,
+    public static string Save(string directory, LlamaForCausalLM model, CountdownTokenizer tokenizer, FlatAdamW optimizer, string stateFileName,
         string stateJson, Action<string>? moreFiles = null)
     {
         ModelCheckpoint.Save(directory, model, tokenizer, temp =>
         {
-            optimizer.save_state_dict(Path.Combine(temp, OptimizerFileName));
+            optimizer.Save(temp);
             File.WriteAllText(Path.Combine(temp, stateFileName), stateJson);
             moreFiles?.Invoke(temp);
         });
         return directory;
-    }
-
-    public static void LoadOptimizer(string directory, TorchSharp.Modules.AdamW optimizer)
-    {
-        var path = Path.Combine(directory, OptimizerFileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{directory}: no {OptimizerFileName}", path);
-        optimizer.load_state_dict(path);
     }
 
     public static T ReadState<T>(string directory, string fileName, string what, JsonSerializerOptions options)

@@ -41,7 +41,7 @@ public sealed class SftCommandTests : IDisposable
 
         // The step-4 checkpoint is what an interruption after step 4 leaves behind.
         var checkpoint = Path.Combine(whole, "checkpoints", "step-00000004");
-        Assert.True(File.Exists(Path.Combine(checkpoint, "optimizer.bin")));
+        Assert.True(File.Exists(Path.Combine(checkpoint, AprOrleans.Trainer.FlatAdamW.FileName)));
         var resumed = Path.Combine(_root, "resumed");
         (code, _, err) = Run("--resume", checkpoint, "--out", resumed, "--log-every", "100");
         Assert.True(code == 0, err);

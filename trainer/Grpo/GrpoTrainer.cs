@@ -17,8 +17,7 @@ namespace AprOrleans.Trainer.Grpo;
 /// </summary>
 public sealed class GrpoTrainer : IDisposable
 {
-    private readonly AdamW _optimizer;
-    private readonly List<Parameter> _parameters;
+    private readonly FlatAdamW _optimizer;
     private readonly GrpoObjective _objective;
     private readonly Bf16ComputeCopy? _bf16;
 
@@ -33,11 +32,10 @@ public sealed class GrpoTrainer : IDisposable
         _objective = new GrpoObjective(settings.Objective);
         Reference.eval();
         foreach (var p in Reference.parameters()) p.requires_grad = false;
-        _parameters = [.. policy.parameters()];
-        _optimizer = optim.AdamW(_parameters, lr: settings.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: settings.WeightDecay);
+        _optimizer = new FlatAdamW(policy, settings.LearningRate, settings.WeightDecay);
         // Dropout-free network: train() only matters for modules that behave differently, but keep the contract.
         Policy.train();
-        _bf16 = settings.EffectivePrecision == TrainingPrecision.Bf16 ? new Bf16ComputeCopy(policy) : null;
+        _bf16 = settings.EffectivePrecision == TrainingPrecision.Bf16 ? new Bf16ComputeCopy(policy, _optimizer) : null;
     }
 
     /// <summary>The network that computes the objective: the fp32 policy itself, or its bf16 copy.</summary>
@@ -76,7 +74,7 @@ public sealed class GrpoTrainer : IDisposable
         var (policy, tokenizer) = ModelCheckpoint.Load(checkpoint, device, DeviceSelection.TrainingDType);
         var (reference, _) = ModelCheckpoint.Load(settings.InitPath, device, ReferenceDType(settings));
         var trainer = new GrpoTrainer(settings, policy, reference, tokenizer, state.Step);
-        TrainingCheckpoint.LoadOptimizer(checkpoint, trainer._optimizer);
+        trainer._optimizer.Load(checkpoint);
         TrainingCheckpoint.RestoreRng(state.TorchRngState);
         return trainer;
     }
@@ -99,7 +97,7 @@ public sealed class GrpoTrainer : IDisposable
             var microBatches = MicroBatches(kept).ToList();
             for (int update = 0; update < Settings.InnerUpdates; update++)
             {
-                _optimizer.zero_grad();
+                _optimizer.ZeroGradients();
                 double updateLoss = 0, updateKl = 0, updateGap = 0, updateClip = 0;
                 foreach (var part in microBatches)
                 {
@@ -114,8 +112,8 @@ public sealed class GrpoTrainer : IDisposable
                     updateGap += stats.SamplerGap * share;
                     updateClip += stats.ClipFraction * share;
                 }
-                nn.utils.clip_grad_norm_(_parameters, Settings.GradClip);
-                _optimizer.step();
+                _optimizer.ClipGradientNorm(Settings.GradClip);
+                _optimizer.Step(Settings.LearningRate);
                 _bf16?.Refresh();
                 if (update == 0) (loss, kl, gap, clip) = (updateLoss, updateKl, updateGap, updateClip);
             }

@@ -20,10 +20,9 @@ public sealed class SftTrainer : IDisposable
 {
     private const long IgnoreIndex = -100;
 
-    private readonly AdamW _optimizer;
+    private readonly FlatAdamW _optimizer;
     private readonly Device _device;
     private readonly DataCursor _cursor;
-    private readonly List<Parameter> _parameters;
     private readonly Bf16ComputeCopy? _bf16;
 
     private SftTrainer(SftSettings settings, LlamaForCausalLM model, CountdownTokenizer tokenizer, ISequenceSource source, DataPosition position, int step)
@@ -36,19 +35,11 @@ public sealed class SftTrainer : IDisposable
         _device = model.Device;
         _cursor = new DataCursor(source, settings.BatchTokens, settings.Seed, position);
         Schedule = new LearningRateSchedule(settings.LearningRate, settings.EffectiveWarmup, settings.Steps);
-        // The optimizer is made after the model reached its device: .to() replaces Parameter objects.
-        _parameters = [.. model.parameters()];
+        // The optimizer is made after the model reached its device (it re-lays the weights out in one buffer).
         // Weight decay on matrices only, not on norm gains (as transformers' Trainer does for the paper's SFT).
-        var decayed = model.named_parameters().Where(p => p.parameter.dim() >= 2).Select(p => p.parameter).ToList();
-        var notDecayed = model.named_parameters().Where(p => p.parameter.dim() < 2).Select(p => p.parameter).ToList();
-        _optimizer = optim.AdamW(
-            [
-                new AdamW.ParamGroup(decayed, settings.LearningRate, 0.9, 0.999, 1e-8, settings.WeightDecay, false, false),
-                new AdamW.ParamGroup(notDecayed, settings.LearningRate, 0.9, 0.999, 1e-8, 0.0, false, false),
-            ],
-            lr: settings.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: settings.WeightDecay);
+        _optimizer = new FlatAdamW(model, settings.LearningRate, settings.WeightDecay, decays: p => p.dim() >= 2);
         model.train();
-        _bf16 = settings.EffectivePrecision == TrainingPrecision.Bf16 ? new Bf16ComputeCopy(model) : null;
+        _bf16 = settings.EffectivePrecision == TrainingPrecision.Bf16 ? new Bf16ComputeCopy(model, _optimizer) : null;
     }
 
     /// <summary>The network that computes losses: the fp32 masters themselves, or their bf16 copy.</summary>
@@ -110,7 +101,7 @@ public sealed class SftTrainer : IDisposable
             RealTokens = state.RealTokens,
             PaddedTokens = state.PaddedTokens,
         };
-        TrainingCheckpoint.LoadOptimizer(checkpoint, trainer._optimizer);
+        trainer._optimizer.Load(checkpoint);
         TrainingCheckpoint.RestoreRng(state.TorchRngState);
         return trainer;
     }
@@ -147,15 +138,14 @@ public sealed class SftTrainer : IDisposable
             phases?.Mark("inputs");
             var lossTensor = MeanLoss(Network, inputs, targets);
             phases?.Mark("forward");
-            _optimizer.zero_grad();
+            _optimizer.ZeroGradients();
             lossTensor.backward();
             phases?.Mark("backward");
             _bf16?.MoveGradientsToMasters();
             phases?.Mark("grads to fp32");
-            gradNorm = nn.utils.clip_grad_norm_(_parameters, Settings.GradClip);
+            gradNorm = _optimizer.ClipGradientNorm(Settings.GradClip);
             phases?.Mark("clip");
-            foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
-            _optimizer.step();
+            _optimizer.Step(lr);
             phases?.Mark("adamw");
             _bf16?.Refresh();
             phases?.Mark("bf16 refresh");

@@ -6,7 +6,7 @@ namespace AprOrleans.Trainer.Sft;
 
 /// <summary>
 /// trainer_state.json of a training checkpoint: the step reached, where the data stream stands, the run's
-/// settings, the torch RNG state, and counters. With the weights and optimizer.bin beside it, it is all a
+/// settings, the torch RNG state, and counters. With the weights and the optimizer state beside it, it is all a
 /// resumed run needs to continue exactly.
 /// </summary>
 public sealed record TrainerState(
