@@ -63,6 +63,8 @@ public static class SftBenchmark
             padded += r.PaddedTokens;
         }
         double total = clock.Elapsed.TotalSeconds;
+        double data = trainer.DataSeconds - dataBefore;
+        double compute = total - data;
         string phases = "";
         if (args.Contains("--phases"))
         {
@@ -71,8 +73,6 @@ public static class SftBenchmark
             for (int i = 0; i < Math.Min(steps, 5); i++) trainer.TrainStep();
             phases = $"\n  phases per step (synchronized, {trainer.Phases.Steps} steps): {trainer.Phases.Summary()}";
         }
-        double data = trainer.DataSeconds - dataBefore;
-        double compute = total - data;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"sft preset {settings.Preset} ({trainer.Model.Config.ParameterCount / 1e6:F2}M params) device {settings.Device} ({settings.EffectivePrecision}) threads {get_num_threads()} " +
             $"batch-tokens {settings.BatchTokens}: {steps} steps, {tokens} tokens ({1 - (double)tokens / padded:P1} padding), " +

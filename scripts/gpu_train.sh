@@ -23,12 +23,16 @@ deadline=$(( $(date +%s) + budget ))
 work=$(mktemp -d)
 mkdir -p "$out"
 
+# The packed .NET runtime is unpacked once, here, before any run starts (several unpacking at once would race).
+if [ -z "${TRAINER_DLL:-}" ] && [ ! -x .gpu/runtime/dotnet ]; then
+  mkdir -p .gpu/runtime.tmp && tar xJf .gpu/dotnet.tar.xz -C .gpu/runtime.tmp && mv .gpu/runtime.tmp .gpu/runtime
+fi
+
 trainer() {
   # TRAINER_DLL: a locally built trainer.dll instead of the packed one (for a dry run on a CPU machine).
   if [ -n "${TRAINER_DLL:-}" ]; then dotnet "$TRAINER_DLL" "$@"; return; fi
   local here; here=$(cd .gpu && pwd)
   local rt="$here/runtime"
-  if [ ! -x "$rt/dotnet" ]; then mkdir -p "$rt" && tar xJf "$here/dotnet.tar.xz" -C "$rt"; fi
   DOTNET_ROOT="$rt" PATH="$rt:$PATH" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     LD_LIBRARY_PATH="$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))' 2>/dev/null):${LD_LIBRARY_PATH:-}" \
     dotnet "$here/app/AprOrleans.Bench/trainer.dll" "$@"
@@ -64,11 +68,12 @@ echo "== training for about ${left} s ($(date -u +%H:%M:%S))"
 [ "$left" -ge 60 ] || { echo "only ${left} s left after the probe: no training"; runs=""; }
 for r in $runs; do
   [ "${rate[$r]}" -gt 0 ] || { echo "$r: the probe failed, skipped"; continue; }
-  # 85 % of the probe's rate: the probe includes start-up, the full run shares the GPU the same way.
+  # 1.5 × the probe's rate: the probe's figure includes start-up (in session 5 the runs went ~1.5–2× faster than
+  # it); a run that would overrun is stopped by timeout and packed from its last checkpoint.
   steps=$(( rate[$r] * left * 150 / 100 / batch ))
   [ "$steps" -lt 40 ] && steps=40
   echo "$r: probe ${rate[$r]} tok/s -> $steps steps"
-  timeout $(( left + 30 )) bash -c "$(declare -f trainer train); $(declare -p data); TRAINER_DLL=${TRAINER_DLL:-} device=$device batch=$batch lr=$lr save=$save; train $r $steps $work/$r" \
+  timeout $(( left + 30 )) bash -c "$(declare -f trainer train); $(declare -p data); TRAINER_DLL='${TRAINER_DLL:-}' device='$device' batch='$batch' lr='$lr' save='$save'; train '$r' '$steps' '$work/$r'" \
     > "$work/$r.log" 2>&1 &
 done
 wait

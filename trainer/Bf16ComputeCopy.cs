@@ -34,9 +34,11 @@ public sealed class Bf16ComputeCopy : IDisposable
             {
                 var parameter = compute[name];
                 long count = parameter.numel();
-                using var weights = _weights.narrow(0, offset, count).view(parameter.shape);
+                using var weightSlice = _weights.narrow(0, offset, count);
+                using var weights = weightSlice.view(parameter.shape);
                 ReleaseResult(parameter, parameter.set_(weights));
-                using var gradient = _gradients.narrow(0, offset, count).view(parameter.shape);
+                using var gradientSlice = _gradients.narrow(0, offset, count);
+                using var gradient = gradientSlice.view(parameter.shape);
                 parameter.grad = gradient;
                 offset += count;
             }

@@ -53,11 +53,13 @@ public sealed class FlatAdamW : IDisposable
                 foreach (var (_, parameter) in group)
                 {
                     long count = parameter.numel();
-                    using var weights = Weights.narrow(0, offset, count).view(parameter.shape);
+                    using var weightSlice = Weights.narrow(0, offset, count);
+                    using var weights = weightSlice.view(parameter.shape);
                     weights.copy_(parameter);
                     ReleaseResult(parameter, parameter.set_(weights));
                     // The parameter holds its own reference to the view; backward adds into it in place.
-                    using var gradient = Gradients.narrow(0, offset, count).view(parameter.shape);
+                    using var gradientSlice = Gradients.narrow(0, offset, count);
+                    using var gradient = gradientSlice.view(parameter.shape);
                     parameter.grad = gradient;
                     offset += count;
                 }

@@ -114,6 +114,13 @@ public sealed class SftCommandTests : IDisposable
         (code, output, err) = Run("--resume", checkpoint, "--steps", "2");
         Assert.True(code == 0, err);
         Assert.Contains("5 problems excluded", output);
+
+        // A warm start from it keeps its 512 positions without repeating --context.
+        var warm = Path.Combine(_root, "warm");
+        (code, _, err) = Run("--init", checkpoint, "--steps", "1", "--batch-tokens", "256", "--eval-every", "0", "--out", warm);
+        Assert.True(code == 0, err);
+        var warmConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(warm, "checkpoints", "step-00000001", "config.json"))).RootElement;
+        Assert.Equal(512, warmConfig.GetProperty("max_position_embeddings").GetInt32());
     }
 
     [Fact]

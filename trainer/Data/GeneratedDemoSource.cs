@@ -69,7 +69,15 @@ public sealed class GeneratedDemoSource : ISequenceSource
         var problems = new Problem[_problemsPerPool];
         for (int i = 0; i < problems.Length; i++) problems[i] = _problems.Next();
         var demos = new Demonstration[problems.Length];
-        Parallel.For(0, problems.Length, i => demos[i] = _solver.Solve(problems[i], new Random(DeterministicSeed.For(_seed, first + i))));
+        try
+        {
+            Parallel.For(0, problems.Length, i => demos[i] = _solver.Solve(problems[i], new Random(DeterministicSeed.For(_seed, first + i))));
+        }
+        catch (AggregateException e)
+        {
+            // The caller handles the solver's own exception types, as when it ran on one thread.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+        }
         _nextProblem = first + problems.Length;
         var sequences = new List<int[]>();
         foreach (var demo in demos) sequences.AddRange(Encode(demo, ref _skipped));

@@ -69,16 +69,22 @@ public sealed class SftTrainer : IDisposable
         settings = settings with { Precision = settings.EffectivePrecision };
         var device = DeviceSelection.Parse(settings.Device);
         var config = ModelConfig.FromPreset(settings.Preset, tokenizer.VocabularySize);
+        ModelConfig? initConfig = settings.InitPath is { } initPath
+            ? HfLlamaConfig.Parse(File.ReadAllText(Path.Combine(initPath, "config.json")), Path.Combine(initPath, "config.json"))
+            : null;
+        // A warm start keeps the context of the model it starts from unless --context says otherwise.
+        if (settings.Context is null && initConfig is not null && initConfig.MaxPositionEmbeddings != config.MaxPositionEmbeddings)
+            settings = settings with { Context = initConfig.MaxPositionEmbeddings };
         if (settings.Context is int positions) config = config with { MaxPositionEmbeddings = positions };
         var source = CreateSource(settings, tokenizer, config.MaxPositionEmbeddings);
         manual_seed(settings.Seed);
         var model = LlamaForCausalLM.Create(config, settings.Seed, device, DeviceSelection.TrainingDType);
-        if (settings.InitPath is { } init)
+        if (initConfig is not null)
         {
-            var initConfig = HfLlamaConfig.Parse(File.ReadAllText(Path.Combine(init, "config.json")), Path.Combine(init, "config.json"));
             if (initConfig != config)
-                throw new InvalidDataException($"--init {init}: its model ({initConfig.Preset}) differs from --preset {settings.Preset}");
-            ModelCheckpoint.LoadWeights(Path.Combine(init, "model.safetensors"), model);
+                throw new InvalidDataException($"--init {settings.InitPath}: its model ({initConfig.Preset}, {initConfig.MaxPositionEmbeddings} positions) " +
+                                               $"differs from --preset {settings.Preset} with {config.MaxPositionEmbeddings} positions");
+            ModelCheckpoint.LoadWeights(Path.Combine(settings.InitPath!, "model.safetensors"), model);
         }
         return new SftTrainer(settings, model, tokenizer, source, new DataPosition(0, 0), step: 0);
     }
