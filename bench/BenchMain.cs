@@ -10,6 +10,7 @@ public static class BenchMain
         ["service-load"] = ("concurrent Solve calls over gRPC vs the engine directly: errors, solves/s, p50/p99, overhead", ServiceLoadBench.Run),
         ["kv-step"] = ("ms per decode step with the slot-slab vs the paged KV cache", KvStepBench.Run),
         ["decode"] = ("engine decode tokens/s at several batch sizes, and the ratio to batch 1", DecodeThroughputBench.Run),
+        ["eval"] = ("apr eval's JSON summary (apr, serial or sc) for a checkpoint on a device, without plots", EvalOnDevice.Run),
         ["logits"] = ("one sequence's logits as JSON, for scripts/hf_compare.py (transformers' LlamaForCausalLM)", LogitsDump.Run),
         ["weight-sync"] = ("Weights.Publish → every batching grain serving the new version, with its phases", WeightSyncBench.Run),
     };

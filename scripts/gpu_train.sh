@@ -11,7 +11,9 @@
 #   bash scripts/gpu_train.sh OUT_DIR SECONDS
 #
 # Runs the trainer through .gpu/ (see scripts/gpu_checks.sh). BATCH_TOKENS (default 65536) and LR (1.5e-3) may
-# be overridden, and SAVE_EVERY (100); DEVICE (default cuda:0) and TRAINER_DLL (a local trainer.dll) let the flow be tried on a CPU.
+# be overridden, and SAVE_EVERY (100), RUNS (a subset of the three) and PRESET (small); EVAL_SECONDS (default 0) keeps that many seconds of the budget for evaluating
+# the three models on the GPU afterwards (`bench eval`: c3-apr on 500 held-out Countdown-3 problems; c4-apr, c4-sos
+# serial and c4-sos self-consistency (n = SC_N, default 4) on 500 held-out Countdown-4 problems) into OUT_DIR/evals.jsonl; DEVICE (default cuda:0) and TRAINER_DLL (a local trainer.dll) let the flow be tried on a CPU.
 set -uo pipefail
 out=${1:?usage: gpu_train.sh OUT_DIR SECONDS}
 budget=${2:?usage: gpu_train.sh OUT_DIR SECONDS}
@@ -19,7 +21,8 @@ device=${DEVICE:-cuda:0}
 batch=${BATCH_TOKENS:-65536}
 lr=${LR:-1.5e-3}
 save=${SAVE_EVERY:-100}
-deadline=$(( $(date +%s) + budget ))
+eval_seconds=${EVAL_SECONDS:-0}
+deadline=$(( $(date +%s) + budget - eval_seconds ))
 work=$(mktemp -d)
 mkdir -p "$out"
 
@@ -38,18 +41,27 @@ trainer() {
     dotnet "$here/app/AprOrleans.Bench/trainer.dll" "$@"
 }
 
+bench() {
+  if [ -n "${BENCH_DLL:-}" ]; then dotnet "$BENCH_DLL" "$@"; return; fi
+  local here; here=$(cd .gpu && pwd)
+  DOTNET_ROOT="$here/runtime" PATH="$here/runtime:$PATH" DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    LD_LIBRARY_PATH="$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))' 2>/dev/null):${LD_LIBRARY_PATH:-}" \
+    dotnet "$here/app/AprOrleans.Bench/AprOrleans.Bench.dll" "$@"
+}
+
 declare -A data=(
   [c3-apr]="--numbers 3 --solver apr --exclude data/c3/heldout3.jsonl --seed 31"
   [c4-apr]="--numbers 4 --solver apr --exclude data/c4/heldout4.jsonl --context 4096 --seed 41"
   [c4-sos]="--numbers 4 --solver sos --exclude data/c4/heldout4.jsonl --context 4096 --seed 42"
 )
-runs="c3-apr c4-apr c4-sos"
+runs=${RUNS:-c3-apr c4-apr c4-sos}
+preset=${PRESET:-small}
 
 # $1 run name, $2 steps, $3 output folder; the rest of the options are shared.
 train() {
   # shellcheck disable=SC2086
   local warmup=$(( $2 < 300 ? $2 / 10 : 30 ))
-  trainer sft ${data[$1]} --preset small --device "$device" --batch-tokens "$batch" --lr "$lr" --warmup "$warmup" \
+  trainer sft ${data[$1]} --preset "$preset" --device "$device" --batch-tokens "$batch" --lr "$lr" --warmup "$warmup" \
     --steps "$2" --eval-every "$save" --save-every "$save" --log-every 20 --out "$3"
 }
 
@@ -73,11 +85,32 @@ for r in $runs; do
   steps=$(( rate[$r] * left * 150 / 100 / batch ))
   [ "$steps" -lt 40 ] && steps=40
   echo "$r: probe ${rate[$r]} tok/s -> $steps steps"
-  timeout $(( left + 30 )) bash -c "$(declare -f trainer train); $(declare -p data); TRAINER_DLL='${TRAINER_DLL:-}' device='$device' batch='$batch' lr='$lr' save='$save'; train '$r' '$steps' '$work/$r'" \
+  timeout $(( left + 30 )) bash -c "$(declare -f trainer train); $(declare -p data); TRAINER_DLL='${TRAINER_DLL:-}' device='$device' batch='$batch' lr='$lr' save='$save' preset='$preset'; train '$r' '$steps' '$work/$r'" \
     > "$work/$r.log" 2>&1 &
 done
 wait
 for r in $runs; do echo "-- $r"; grep -E '^(sft|eval|done)' "$work/$r.log" | tail -n 6; tail -n 2 "$work/$r.log"; done
+
+if [ "$eval_seconds" -gt 0 ]; then
+  echo "== evaluating on $device for up to ${eval_seconds} s ($(date -u +%H:%M:%S))"
+  ev() {  # $1 label, $2 run, the rest: bench eval options
+    local label=$1 run=$2; shift 2
+    local ck; ck=$(ls -d "$work/$run"/checkpoints/step-* 2>/dev/null | tail -n 1)
+    [ -n "$ck" ] || { echo "$label: no checkpoint"; return; }
+    timeout $(( eval_seconds - 15 )) bash -c "$(declare -f bench); BENCH_DLL='${BENCH_DLL:-}'; bench eval --checkpoint '$ck' --device '$device' $*" \
+      | sed "s/^{/{\"run\":\"$label\",/" >> "$out/evals.jsonl" || echo "$label: evaluation failed or ran out of time"
+  }
+  for r in $runs; do
+    case $r in
+      c3-apr) ev c3-apr c3-apr --problems data/c3/heldout3.jsonl --mode apr & ;;
+      c4-apr) ev c4-apr c4-apr --problems data/c4/heldout4.jsonl --mode apr & ;;
+      c4-sos) ev c4-serial c4-sos --problems data/c4/heldout4.jsonl --mode serial &
+              ev c4-sc c4-sos --problems data/c4/heldout4.jsonl --mode sc --n "${SC_N:-4}" & ;;
+    esac
+  done
+  wait
+  cat "$out/evals.jsonl" 2>/dev/null
+fi
 
 echo "== packing ($(date -u +%H:%M:%S))"
 mkdir -p "$work/pack"
