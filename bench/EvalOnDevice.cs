@@ -30,7 +30,14 @@ public static class EvalOnDevice
             return 2;
         }
         int samples = Args.Int(args, "--n", 1);
-        float temperature = (float)Args.Double(args, "--temperature", mode == EvalMode.SelfConsistency ? 1.0 : 0.0);
+        float temperature = (float)Args.Double(args, "--temperature", 0.0);
+        if (mode == EvalMode.SelfConsistency && samples < 2 || temperature < 0)
+        {
+            Console.Error.WriteLine("eval: --mode sc needs --n 2 or more, and --temperature must not be negative");
+            return 2;
+        }
+        // As apr eval: self-consistency needs distinct samples, so greedy becomes temperature 1.
+        if (mode == EvalMode.SelfConsistency && temperature == 0) temperature = 1.0f;
         var settings = new EvalSettings
         {
             Mode = mode,
@@ -46,18 +53,22 @@ public static class EvalOnDevice
         var problems = ProblemFile.Read(problemsPath);
         var device = Args.String(args, "--device", "cpu");
         // On a GPU, slots for every thread in flight; on the CPU the engine's defaults (fp32 KV memory).
-        using var local = LocalModel.Load(checkpoint, device, device == "cpu" ? null : EngineSized(checkpoint, settings));
+        using var local = LocalModel.Load(checkpoint, device, device.StartsWith("cpu", StringComparison.Ordinal) ? null : EngineSized(checkpoint, settings));
         settings = settings with { Limits = settings.Limits with { MaxTokensPerThread = Math.Min(settings.Limits.MaxTokensPerThread, local.Engine.ContextTokens) } };
         var (summary, _) = new Evaluator(local.Engine, local.Tokenizer, settings).RunAsync(problems, new Progress<int>()).GetAwaiter().GetResult();
         Console.WriteLine(JsonSerializer.Serialize(summary));
         return 0;
     }
 
-    /// <summary>Enough slots for every thread in flight: each problem (× samples) may hold a parent and its children.</summary>
+    /// <summary>
+    /// Enough slots for every thread in flight: each problem (× samples) holds one thread, in apr mode a parent and
+    /// its children. The KV memory follows (half of slots × context, the engine's default).
+    /// </summary>
     private static EngineOptions EngineSized(string checkpoint, EvalSettings settings)
     {
         var config = Model.Checkpoints.HfLlamaConfig.Parse(File.ReadAllText(Path.Combine(checkpoint, "config.json")), checkpoint);
-        int slots = Math.Min(1024, settings.Concurrency * settings.Samples * (1 + settings.Limits.MaxChildrenPerSpawn));
+        int threadsPerTree = settings.Mode == EvalMode.Apr ? 1 + settings.Limits.MaxChildrenPerSpawn : 1;
+        int slots = Math.Min(1024, settings.Concurrency * settings.Samples * threadsPerTree);
         return new EngineOptions { ContextTokens = config.MaxPositionEmbeddings, Slots = slots };
     }
 }

@@ -27,7 +27,7 @@ work=$(mktemp -d)
 mkdir -p "$out"
 
 # The packed .NET runtime is unpacked once, here, before any run starts (several unpacking at once would race).
-if [ -z "${TRAINER_DLL:-}" ] && [ ! -x .gpu/runtime/dotnet ]; then
+if { [ -z "${TRAINER_DLL:-}" ] || [ -z "${BENCH_DLL:-}" ]; } && [ ! -x .gpu/runtime/dotnet ]; then
   mkdir -p .gpu/runtime.tmp && tar xJf .gpu/dotnet.tar.xz -C .gpu/runtime.tmp && mv .gpu/runtime.tmp .gpu/runtime
 fi
 
@@ -93,12 +93,14 @@ for r in $runs; do echo "-- $r"; grep -E '^(sft|eval|done)' "$work/$r.log" | tai
 
 if [ "$eval_seconds" -gt 0 ]; then
   echo "== evaluating on $device for up to ${eval_seconds} s ($(date -u +%H:%M:%S))"
+  eval_limit=$(( eval_seconds > 45 ? eval_seconds - 15 : 30 ))
+  : > "$out/evals.jsonl"
   ev() {  # $1 label, $2 run, the rest: bench eval options
     local label=$1 run=$2; shift 2
     local ck; ck=$(ls -d "$work/$run"/checkpoints/step-* 2>/dev/null | tail -n 1)
     [ -n "$ck" ] || { echo "$label: no checkpoint"; return; }
-    timeout $(( eval_seconds - 15 )) bash -c "$(declare -f bench); BENCH_DLL='${BENCH_DLL:-}'; bench eval --checkpoint '$ck' --device '$device' $*" \
-      | sed "s/^{/{\"run\":\"$label\",/" >> "$out/evals.jsonl" || echo "$label: evaluation failed or ran out of time"
+    timeout "$eval_limit" bash -c "$(declare -f bench); BENCH_DLL='${BENCH_DLL:-}'; bench eval --checkpoint '$ck' --device '$device' $*" \
+      2> "$work/eval-$label.log" | sed "s/^{/{\"run\":\"$label\",/" >> "$out/evals.jsonl" || echo "$label: evaluation failed or ran out of time"
   }
   for r in $runs; do
     case $r in
@@ -109,7 +111,8 @@ if [ "$eval_seconds" -gt 0 ]; then
     esac
   done
   wait
-  cat "$out/evals.jsonl" 2>/dev/null
+  cat "$out/evals.jsonl"
+  for f in "$work"/eval-*.log; do [ -s "$f" ] && { echo "-- $(basename "$f")"; tail -n 3 "$f"; }; done
 fi
 
 echo "== packing ($(date -u +%H:%M:%S))"
