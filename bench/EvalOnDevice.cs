@@ -54,7 +54,7 @@ public static class EvalOnDevice
         var device = Args.String(args, "--device", "cpu");
         // On a GPU, slots for every thread in flight; on the CPU the engine's defaults (fp32 KV memory).
         using var local = LocalModel.Load(checkpoint, device, device.StartsWith("cpu", StringComparison.Ordinal) ? null : EngineSized(checkpoint, settings));
-        settings = settings with { Limits = settings.Limits with { MaxTokensPerThread = Math.Min(settings.Limits.MaxTokensPerThread, local.Engine.ContextTokens) } };
+        settings = settings with { Limits = settings.Limits.FitTo(local.Engine.ContextTokens) };
         var (summary, _) = new Evaluator(local.Engine, local.Tokenizer, settings).RunAsync(problems, new Progress<int>()).GetAwaiter().GetResult();
         Console.WriteLine(JsonSerializer.Serialize(summary));
         return 0;

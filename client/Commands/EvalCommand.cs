@@ -70,7 +70,7 @@ public static class EvalCommand
         else
         {
             using var local = options.Load(parse);
-            settings = settings with { Limits = ModelOptions.FitTo(settings.Limits, local) };
+            settings = settings with { Limits = settings.Limits.FitTo(local.Engine.ContextTokens) };
             (summary, _) = new Evaluator(local.Engine, local.Tokenizer, settings).RunAsync(problems, reporter).GetAwaiter().GetResult();
         }
         progress.Finish(problems.Count);

@@ -42,10 +42,6 @@ public sealed class ModelOptions
         return LocalModel.Load(ModelLocation.Resolve(parse.GetValue(Checkpoint)), parse.GetValue(Device)!);
     }
 
-    /// <summary>A thread can never hold more tokens than the engine's context (the model's positions).</summary>
-    public static TreeLimits FitTo(TreeLimits limits, LocalModel local) =>
-        limits with { MaxTokensPerThread = Math.Min(limits.MaxTokensPerThread, local.Engine.ContextTokens) };
-
     public TreeLimits Limits(ParseResult parse)
     {
         var limits = new TreeLimits

@@ -73,7 +73,7 @@ public static class SolveCommand
             Limits = options.Limits(parse),
         };
         using var local = options.Load(parse);
-        settings = settings with { Limits = ModelOptions.FitTo(settings.Limits, local) };
+        settings = settings with { Limits = settings.Limits.FitTo(local.Engine.ContextTokens) };
         var outcome = new ProblemEvaluator(local.Engine, local.Tokenizer, settings).EvaluateAsync(problem, seed: 0).GetAwaiter().GetResult();
         var root = outcome.Trees[0];
         if (asJson)

@@ -19,6 +19,9 @@ public sealed record TreeLimits
 
     public static readonly TreeLimits Default = new();
 
+    /// <summary>These limits with no thread holding more than the decoder's context window.</summary>
+    public TreeLimits FitTo(int contextTokens) => this with { MaxTokensPerThread = Math.Min(MaxTokensPerThread, contextTokens) };
+
     public string? Validate()
     {
         if (MaxChildrenPerSpawn < 1) return $"{nameof(MaxChildrenPerSpawn)} must be at least 1";
