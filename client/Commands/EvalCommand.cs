@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using AprOrleans.Client.Plots;
 using AprOrleans.Client.Terminal;
+using AprOrleans.Countdown.IO;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Engine;
 using AprOrleans.Model.Evaluation;
@@ -27,9 +28,10 @@ public static class EvalCommand
         var concurrency = new Option<int>("--concurrency") { Description = "problems in flight (the engine batches across them)", DefaultValueFactory = _ => 32 };
         var json = new Option<bool>("--json") { Description = "print the summary as one JSON object" };
         var plots = new Option<string?>("--plots") { Description = "folder collecting results and plots (SVG)" };
+        var outcomes = new Option<string?>("--outcomes") { Description = "write one JSON line per problem (solved or not, why, tokens, the root's text) to FILE" };
         var silo = new Option<string?>("--silo") { Description = "evaluate through a running silo's gRPC API (apr and serial modes)" };
         var model = new ModelOptions();
-        var command = new Command("eval", "Evaluate a checkpoint on a problem file") { problems, mode, samples, subCalls, tokenBudget, concurrency, json, plots, silo };
+        var command = new Command("eval", "Evaluate a checkpoint on a problem file") { problems, mode, samples, subCalls, tokenBudget, concurrency, json, plots, outcomes, silo };
         model.AddTo(command);
         command.SetAction(parse =>
         {
@@ -49,12 +51,15 @@ public static class EvalCommand
             if (settings.Validate() is { } fault) throw new CliException(fault);
             if (settings.Mode == EvalMode.SelfConsistency && settings.Sampling.Temperature == 0)
                 settings = settings with { Sampling = settings.Sampling with { Temperature = 1.0f } };
-            return Run(parse.GetValue(problems)!, settings, parse.GetValue(json), parse.GetValue(plots), parse.GetValue(silo), model, parse);
+            var outcomesPath = parse.GetValue(outcomes);
+            if (outcomesPath is not null && parse.GetValue(silo) is not null)
+                throw new CliException("--outcomes needs the model in-process: the Solve API returns no per-thread data for it");
+            return Run(parse.GetValue(problems)!, settings, parse.GetValue(json), parse.GetValue(plots), outcomesPath, parse.GetValue(silo), model, parse);
         });
         return command;
     }
 
-    private static int Run(string problemsPath, EvalSettings settings, bool asJson, string? plotsDir, string? silo, ModelOptions options, ParseResult parse)
+    private static int Run(string problemsPath, EvalSettings settings, bool asJson, string? plotsDir, string? outcomesPath, string? silo, ModelOptions options, ParseResult parse)
     {
         var problems = ProblemFile.Read(problemsPath);
         var progress = new ProgressBar($"eval {EvalModes.Name(settings.Mode)}", problems.Count);
@@ -71,7 +76,9 @@ public static class EvalCommand
         {
             using var local = options.Load(parse);
             settings = settings with { Limits = settings.Limits.FitTo(local.Engine.ContextTokens) };
-            (summary, _) = new Evaluator(local.Engine, local.Tokenizer, settings).RunAsync(problems, reporter).GetAwaiter().GetResult();
+            IReadOnlyList<ProblemOutcome> outcomes;
+            (summary, outcomes) = new Evaluator(local.Engine, local.Tokenizer, settings).RunAsync(problems, reporter).GetAwaiter().GetResult();
+            if (outcomesPath is not null) WriteOutcomes(outcomesPath, outcomes);
         }
         progress.Finish(problems.Count);
 
@@ -92,5 +99,12 @@ public static class EvalCommand
             foreach (var written in EvalPlots.Write(plotsDir, all)) Console.Error.WriteLine($"wrote {written}");
         }
         return 0;
+    }
+
+    private static void WriteOutcomes(string path, IReadOnlyList<ProblemOutcome> outcomes)
+    {
+        using var file = new AtomicFileWriter(path);
+        foreach (var outcome in outcomes) file.Writer.WriteLine(JsonSerializer.Serialize(ProblemOutcomeRecord.From(outcome)));
+        file.Commit();
     }
 }

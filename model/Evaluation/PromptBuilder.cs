@@ -9,8 +9,8 @@ public static class PromptBuilder
     public static string Root(Problem problem, int? subCallBudget = null, int? tokenBudget = null)
     {
         var prompt = TraceFormat.ThreadPrompt(SearchNode.Root(problem.Nums, problem.Target));
-        if (subCallBudget is { } n) return TraceLiterals.SubCallBudget + n + " " + prompt;
-        if (tokenBudget is { } b) return TraceLiterals.TokenBudget + b + " " + prompt;
+        if (subCallBudget is { } n) return ConditioningPrefix.SubCallBudget(n) + prompt;
+        if (tokenBudget is { } b) return ConditioningPrefix.TokenBudget(b) + prompt;
         return prompt;
     }
 }

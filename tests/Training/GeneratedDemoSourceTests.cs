@@ -18,6 +18,36 @@ public sealed class GeneratedDemoSourceTests
     private static bool StartsAnyOf(IEnumerable<string> texts, Problem p) => texts.Any(t => t.StartsWith(RootPrompt(p), StringComparison.Ordinal));
 
     [Fact]
+    public void Budget_conditioning_labels_the_chosen_share_of_root_sequences_and_nothing_else()
+    {
+        const int seed = 3;
+        var plain = new GeneratedDemoSource(3, "apr", seed, Tokenizer, maxLength: 1024, problemsPerPool: 64, validationProblems: 4);
+        var conditioner = new DemoConditioner(0.5, seed, 1024);
+        var labelled = new GeneratedDemoSource(3, "apr", seed, Tokenizer, maxLength: 1024, problemsPerPool: 64, validationProblems: 4,
+                                               conditioner: conditioner);
+        var plainTexts = Texts(plain.Pool(0));
+        var labelledTexts = Texts(labelled.Pool(0));
+        Assert.Equal(plainTexts.Count, labelledTexts.Count);
+        int prefixed = 0;
+        for (int i = 0; i < plainTexts.Count; i++)
+        {
+            if (labelledTexts[i] == plainTexts[i]) continue;
+            prefixed++;
+            Assert.Matches(@"^Sub Call Budget: ([1-9]|10) Moving to Node #0\n", labelledTexts[i]);
+            Assert.EndsWith(plainTexts[i], labelledTexts[i]);
+        }
+        // Problem i is labelled exactly when the conditioner chooses index i (here: some, not all).
+        var problems = new ProblemGenerator(3, seed).Take(64).ToList();
+        var chosen = problems.Where((p, i) => BudgetConditioning.Chooses(0.5, seed, i)).ToList();
+        Assert.InRange(chosen.Count, 16, 48);
+        Assert.All(chosen, p => Assert.Contains(labelledTexts, t => t.StartsWith("Sub Call Budget: ", StringComparison.Ordinal)
+                                                                      && t.Contains(RootPrompt(p), StringComparison.Ordinal)));
+        Assert.All(problems.Except(chosen), p => Assert.DoesNotContain(labelledTexts, t => t.Contains(RootPrompt(p), StringComparison.Ordinal)
+                                                                                            && t.StartsWith("Sub Call Budget: ", StringComparison.Ordinal)));
+        Assert.True(prefixed > 0);
+    }
+
+    [Fact]
     public void Excluded_problems_reach_neither_training_nor_validation()
     {
         const int seed = 7;

@@ -66,6 +66,8 @@ public sealed class SftCommandTests : IDisposable
     [InlineData("--demos", "/nonexistent/demos.jsonl")]
     [InlineData("--exclude", "/nonexistent/heldout.jsonl")]
     [InlineData("--context", "8")]
+    [InlineData("--budget-prefix", "1.5")]
+    [InlineData("--budget-prefix", "-0.1")]
     public void BadOptionsExitWithCodeTwoAndOneLine(string option, string value)
     {
         var (code, output, err) = Run(option, value, "--out", Path.Combine(_root, "bad"));
@@ -121,6 +123,21 @@ public sealed class SftCommandTests : IDisposable
         Assert.True(code == 0, err);
         var warmConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(warm, "checkpoints", "step-00000001", "config.json"))).RootElement;
         Assert.Equal(512, warmConfig.GetProperty("max_position_embeddings").GetInt32());
+    }
+
+    [Fact]
+    public void BudgetPrefixIsSavedWithTheRunAndKeptOnResume()
+    {
+        var run = Path.Combine(_root, "budget");
+        var (code, _, err) = Run("--steps", "1", "--batch-tokens", "256", "--eval-every", "0", "--out", run, "--budget-prefix", "0.5");
+        Assert.True(code == 0, err);
+        var checkpoint = Path.Combine(run, "checkpoints", "step-00000001");
+        Assert.Equal(0.5, TrainerState.Read(checkpoint).Settings.BudgetPrefix);
+        (code, _, err) = Run("--resume", checkpoint, "--budget-prefix", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("--budget-prefix", err);
+        (code, _, err) = Run("--resume", checkpoint, "--steps", "2", "--budget-prefix", "0.5");
+        Assert.True(code == 0, err);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace AprOrleans.Trainer.Data;
 /// <summary>
 /// Demonstrations from a JSON Lines file (DemonstrationFile), tokenized once and held in memory. Every 20th
 /// demonstration (up to 50) is held out for validation. Training cycles through epochs; epoch e visits the
-/// sequences in a permutation seeded by (seed, e), cut into pools of <c>sequencesPerPool</c>.
+/// sequences in a permutation seeded by (seed, e), cut into pools of <c>sequencesPerPool</c>. The conditioner
+/// labels a share of the demonstrations with their budget (by file index).
 /// </summary>
 public sealed class FileDemoSource : ISequenceSource
 {
@@ -16,8 +17,10 @@ public sealed class FileDemoSource : ISequenceSource
     private int[]? _permutation;
     private long _permutationEpoch = -1;
 
-    public FileDemoSource(string path, int seed, CountdownTokenizer tokenizer, int maxLength, int sequencesPerPool = 1024)
+    public FileDemoSource(string path, int seed, CountdownTokenizer tokenizer, int maxLength, int sequencesPerPool = 1024,
+                          DemoConditioner? conditioner = null)
     {
+        conditioner ??= DemoConditioner.None;
         _seed = seed;
         _sequencesPerPool = sequencesPerPool;
         var validation = new List<int[]>();
@@ -25,7 +28,7 @@ public sealed class FileDemoSource : ISequenceSource
         foreach (var demo in DemonstrationFile.Read(path))
         {
             bool heldOut = index % 20 == 19 && validation.Count < 50;
-            foreach (var sequence in demo.Sequences)
+            foreach (var sequence in conditioner.Apply(demo, index).Sequences)
             {
                 var ids = tokenizer.Encode(sequence.Text, addBos: true, addEos: true);
                 if (ids.Count > maxLength) { SkippedTooLong++; continue; }

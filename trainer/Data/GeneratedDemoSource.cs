@@ -11,7 +11,8 @@ namespace AprOrleans.Trainer.Data;
 /// (the problem generator is sequential); asking for a later pool first fast-forwards the generator without
 /// solving the skipped problems, which is how a resumed run gets back to its position cheaply. A pool's problems
 /// are solved in parallel (each with its own seeded Random, so the output does not depend on the thread count):
-/// on a GPU the training step is fast enough that a serial solver would be the bottleneck.
+/// on a GPU the training step is fast enough that a serial solver would be the bottleneck. The conditioner labels a
+/// share of the demonstrations with their budget (by problem index; validation problems by -1 - i).
 /// </summary>
 public sealed class GeneratedDemoSource : ISequenceSource
 {
@@ -23,11 +24,13 @@ public sealed class GeneratedDemoSource : ISequenceSource
     private readonly int _maxLength;
     private long _nextProblem;
     private long _skipped;
+    private readonly DemoConditioner _conditioner;
 
     /// <param name="exclude">Problem keys never to train on (held-out splits).</param>
     public GeneratedDemoSource(int numbers, string solver, int seed, CountdownTokenizer tokenizer, int maxLength, int problemsPerPool = 128,
-                               int validationProblems = 16, IReadOnlyCollection<string>? exclude = null)
+                               int validationProblems = 16, IReadOnlyCollection<string>? exclude = null, DemoConditioner? conditioner = null)
     {
+        _conditioner = conditioner ?? DemoConditioner.None;
         _solver = CreateSolver(solver, tokenizer);
         _tokenizer = tokenizer;
         _seed = seed;
@@ -44,7 +47,7 @@ public sealed class GeneratedDemoSource : ISequenceSource
         for (int i = 0; i < heldOut.Count; i++)
         {
             var demo = _solver.Solve(heldOut[i], new Random(DeterministicSeed.For(validationSeed, i)));
-            validation.AddRange(Encode(demo, ref skippedValidation));
+            validation.AddRange(Encode(_conditioner.Apply(demo, -1 - i), ref skippedValidation));
         }
         Validation = validation;
     }
@@ -80,7 +83,7 @@ public sealed class GeneratedDemoSource : ISequenceSource
         }
         _nextProblem = first + problems.Length;
         var sequences = new List<int[]>();
-        foreach (var demo in demos) sequences.AddRange(Encode(demo, ref _skipped));
+        for (int i = 0; i < demos.Length; i++) sequences.AddRange(Encode(_conditioner.Apply(demos[i], first + i), ref _skipped));
         return sequences;
     }
 

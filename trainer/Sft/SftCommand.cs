@@ -15,7 +15,7 @@ public static class SftCommand
 {
     public const string Usage =
         "usage: trainer sft [--demos FILE | --numbers 3 --solver apr|sos [--exclude PROBLEMS.jsonl[,...]]] [--preset tiny|small|base|paper]\n" +
-        "                   [--context POSITIONS (default: the preset's)] [--device cpu|cuda:N]\n" +
+        "                   [--context POSITIONS (default: the preset's)] [--budget-prefix FRACTION (0..1, default 0)] [--device cpu|cuda:N]\n" +
         "                   [--precision fp32|bf16 (default: bf16 on CUDA, fp32 on the CPU; fp32 master weights either way)]\n" +
         "                   [--steps N] [--batch-tokens N] [--lr X] [--weight-decay X] [--warmup N] [--seed N] [--out DIR]\n" +
         "                   [--eval-every N] [--save-every N] [--log-every N] [--threads N] [--resume CHECKPOINT_DIR | --init MODEL_DIR]";
@@ -24,10 +24,11 @@ public static class SftCommand
     [
         "demos", "numbers", "solver", "preset", "device", "steps", "batch-tokens", "lr", "weight-decay", "warmup",
         "seed", "out", "eval-every", "save-every", "log-every", "resume", "threads", "init", "precision", "exclude", "context",
+        "budget-prefix",
     ];
 
     // Options that fix the data stream or the network: on --resume they must agree with the checkpoint.
-    private static readonly string[] FixedOnResume = ["demos", "numbers", "solver", "preset", "seed", "batch-tokens", "exclude", "context"];
+    private static readonly string[] FixedOnResume = ["demos", "numbers", "solver", "preset", "seed", "batch-tokens", "exclude", "context", "budget-prefix"];
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
@@ -81,12 +82,14 @@ public static class SftCommand
                     "seed" => baseSettings.Seed.ToString(CultureInfo.InvariantCulture),
                     "exclude" => string.Join(",", baseSettings.ExcludePaths ?? []),
                     "context" => baseSettings.Context?.ToString(CultureInfo.InvariantCulture) ?? "",
+                    "budget-prefix" => baseSettings.BudgetPrefix.ToString(CultureInfo.InvariantCulture),
                     _ => baseSettings.BatchTokens.ToString(CultureInfo.InvariantCulture),
                 };
                 string given = name switch
                 {
                     "demos" => Path.GetFullPath(o.String(name)!),
                     "exclude" => string.Join(",", AbsolutePaths(o.String(name)!)),
+                    "budget-prefix" => (o.Double(name, 0) ?? 0).ToString(CultureInfo.InvariantCulture),
                     _ => o.String(name)!,
                 };
                 if (given != saved) throw new UsageException($"--{name} {o.String(name)} differs from the checkpoint's {saved}; a resumed run keeps it");
@@ -137,6 +140,7 @@ public static class SftCommand
             Numbers = o.Int("numbers", 2, 6) ?? baseSettings.Numbers,
             ExcludePaths = exclude,
             Context = o.Int("context", 16, 1 << 20) ?? baseSettings.Context,
+            BudgetPrefix = o.Double("budget-prefix", 0) ?? baseSettings.BudgetPrefix,
             Steps = o.Int("steps", 1) ?? baseSettings.Steps,
             BatchTokens = o.Int("batch-tokens", 16) ?? baseSettings.BatchTokens,
             LearningRate = o.Double("lr", 0, exclusive: true) ?? baseSettings.LearningRate,
@@ -154,6 +158,8 @@ public static class SftCommand
                 ProblemsPerPool = PoolSizing.Problems(settings.BatchTokens),
                 SequencesPerPool = PoolSizing.FileSequences(settings.BatchTokens),
             };
+        if (settings.BudgetPrefix > 1)
+            throw new UsageException($"--budget-prefix {settings.BudgetPrefix.ToString(CultureInfo.InvariantCulture)}: a share of the demonstrations, 0..1");
         if (settings.WarmupSteps is int w && w > settings.Steps)
             throw new UsageException($"--warmup {w}: more than --steps {settings.Steps}");
         // Threads: libtorch defaults to one per core; on a shared machine fewer can be faster (OpenMP barriers spin).

@@ -35,6 +35,12 @@ public sealed record SftSettings
     /// parameter: it lets a small preset learn Countdown-4's longer threads.
     /// </summary>
     public int? Context { get; init; }
+    /// <summary>
+    /// The share of demonstrations (0..1) whose root prompt carries its budget prefix ("Sub Call Budget: N" with N
+    /// the APR parent's beam, "Token Budget: B" for SoS+; see BudgetConditioning), so the model can be asked for a
+    /// search width. 0 = none (the default; runs saved before this setting read as 0).
+    /// </summary>
+    public double BudgetPrefix { get; init; }
     /// <summary>Problems per generated pool (the unit of length bucketing).</summary>
     public int ProblemsPerPool { get; init; } = 128;
     /// <summary>File sequences per pool (the unit of length bucketing for <see cref="DemosPath"/>).</summary>

@@ -114,9 +114,11 @@ public sealed class SftTrainer : IDisposable
 
     private static ISequenceSource CreateSource(SftSettings settings, CountdownTokenizer tokenizer, int maxLength) =>
         settings.DemosPath is { } path
-            ? new FileDemoSource(path, settings.Seed, tokenizer, maxLength, settings.SequencesPerPool)
+            ? new FileDemoSource(path, settings.Seed, tokenizer, maxLength, settings.SequencesPerPool, Conditioner(settings, maxLength))
             : new GeneratedDemoSource(settings.Numbers, settings.Solver, settings.Seed, tokenizer, maxLength, settings.ProblemsPerPool,
-                                      settings.ValidationProblems, ExcludedKeys(settings.ExcludePaths));
+                                      settings.ValidationProblems, ExcludedKeys(settings.ExcludePaths), Conditioner(settings, maxLength));
+
+    private static DemoConditioner Conditioner(SftSettings settings, int maxLength) => new(settings.BudgetPrefix, settings.Seed, maxLength);
 
     private static HashSet<string> ExcludedKeys(string[]? paths) =>
         (paths ?? []).SelectMany(ProblemFile.Read).Select(problem => problem.Key).ToHashSet();
