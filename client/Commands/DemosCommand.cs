@@ -18,22 +18,26 @@ public static class DemosCommand
         var output = new Option<string>("--out") { Description = "output demonstrations file (JSON Lines)", Required = true };
         var seed = new Option<int>("--seed") { Description = "random seed of the solver", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var command = new Command("demos", "Solve problems symbolically and write training demonstrations") { solver, problems, output, seed, threads };
-        command.SetAction(parse => Run(parse.GetValue(solver)!, parse.GetValue(problems)!, parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(threads)));
+        var beam = new Option<string?>("--beam") { Description = "parent beam, N or MIN-MAX, drawn per problem (default: the paper's, apr 1-10, sosp 1-5)" };
+        var command = new Command("demos", "Solve problems symbolically and write training demonstrations") { solver, problems, output, seed, threads, beam };
+        command.SetAction(parse => Run(parse.GetValue(solver)!, parse.GetValue(problems)!, parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(threads),
+                                       parse.GetValue(beam)));
         return command;
     }
 
-    public static ISolver CreateSolver(string name) => name switch
+    public static ISolver CreateSolver(string name, BeamRange? beam = null) => name switch
     {
-        "apr" => new AprSolver(CountdownTokenizer.Default),
-        "sosp" => new SosPlusSolver(CountdownTokenizer.Default),
+        "apr" => beam is null ? new AprSolver(CountdownTokenizer.Default) : new AprSolver(CountdownTokenizer.Default, beam.Min, beam.Max),
+        "sosp" => beam is null ? new SosPlusSolver(CountdownTokenizer.Default) : new SosPlusSolver(CountdownTokenizer.Default, beam.Min, beam.Max),
         _ => throw new CliException($"--solver must be apr or sosp, got '{name}'"),
     };
 
-    private static int Run(string solverName, string problemsPath, string output, int seed, int threads)
+    private static int Run(string solverName, string problemsPath, string output, int seed, int threads, string? beamText)
     {
         if (threads <= 0) throw new CliException($"--threads must be positive, got {threads}");
-        var solver = CreateSolver(solverName);
+        BeamRange? beam = null;
+        if (beamText is not null && (beam = BeamRange.TryParse(beamText, out var beamError)) is null) throw new CliException($"--beam {beamError}");
+        var solver = CreateSolver(solverName, beam);
         var problems = ProblemFile.Read(problemsPath);
         var stats = Write(solver, problems, output, seed, threads);
         Console.WriteLine($"{solverName}: {stats.Summary()}");

@@ -47,6 +47,35 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal(File.ReadAllText(PathOf("a.jsonl")), File.ReadAllText(PathOf("b.jsonl")));
     }
 
+    [Fact]
+    public void A_fixed_wide_beam_gives_demos_that_expand_every_root_successor_and_solve_countdown_3()
+    {
+        var problems = PathOf("p.jsonl");
+        AprProcess.Run("data", "problems", "--numbers", "3", "--count", "60", "--seed", "2", "--out", problems);
+        var run = AprProcess.Run("data", "demos", "--problems", problems, "--out", PathOf("wide.jsonl"), "--beam", "10");
+        Assert.Equal(0, run.ExitCode);
+        var wide = DemonstrationFile.Read(PathOf("wide.jsonl")).ToList();
+        Assert.All(wide, d => Assert.Equal(10, d.Beam));
+        Assert.All(wide, d => Assert.True(d.Solved, $"{d.Problem.Key} unsolved with beam 10"));
+        AprProcess.Run("data", "demos", "--problems", problems, "--out", PathOf("range.jsonl"), "--beam", "2-3");
+        Assert.All(DemonstrationFile.Read(PathOf("range.jsonl")), d => Assert.InRange(d.Beam, 2, 3));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("5-2")]
+    [InlineData("1-40")]
+    [InlineData("wide")]
+    public void A_bad_beam_range_exits_2_naming_it(string beam)
+    {
+        var problems = PathOf("p.jsonl");
+        AprProcess.Run("data", "problems", "--numbers", "3", "--count", "5", "--out", problems);
+        var run = AprProcess.Run("data", "demos", "--problems", problems, "--out", PathOf("x.jsonl"), "--beam", beam);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--beam", run.StdErr);
+        Assert.False(File.Exists(PathOf("x.jsonl")));
+    }
+
     [Theory]
     [InlineData("{\"nums\": [1, 2, 3], \"target\": 6", null, "malformed JSON")]
     [InlineData("{\"nums\": [1, 2, 3]}", "target", "missing")]

@@ -53,8 +53,9 @@ public sealed class ModelCommandTests(RandomCheckpoint checkpoint) : IClassFixtu
             var problems = Path.Combine(dir, "p.jsonl");
             File.WriteAllLines(problems, ["{\"nums\": [4, 9, 3], \"target\": 24}", "{\"nums\": [2, 5, 7], \"target\": 17}"]);
             var plots = Path.Combine(dir, "plots");
+            var outcomes = Path.Combine(dir, "outcomes.jsonl");
             var run = AprProcess.Run("eval", "--problems", problems, "--mode", "apr", "--checkpoint", checkpoint.Directory,
-                "--thread-tokens", "80", "--json", "--plots", plots);
+                "--thread-tokens", "80", "--json", "--plots", plots, "--outcomes", outcomes);
             Assert.Equal(0, run.ExitCode);
             using var doc = JsonDocument.Parse(run.StdOut);
             foreach (var field in new[] { "accuracy", "problems", "mean_total_tokens", "mean_sequential_tokens", "mean_children_per_spawn", "mean_latency_ms" })
@@ -62,6 +63,16 @@ public sealed class ModelCommandTests(RandomCheckpoint checkpoint) : IClassFixtu
             Assert.Equal(2, doc.RootElement.GetProperty("problems").GetInt32());
             Assert.Contains("<svg", File.ReadAllText(Path.Combine(plots, "accuracy_vs_total_tokens.svg")));
             Assert.Contains("apr", File.ReadAllText(Path.Combine(plots, "accuracy_vs_latency.svg")));
+            // One outcome line per problem, in the file's order, each saying why an untrained model failed.
+            var lines = File.ReadAllLines(outcomes);
+            Assert.Equal(2, lines.Length);
+            using var first = JsonDocument.Parse(lines[0]);
+            using var second = JsonDocument.Parse(lines[1]);
+            Assert.Equal(24, first.RootElement.GetProperty("target").GetInt32());
+            Assert.Equal(17, second.RootElement.GetProperty("target").GetInt32());
+            Assert.False(first.RootElement.GetProperty("correct").GetBoolean());
+            Assert.False(string.IsNullOrEmpty(first.RootElement.GetProperty("reason").GetString()));
+            Assert.StartsWith("Moving to Node #0", first.RootElement.GetProperty("root_text").GetString());
         }
         finally { System.IO.Directory.Delete(dir, recursive: true); }
     }

@@ -123,6 +123,17 @@ public sealed class SftCommandTests : IDisposable
         Assert.True(code == 0, err);
         var warmConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(warm, "checkpoints", "step-00000001", "config.json"))).RootElement;
         Assert.Equal(512, warmConfig.GetProperty("max_position_embeddings").GetInt32());
+
+        // RoPE has no weights: a warm start may lengthen the context (all weights still load).
+        var longer = Path.Combine(_root, "longer");
+        (code, _, err) = Run("--init", checkpoint, "--context", "1024", "--steps", "1", "--batch-tokens", "256", "--eval-every", "0", "--out", longer);
+        Assert.True(code == 0, err);
+        var longerConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(longer, "checkpoints", "step-00000001", "config.json"))).RootElement;
+        Assert.Equal(1024, longerConfig.GetProperty("max_position_embeddings").GetInt32());
+        // Another preset's weights are still refused.
+        (code, _, err) = Run("--init", checkpoint, "--preset", "small", "--steps", "1", "--out", Path.Combine(_root, "other"));
+        Assert.Equal(1, code);
+        Assert.Contains("differs from --preset small", err);
     }
 
     [Fact]

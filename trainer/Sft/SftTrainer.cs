@@ -81,9 +81,10 @@ public sealed class SftTrainer : IDisposable
         var model = LlamaForCausalLM.Create(config, settings.Seed, device, DeviceSelection.TrainingDType);
         if (initConfig is not null)
         {
-            if (initConfig != config)
-                throw new InvalidDataException($"--init {settings.InitPath}: its model ({initConfig.Preset}, {initConfig.MaxPositionEmbeddings} positions) " +
-                                               $"differs from --preset {settings.Preset} with {config.MaxPositionEmbeddings} positions");
+            // RoPE has no weights, so a warm start may change the context (--context); every weight must match.
+            if (initConfig with { MaxPositionEmbeddings = config.MaxPositionEmbeddings } != config)
+                throw new InvalidDataException($"--init {settings.InitPath}: its model ({initConfig.Preset}, {initConfig.ParameterCount} parameters) " +
+                                               $"differs from --preset {settings.Preset} ({config.ParameterCount} parameters)");
             ModelCheckpoint.LoadWeights(Path.Combine(settings.InitPath!, "model.safetensors"), model);
         }
         return new SftTrainer(settings, model, tokenizer, source, new DataPosition(0, 0), step: 0);
