@@ -12,6 +12,7 @@ public static class BenchMain
         ["decode"] = ("engine decode tokens/s at several batch sizes, and the ratio to batch 1", DecodeThroughputBench.Run),
         ["eval"] = ("apr eval's JSON summary (apr, serial or sc) for a checkpoint on a device, without plots", EvalOnDevice.Run),
         ["logits"] = ("one sequence's logits as JSON, for scripts/hf_compare.py (transformers' LlamaForCausalLM)", LogitsDump.Run),
+        ["grpo-step"] = ("one GRPO step on real rollouts, micro-batches packed by trajectory vs by length", GrpoStepBench.Run),
         ["weight-sync"] = ("Weights.Publish → every batching grain serving the new version, with its phases", WeightSyncBench.Run),
     };
 

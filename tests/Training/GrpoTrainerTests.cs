@@ -75,6 +75,38 @@ public sealed class GrpoTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Packing_by_length_gives_the_update_of_packing_by_trajectory_with_less_padding()
+    {
+        var init = InitCheckpoint();
+        var groups = Groups(4, CountdownTokenizer.Default.VocabularySize);
+        using var byTrajectory = GrpoTrainer.Start(Settings(init, "traj", microBatchTokens: 256));
+        using var byLength = GrpoTrainer.Start(Settings(init, "len", microBatchTokens: 256));
+        var a = byTrajectory.Train(groups, currentVersion: 0, MicroBatchPacking.ByTrajectory);
+        var b = byLength.Train(groups, currentVersion: 0, MicroBatchPacking.ByLength);
+        Assert.Equal(a.Loss, b.Loss, 5);
+        Assert.Equal(a.RowTokens, b.RowTokens);
+        Assert.True(b.PaddedTokens < a.PaddedTokens, $"by length {b.PaddedTokens} vs by trajectory {a.PaddedTokens} padded positions");
+        var (wa, wb) = (Flat(byTrajectory.Policy), Flat(byLength.Policy));
+        Assert.True(wa.Zip(wb).Max(p => Math.Abs(p.First - p.Second)) < 1e-5);
+    }
+
+    [Fact]
+    public void Packing_by_length_keeps_every_row_once_and_each_batch_within_the_budget()
+    {
+        var groups = Groups(5, CountdownTokenizer.Default.VocabularySize);
+        var kept = groups.SelectMany(g => g.Trajectories).Select(t => new WeightedTrajectory(t, t.Reward - 0.5)).ToList();
+        var rows = GrpoRow.Of(kept).ToList();
+        var batches = GrpoMicroBatches.Pack(kept, 64, MicroBatchPacking.ByLength).ToList();
+        Assert.Equal(rows.Count, batches.Sum(b => b.Count));
+        Assert.Equal(rows.Select(r => r.Segment).ToHashSet(), batches.SelectMany(b => b.Select(r => r.Segment)).ToHashSet());
+        Assert.All(batches, b => Assert.True(b.Count == 1 || b.Count * b.Max(r => r.Width) <= 64));
+        var widths = batches.SelectMany(b => b.Select(r => r.Width)).ToList();
+        Assert.Equal(widths.OrderByDescending(w => w), widths);
+        // The same input packs the same way every time (an exact resume depends on it).
+        Assert.Equal(batches.SelectMany(b => b.Select(r => r.Segment)), GrpoMicroBatches.Pack(kept, 64, MicroBatchPacking.ByLength).SelectMany(b => b.Select(r => r.Segment)));
+    }
+
+    [Fact]
     public void A_bf16_step_updates_the_fp32_masters_close_to_an_fp32_step()
     {
         var init = InitCheckpoint();

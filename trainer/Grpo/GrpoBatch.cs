@@ -27,11 +27,18 @@ public sealed class GrpoBatch : IDisposable
     /// </param>
     public static GrpoBatch Build(IReadOnlyList<WeightedTrajectory> trajectories, bool tokenLevel, Device device, (int Trajectories, long GeneratedTokens)? normalization = null)
     {
-        var rows = trajectories.SelectMany(t => t.Trajectory.Segments.Select(s => (Segment: s, t.Advantage, Segments: t.Trajectory.Segments.Count))).ToList();
+        var rows = GrpoRow.Of(trajectories).ToList();
         if (rows.Count == 0) throw new ArgumentException("no segments to train on", nameof(trajectories));
-        int width = rows.Max(r => r.Segment.Context.Length + r.Segment.Generated.Length - 1);
+        return Build(rows, tokenLevel, device, normalization ?? (trajectories.Count, rows.Sum(r => (long)r.Segment.Generated.Length)));
+    }
+
+    /// <summary>A batch of rows from any trajectories of a step; <paramref name="normalization"/> is the whole step's.</summary>
+    public static GrpoBatch Build(IReadOnlyList<GrpoRow> rows, bool tokenLevel, Device device, (int Trajectories, long GeneratedTokens) normalization)
+    {
+        if (rows.Count == 0) throw new ArgumentException("no segments to train on", nameof(rows));
+        int width = rows.Max(r => r.Width);
         long batchGenerated = rows.Sum(r => (long)r.Segment.Generated.Length);
-        var (trajectoryCount, totalGenerated) = normalization ?? (trajectories.Count, batchGenerated);
+        var (trajectoryCount, totalGenerated) = normalization;
         var inputs = new long[rows.Count * width];
         var targets = new long[rows.Count * width];
         var mask = new float[rows.Count * width];
@@ -40,7 +47,7 @@ public sealed class GrpoBatch : IDisposable
         var advantages = new float[rows.Count];
         for (int r = 0; r < rows.Count; r++)
         {
-            var (segment, advantage, segments) = rows[r];
+            var (segment, advantage, segments) = (rows[r].Segment, rows[r].Advantage, rows[r].TrajectorySegments);
             int contextLength = segment.Context.Length, generated = segment.Generated.Length;
             advantages[r] = (float)advantage;
             int offset = r * width;

@@ -84,17 +84,20 @@ public sealed class GrpoTrainer : IDisposable
     /// trained (what the staleness bound measures against). When every group is dropped (all zero-variance under
     /// DAPO, or all stale) the weights do not change, but the step still counts: the groups were consumed.
     /// </summary>
-    public GrpoStepStats Train(IReadOnlyList<RolloutGroup> groups, long currentVersion)
+    public GrpoStepStats Train(IReadOnlyList<RolloutGroup> groups, long currentVersion, MicroBatchPacking packing = MicroBatchPacking.ByLength)
     {
         var clock = Stopwatch.StartNew();
         var advantages = GroupAdvantages.Compute(groups, Settings.Objective, currentVersion);
         var kept = advantages.Kept;
         // A zero advantage contributes no gradient; only the KL term would move such a step.
         double loss = 0, kl = 0, gap = 0, clip = 0;
+        long padded = 0, rowTokens = 0;
         long generated = kept.Sum(t => t.Trajectory.Segments.Sum(s => (long)s.Generated.Length));
         if (generated > 0)
         {
-            var microBatches = MicroBatches(kept).ToList();
+            var microBatches = GrpoMicroBatches.Pack(kept, Settings.MicroBatchTokens, packing).ToList();
+            padded = GrpoMicroBatches.PaddedTokens(microBatches);
+            rowTokens = microBatches.Sum(b => b.Sum(r => (long)r.Width));
             for (int update = 0; update < Settings.InnerUpdates; update++)
             {
                 _optimizer.ZeroGradients();
@@ -120,28 +123,7 @@ public sealed class GrpoTrainer : IDisposable
         }
         Step++;
         return new GrpoStepStats(Step - 1, loss, kl, gap, clip, kept.Count, advantages.Groups, advantages.ZeroVarianceGroups,
-            advantages.StaleTrajectories, generated, clock.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>Whole trajectories packed into batches of at most <see cref="GrpoRunSettings.MicroBatchTokens"/> padded tokens.</summary>
-    private IEnumerable<List<WeightedTrajectory>> MicroBatches(IReadOnlyList<WeightedTrajectory> kept)
-    {
-        var part = new List<WeightedTrajectory>();
-        int rows = 0, width = 0;
-        foreach (var t in kept)
-        {
-            int tRows = t.Trajectory.Segments.Count;
-            int tWidth = t.Trajectory.Segments.Max(s => s.Context.Length + s.Generated.Length);
-            if (part.Count > 0 && (long)(rows + tRows) * Math.Max(width, tWidth) > Settings.MicroBatchTokens)
-            {
-                yield return part;
-                (part, rows, width) = ([], 0, 0);
-            }
-            part.Add(t);
-            rows += tRows;
-            width = Math.Max(width, tWidth);
-        }
-        if (part.Count > 0) yield return part;
+            advantages.StaleTrajectories, generated, clock.Elapsed.TotalSeconds, padded, rowTokens);
     }
 
     /// <summary>Writes {Out}/checkpoints/step-NNNNNNNN atomically (weights, optimizer, state) and returns its path.</summary>
