@@ -12,7 +12,7 @@ namespace AprOrleans.Bench;
 /// <summary>
 /// One GRPO training step on real rollouts, with the micro-batches packed by trajectory (the earlier packing) and by
 /// length, side by side: seconds, padded positions, and the loss (which the packing must not change). The rollouts are
-/// G sampled trees (T = 1) per problem from the checkpoint on the continuous-batching engine, rewarded by the exact
+/// G sampled APR trees (T = 1) per problem from the checkpoint on the continuous-batching engine, rewarded by the exact
 /// checker, as the rollout grains make them.
 /// Usage: grpo-step --checkpoint DIR --problems FILE [--count 8] [--group 5] [--repeats 3] [--threads 1]
 ///        [--micro-batch-tokens 32768] [--device cpu]
@@ -43,7 +43,8 @@ public static class GrpoStepBench
         double reward = groups.SelectMany(g => g.Trajectories).Average(t => t.Reward);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{groups.Count} groups × {group} trees from {checkpoint}: {trees} trajectories, {groups.Sum(g => g.Trajectories.Sum(t => t.Segments.Count))} segments, " +
-            $"{groups.Sum(g => g.Trajectories.Sum(t => t.Segments.Sum(s => (long)s.Generated.Length)))} generated tokens, mean reward {reward:F3}"));
+            $"{groups.Sum(g => g.Trajectories.Sum(t => t.Segments.Sum(s => (long)s.Generated.Length)))} generated tokens, mean reward {reward:F3}; " +
+            $"machine: {Environment.ProcessorCount} cores, torch threads {TorchSharp.torch.get_num_threads()}, device {device}, .NET {Environment.Version}"));
 
         var seconds = new Dictionary<MicroBatchPacking, List<double>> { [MicroBatchPacking.ByTrajectory] = [], [MicroBatchPacking.ByLength] = [] };
         var output = Directory.CreateTempSubdirectory("apr-grpo-bench-").FullName;
@@ -70,20 +71,15 @@ public static class GrpoStepBench
         return 0;
     }
 
-    /// <summary>G sampled trees per problem, each rewarded by the exact checker, as rollout groups.</summary>
+    /// <summary>G sampled APR trees per problem (T = 1, seeded), each rewarded by the exact checker, as rollout groups.</summary>
     private static List<RolloutGroup> SampleGroups(string checkpoint, string device, IReadOnlyList<Problem> problems, int group)
     {
         using var local = LocalModel.Load(checkpoint, device);
-        var settings = new EvalSettings
-        {
-            Mode = EvalMode.SelfConsistency,
-            Samples = group,
-            Concurrency = problems.Count,
-            Sampling = new SamplingSettings(Temperature: 1.0f),
-        };
-        settings = settings with { Limits = settings.Limits.FitTo(local.Engine.ContextTokens) };
-        var (_, outcomes) = new Evaluator(local.Engine, local.Tokenizer, settings).RunAsync(problems).GetAwaiter().GetResult();
-        return [.. outcomes.Select(o => new RolloutGroup(o.Problem.Key, [.. o.Trees.Select(tree =>
-            Trajectory.From(tree, tree.Answer is { } answer && SolutionChecker.Check(o.Problem, answer).Valid ? 1.0 : 0.0))]))];
+        var runtime = new SpawnJoinRuntime(local.Engine, local.Tokenizer, TreeLimits.Default.FitTo(local.Engine.ContextTokens));
+        var sampled = problems.Select((problem, p) => Task.WhenAll(Enumerable.Range(0, group).Select(g =>
+            runtime.RunAsync(PromptBuilder.Root(problem), new SamplingSettings(Temperature: 1.0f, Seed: p * 1_000_003L + g))))).ToList();
+        Task.WhenAll(sampled).GetAwaiter().GetResult();
+        return [.. problems.Select((problem, p) => new RolloutGroup(problem.Key, [.. sampled[p].Result.Select(tree =>
+            Trajectory.From(tree, tree.Answer is { } answer && SolutionChecker.Check(problem, answer).Valid ? 1.0 : 0.0))]))];
     }
 }
