@@ -5,7 +5,8 @@ namespace AprOrleans.Countdown.Solvers;
 /// <summary>
 /// Budget-conditioned demonstrations: every root-level sequence gets the conditioning prefix that describes
 /// the search it shows, so a model trained on them can be asked for a search width at inference. APR demos are
-/// labelled with the parent's beam ("Sub Call Budget: N": at most N children per spawn; the beam is 1..10), SoS+
+/// labelled with the parent's beam ("Sub Call Budget: N": at most N children per spawn; the paper's beams are 1..10,
+/// a wider one is refused rather than mislabelled), SoS+
 /// demos with their trace length ("Token Budget: B"). Children's contexts are rebuilt from the parent's lines
 /// and carry no prefix, as at inference.
 /// </summary>
@@ -13,8 +14,11 @@ public static class BudgetConditioning
 {
     public static Demonstration Condition(Demonstration demo, int contextTokens)
     {
+        if (demo.Solver == "apr" && demo.Beam > ConditioningPrefix.MaxSubCalls)
+            throw new InvalidDataException($"{demo.Problem.Key}: an APR demonstration with beam {demo.Beam} cannot be labelled " +
+                                           $"'Sub Call Budget: N' (N is at most {ConditioningPrefix.MaxSubCalls} children per spawn)");
         string prefix = demo.Solver == "apr"
-            ? ConditioningPrefix.SubCallBudget(Math.Clamp(demo.Beam, 0, ConditioningPrefix.MaxSubCalls))
+            ? ConditioningPrefix.SubCallBudget(demo.Beam)
             : ConditioningPrefix.TokenBudget(ConditioningPrefix.TokenBudgetFor(demo.SequentialTokens, contextTokens));
         return demo with
         {

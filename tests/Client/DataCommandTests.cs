@@ -48,7 +48,7 @@ public sealed class DataCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_fixed_wide_beam_gives_demos_that_expand_every_root_successor_and_solve_countdown_3()
+    public void A_fixed_wide_beam_gives_demos_of_that_beam_that_solve_countdown_3()
     {
         var problems = PathOf("p.jsonl");
         AprProcess.Run("data", "problems", "--numbers", "3", "--count", "60", "--seed", "2", "--out", problems);

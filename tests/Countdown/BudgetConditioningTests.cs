@@ -40,6 +40,7 @@ public class BudgetConditioningTests
         var conditioned = BudgetConditioning.Condition(demo, contextTokens: 4096);
         int expected = (demo.SequentialTokens + 511) / 512 * 512;
         Assert.StartsWith(TraceLiterals.TokenBudget + expected + " Moving to Node #0\n", conditioned.Sequences[0].Text);
+        Assert.StartsWith(PromptBuilder.Root(demo.Problem, tokenBudget: expected), conditioned.Sequences[0].Text);
         Assert.Equal(512, ConditioningPrefix.TokenBudgetFor(1, 4096));
         Assert.Equal(512, ConditioningPrefix.TokenBudgetFor(512, 4096));
         Assert.Equal(1024, ConditioningPrefix.TokenBudgetFor(513, 4096));
@@ -59,6 +60,14 @@ public class BudgetConditioningTests
         // Another seed picks other demonstrations.
         var otherSeed = Enumerable.Range(0, 20_000).Select(i => BudgetConditioning.Chooses(0.3, 5, i)).ToList();
         Assert.NotEqual(first, otherSeed);
+    }
+
+    [Fact]
+    public void An_apr_demonstration_wider_than_ten_children_is_refused_not_mislabelled()
+    {
+        var demo = new AprSolver(CountdownTokenizer.Default, minBeam: 12, maxBeam: 12).Solve(DemoSamples.ProblemFor(3, 1), new Random(1));
+        var error = Assert.Throws<InvalidDataException>(() => BudgetConditioning.Condition(demo, 1024));
+        Assert.Contains("beam 12", error.Message);
     }
 
     [Theory]

@@ -84,6 +84,9 @@ public sealed class GrpoTrainerTests : IDisposable
         var a = byTrajectory.Train(groups, currentVersion: 0, MicroBatchPacking.ByTrajectory);
         var b = byLength.Train(groups, currentVersion: 0, MicroBatchPacking.ByLength);
         Assert.Equal(a.Loss, b.Loss, 5);
+        Assert.Equal(a.Kl, b.Kl, 7);
+        Assert.Equal(a.SamplerGap, b.SamplerGap, 5);
+        Assert.Equal(a.ClipFraction, b.ClipFraction, 5);
         Assert.Equal(a.RowTokens, b.RowTokens);
         Assert.True(b.PaddedTokens < a.PaddedTokens, $"by length {b.PaddedTokens} vs by trajectory {a.PaddedTokens} padded positions");
         var (wa, wb) = (Flat(byTrajectory.Policy), Flat(byLength.Policy));
