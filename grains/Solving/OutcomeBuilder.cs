@@ -15,7 +15,9 @@ internal static class OutcomeBuilder
             all.Count, all.Sum(t => t.Spawns.Count), root.TotalGeneratedTokens, root.SequentialTokens,
             all.Max(t => t.Level), root.Elapsed);
         if (root.Answer is null)
-            return new SolveOutcome(null, false, $"the root thread reached no answer ({root.End})", Record(root), totals);
+            return new SolveOutcome(null, false, root.End == ThreadEnd.Finished
+                ? "the search found no solution (the root ended with 'No solution found.')"
+                : $"the root thread reached no answer ({root.End}{(root.EndDetail is { } detail ? ": " + detail : "")})", Record(root), totals);
         var check = SolutionChecker.Check(problem, root.Answer);
         return new SolveOutcome(root.Answer, check.Valid, check.Reason, Record(root), totals);
     }
