@@ -1,5 +1,4 @@
 using System.Globalization;
-using AprOrleans.Countdown.Checking;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Engine;
 using AprOrleans.Model.Evaluation;
@@ -82,6 +81,6 @@ public static class GrpoStepBench
             runtime.RunAsync(PromptBuilder.Root(problem), new SamplingSettings(Temperature: 1.0f, Seed: p * 1_000_003L + g))))).ToList();
         Task.WhenAll(sampled).GetAwaiter().GetResult();
         return [.. problems.Select((problem, p) => new RolloutGroup(problem.Key, [.. sampled[p].Result.Select(tree =>
-            Trajectory.From(tree, tree.Answer is { } answer && SolutionChecker.Check(problem, answer).Valid ? 1.0 : 0.0))]))];
+            Trajectory.From(tree, Trajectory.ExactReward(problem, tree)))]))];
     }
 }

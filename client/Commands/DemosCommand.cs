@@ -25,12 +25,10 @@ public static class DemosCommand
         return command;
     }
 
-    public static ISolver CreateSolver(string name, BeamRange? beam = null) => name switch
-    {
-        "apr" => beam is null ? new AprSolver(CountdownTokenizer.Default) : new AprSolver(CountdownTokenizer.Default, beam.Min, beam.Max),
-        "sosp" => beam is null ? new SosPlusSolver(CountdownTokenizer.Default) : new SosPlusSolver(CountdownTokenizer.Default, beam.Min, beam.Max),
-        _ => throw new CliException($"--solver must be apr or sosp, got '{name}'"),
-    };
+    public static ISolver CreateSolver(string name, BeamRange? beam = null) =>
+        name is "apr" or "sosp"
+            ? SolverFactory.Create(name, CountdownTokenizer.Default, beam)
+            : throw new CliException($"--solver must be apr or sosp, got '{name}'");
 
     private static int Run(string solverName, string problemsPath, string output, int seed, int threads, string? beamText)
     {

@@ -1,4 +1,3 @@
-using AprOrleans.Countdown.Checking;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Interfaces.Experiments;
 using AprOrleans.Model.Rl;
@@ -16,9 +15,8 @@ public static class GroupRecords
     {
         var threads = root.SelfAndDescendants().ToList();
         var segments = RlTrajectory.TrainingSegments(root).Select(p => Segment(p.Thread, TrajectorySegment.From(p.Segment))).ToList();
-        bool correct = root.Answer is { } answer && SolutionChecker.Check(problem, answer).Valid;
         return new RolloutTrajectoryRecord(
-            correct ? 1 : 0,
+            RlTrajectory.ExactReward(problem, root),
             root.Answer ?? "",
             segments,
             threads.Count,

@@ -1,3 +1,5 @@
+using AprOrleans.Countdown.Checking;
+using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Runtime;
 
 namespace AprOrleans.Model.Rl;
@@ -20,6 +22,10 @@ public sealed record Trajectory(IReadOnlyList<TrajectorySegment> Segments, doubl
 {
     public static Trajectory From(ThreadResult root, double reward) =>
         new([.. TrainingSegments(root).Select(p => TrajectorySegment.From(p.Segment))], reward);
+
+    /// <summary>The RL reward (DESIGN §3): 1 when the root's answer checks out exactly against the problem, else 0.</summary>
+    public static double ExactReward(Problem problem, ThreadResult root) =>
+        root.Answer is { } answer && SolutionChecker.Check(problem, answer).Valid ? 1 : 0;
 
     /// <summary>
     /// The segments a tree trains on, each with the thread it belongs to: every segment that generated tokens, of

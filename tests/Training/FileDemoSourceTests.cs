@@ -30,8 +30,9 @@ public sealed class FileDemoSourceTests : IDisposable
         foreach (var demo in demos)
         {
             string root = demo.Sequences[0].Text.Split('\n')[1]; // "Current State: …" names the problem
-            Assert.All(labelled.Where(t => t.Contains(root, StringComparison.Ordinal)),
-                       t => Assert.StartsWith($"Sub Call Budget: {demo.Beam} Moving to Node #0\n", t));
+            var own = labelled.Where(t => t.Contains(root, StringComparison.Ordinal)).ToList();
+            Assert.Equal(demo.Sequences.Count(s => s.Level == 0), own.Count);
+            Assert.All(own, t => Assert.StartsWith($"Sub Call Budget: {demo.Beam} Moving to Node #0\n", t));
         }
     }
 }

@@ -31,7 +31,7 @@ public sealed class GeneratedDemoSource : ISequenceSource
                                int validationProblems = 16, IReadOnlyCollection<string>? exclude = null, DemoConditioner? conditioner = null)
     {
         _conditioner = conditioner ?? DemoConditioner.None;
-        _solver = CreateSolver(solver, tokenizer);
+        _solver = SolverFactory.Create(solver, tokenizer);
         _tokenizer = tokenizer;
         _seed = seed;
         _problemsPerPool = problemsPerPool;
@@ -51,13 +51,6 @@ public sealed class GeneratedDemoSource : ISequenceSource
         }
         Validation = validation;
     }
-
-    public static ISolver CreateSolver(string name, CountdownTokenizer tokenizer) => name switch
-    {
-        "apr" => new AprSolver(tokenizer),
-        "sos" or "sosp" => new SosPlusSolver(tokenizer),
-        _ => throw new ArgumentException($"unknown solver '{name}' (expected apr or sos)"),
-    };
 
     public string Description { get; }
     public IReadOnlyList<int[]> Validation { get; }
