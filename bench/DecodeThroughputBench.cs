@@ -10,6 +10,7 @@ namespace AprOrleans.Bench;
 /// end-of-sequence disabled so every request runs its full length), for each batch size; decode tokens/s (prompt
 /// prefill subtracted) and the ratio to batch 1 (one-at-a-time decoding) measured in the same run.
 /// Usage: decode [--preset tiny] [--batches 1,8,64] [--prompt 64] [--new 64] [--device cpu] [--threads T] [--rounds 5]
+/// [--paged-attention on|off] (off: CPU decode steps gather their KV pages for scaled_dot_product_attention)
 /// </summary>
 public static class DecodeThroughputBench
 {
@@ -20,6 +21,7 @@ public static class DecodeThroughputBench
         int promptTokens = Args.Int(args, "--prompt", 64);
         int newTokens = Args.Int(args, "--new", 64);
         int rounds = Math.Max(1, Args.Int(args, "--rounds", 5));
+        bool pagedAttention = Args.String(args, "--paged-attention", "on") != "off";
         var device = DeviceSelection.Parse(Args.String(args, "--device", "cpu"));
         if (Args.Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
 
@@ -41,6 +43,7 @@ public static class DecodeThroughputBench
             Slots = batches.Max(), ContextTokens = contextTokens, PageSize = pageSize,
             KvTokens = batches.Max() * ((contextTokens + pageSize - 1) / pageSize * pageSize),
             MaxPrefillTokens = Math.Max(8192, batches.Max() * (promptTokens + 1)), MinPrefixReuse = int.MaxValue,
+            PagedDecodeAttention = pagedAttention,
         };
         using var engine = new DecodeEngine(net, eosId: -1, options);
         Console.WriteLine($"preset {preset} ({config.ParameterCount / 1e6:F1}M params), device {device}, torch threads {TorchSharp.torch.get_num_threads()}, prompt {promptTokens}, new {newTokens}");

@@ -117,7 +117,9 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
         int[] starts = cache.Starts(orderedSlots, length);
         // A fresh prefill attends over its own new keys only (the causal flag): nothing to read from the cache.
         bool fresh = starts.All(s => s == 0);
-        IReadOnlyList<KeyGroup> groups = fresh ? [] : KeyGroups.Split(starts, length);
+        // A decode step the cache attends itself needs no key groups (nor their masks).
+        bool inPlace = !fresh && length == 1 && cache.AttendsDecodeInPlace;
+        IReadOnlyList<KeyGroup> groups = fresh || inPlace ? [] : KeyGroups.Split(starts, length);
         cache.PlanReads(groups);
 
         Tensor logits;
@@ -135,6 +137,7 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
                 WritePositions = positions,
                 Groups = [.. groups.Select(g => new GroupAttention(g, GroupMask(g, starts, positions, length)))],
                 FreshPrefill = fresh,
+                DecodeInPlace = inPlace,
             };
             var hidden = model.forward(input, new AttentionContext { Cos = cos, Sin = sin, Cache = step });
             Tensor ordered;

@@ -16,6 +16,11 @@ public sealed record EngineOptions
     /// null = half of <see cref="Slots"/> × <see cref="ContextTokens"/>, since most threads are far shorter than the context.
     /// </summary>
     public int? KvTokens { get; init; }
+    /// <summary>
+    /// Whether a CPU float32 decode step attends over the KV pages where they lie (PagedDecodeAttention) rather than
+    /// gathering them for scaled_dot_product_attention; off only to compare the two.
+    /// </summary>
+    public bool PagedDecodeAttention { get; init; } = true;
     /// <summary>Tokens per KV page.</summary>
     public int PageSize { get; init; } = 16;
     /// <summary>Most prompt tokens prefilled in one forward pass (bounds activation memory).</summary>

@@ -28,6 +28,18 @@ public interface IKvCache
     /// <summary>Keys/values of one planned group's rows over positions [0, KeyLength): [Rows, H, KeyLength, D].</summary>
     (Tensor Keys, Tensor Values) Read(int layer, KeyGroup group);
 
+    /// <summary>
+    /// True when <see cref="AttendDecode"/> can compute a decode step's attention over the cache as it is stored
+    /// (no <see cref="Read"/>); the forward then plans no key groups.
+    /// </summary>
+    bool AttendsDecodeInPlace { get; }
+
+    /// <summary>
+    /// Attention of the planned decode step (one new token per row, already written) over each row's cached
+    /// positions: queries [B, H, 1, D] → [B, H, 1, D]. Only when <see cref="AttendsDecodeInPlace"/>.
+    /// </summary>
+    Tensor AttendDecode(int layer, Tensor queries);
+
     /// <summary>Advances each row's length by its real (unpadded) token count.</summary>
     void Commit(IReadOnlyList<int> slots, IReadOnlyList<int> added);
 }

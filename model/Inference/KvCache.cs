@@ -118,6 +118,11 @@ public sealed class KvCache : IKvCache, IDisposable
         }
     }
 
+    public bool AttendsDecodeInPlace => false;
+
+    public Tensor AttendDecode(int layer, Tensor queries) =>
+        throw new NotSupportedException("the slab cache attends through Read");
+
     public void Commit(IReadOnlyList<int> slots, IReadOnlyList<int> added)
     {
         for (int b = 0; b < slots.Count; b++) _lengths[slots[b]] += added[b];

@@ -22,9 +22,15 @@ public sealed class PagedKvCache : IKvCache, IDisposable
     private readonly Stack<int> _freePages = new();
     private Tensor? _writeRows;
     private int[][] _planPages = [];
+    private int[] _planStarts = [];
     private readonly List<(KeyGroup Group, Tensor Pages)> _planReads = [];
 
-    public PagedKvCache(ModelConfig config, int slots, int totalTokens, int maxTokensPerSlot, Device device, ScalarType dtype, int pageSize = 16)
+    /// <param name="pagedDecodeAttention">
+    /// Whether a decode step on the CPU in float32 attends over the pages directly (<see cref="PagedDecodeAttention"/>)
+    /// instead of gathering them; off only to compare the two.
+    /// </param>
+    public PagedKvCache(ModelConfig config, int slots, int totalTokens, int maxTokensPerSlot, Device device, ScalarType dtype, int pageSize = 16,
+        bool pagedDecodeAttention = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
@@ -50,6 +56,7 @@ public sealed class PagedKvCache : IKvCache, IDisposable
             _values[layer] = zeros(shape, dtype: dtype, device: device).DetachFromDisposeScope();
         }
         Device = device;
+        AttendsDecodeInPlace = pagedDecodeAttention && device.type == DeviceType.CPU && dtype == ScalarType.Float32;
     }
 
     public ModelConfig Config { get; }
@@ -60,6 +67,8 @@ public sealed class PagedKvCache : IKvCache, IDisposable
     public Device Device { get; }
 
     public int FreePages => _freePages.Count;
+
+    public bool AttendsDecodeInPlace { get; }
     public int UsedPages => TotalPages - _freePages.Count;
 
     /// <summary>Bytes of keys and values actually in use (pages held by some sequence).</summary>
@@ -146,6 +155,7 @@ public sealed class PagedKvCache : IKvCache, IDisposable
             _planPages[b] = [.. pages];
         }
         _writeRows = tensor(write, [batch, newTokens], device: Device).DetachFromDisposeScope();
+        _planStarts = starts;
     }
 
     /// <summary>
@@ -202,6 +212,16 @@ public sealed class PagedKvCache : IKvCache, IDisposable
     {
         foreach (var (_, pages) in _planReads) pages.Dispose();
         _planReads.Clear();
+    }
+
+    public Tensor AttendDecode(int layer, Tensor queries)
+    {
+        if (!AttendsDecodeInPlace) throw new NotSupportedException("this cache attends through Read (not a float32 CPU cache, or turned off)");
+        if (_writeRows is null || queries.shape[0] != _planStarts.Length || _writeRows.shape[1] != 1)
+            throw new InvalidOperationException("AttendDecode outside a planned decode step (one new token per row)");
+        // Each row sees its cached positions and the key this step just wrote.
+        var lengths = _planStarts.Select(start => start + 1).ToArray();
+        return PagedDecodeAttention.Attend(queries, _keys[layer], _values[layer], _planPages, lengths, PageSize, get_num_threads());
     }
 
     public void Commit(IReadOnlyList<int> slots, IReadOnlyList<int> added)

@@ -51,6 +51,11 @@ public sealed class SelfAttention : nn.Module<Tensor, AttentionContext, Tensor>
             step?.Cache.Write(_layer, k, v, step.WriteSlots, step.WritePositions);
             attended = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: length > 1);
         }
+        else if (step.DecodeInPlace)
+        {
+            step.Cache.Write(_layer, k, v, step.WriteSlots, step.WritePositions);
+            attended = step.Cache.AttendDecode(_layer, q);
+        }
         else
         {
             step.Cache.Write(_layer, k, v, step.WriteSlots, step.WritePositions);

@@ -1,0 +1,85 @@
+using AprOrleans.Model;
+using AprOrleans.Model.Inference;
+using static TorchSharp.torch;
+
+namespace AprOrleans.Tests.Model;
+
+/// <summary>
+/// The CPU decode step that attends over the KV pages where they lie must give what gathering the pages and running
+/// scaled_dot_product_attention gives, for any page layout, head size and thread count.
+/// </summary>
+public class PagedDecodeAttentionTests
+{
+    [Theory]
+    [InlineData(16, 1)]
+    [InlineData(10, 1)] // a head size that is not a whole number of SIMD vectors
+    [InlineData(16, 2)]
+    public void The_kernel_equals_attention_over_the_gathered_positions(int dim, int threads)
+    {
+        using var scope = NewDisposeScope();
+        const int heads = 3, pageSize = 4, poolPages = 12;
+        var keys = randn([poolPages * pageSize, heads, dim], generator: new Generator(1));
+        var values = randn([poolPages * pageSize, heads, dim], generator: new Generator(2));
+        // Rows share pages (a forked prefix) and end mid-page; page order in the pool is scrambled.
+        int[][] pages = [[5, 2, 9], [5, 2, 7, 11, 3], [8]];
+        int[] lengths = [10, 17, 1];
+        var queries = randn([pages.Length, heads, 1, dim], generator: new Generator(3));
+
+        var attended = PagedDecodeAttention.Attend(queries, keys, values, pages, lengths, pageSize, threads);
+
+        for (int r = 0; r < pages.Length; r++)
+        {
+            var rows = tensor(Enumerable.Range(0, lengths[r]).Select(p => (long)pages[r][p / pageSize] * pageSize + p % pageSize).ToArray());
+            var k = keys.index_select(0, rows).transpose(0, 1).unsqueeze(0);
+            var v = values.index_select(0, rows).transpose(0, 1).unsqueeze(0);
+            var expected = nn.functional.scaled_dot_product_attention(queries.narrow(0, r, 1), k, v);
+            double diff = ModelTestUtil.MaxAbsDiff(attended.narrow(0, r, 1), expected);
+            Assert.True(diff <= 1e-5, $"row {r}: max |Δ| = {diff}");
+        }
+    }
+
+    [Theory]
+    [InlineData(64)]
+    [InlineData(40)]
+    public void Decoding_with_the_kernel_gives_the_logits_of_decoding_through_gathered_pages(int hidden)
+    {
+        var config = ModelTestUtil.Micro() with { HiddenSize = hidden };
+        using var net = LlamaForCausalLM.Create(config, seed: 4);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        PagedKvCache NewCache(bool inPlace) =>
+            new(config, slots: 4, totalTokens: 256, maxTokensPerSlot: 64, CPU, ScalarType.Float32, pageSize: 4, pagedDecodeAttention: inPlace);
+        using var inPlace = NewCache(true);
+        using var gathered = NewCache(false);
+        Assert.True(inPlace.AttendsDecodeInPlace);
+        Assert.False(gathered.AttendsDecodeInPlace);
+
+        int[] prompts = [13, 30, 6];
+        var sequences = prompts.Select((n, i) => ModelTestUtil.RandomTokens(1, n, config.VocabSize, seed: 40 + i)).ToArray();
+        foreach (var cache in new[] { inPlace, gathered })
+        {
+            for (int slot = 0; slot < 3; slot++) net.Forward(sequences[slot], cache, [slot]);
+            cache.Fork(source: 1, target: 3, length: 22); // a child: shares five pages of slot 1, copies half of the sixth
+        }
+        int[] slots = [0, 1, 2, 3];
+        int[] lengths = [.. prompts, 22];
+        for (int t = 0; t < 8; t++)
+        {
+            var step = cat(slots.Select(s => ModelTestUtil.RandomTokens(1, 1, config.VocabSize, seed: 100 * t + s)).ToList(), 0);
+            var expected = net.Forward(step, gathered, slots);
+            var actual = net.Forward(step, inPlace, slots);
+            double diff = ModelTestUtil.MaxAbsDiff(actual, expected);
+            Assert.True(diff <= 1e-5, $"step {t}: max |Δ| = {diff}");
+        }
+        Assert.Equal(lengths.Select(n => n + 8), slots.Select(inPlace.Length));
+    }
+
+    [Fact]
+    public void Attending_in_place_outside_a_planned_decode_step_is_refused()
+    {
+        var config = ModelTestUtil.Micro();
+        using var cache = new PagedKvCache(config, slots: 2, totalTokens: 64, maxTokensPerSlot: 32, CPU, ScalarType.Float32);
+        using var queries = zeros([1, config.NumHeads, 1, config.HeadDim]);
+        Assert.Throws<InvalidOperationException>(() => cache.AttendDecode(0, queries));
+    }
+}
