@@ -6,9 +6,10 @@ using static TorchSharp.torch;
 namespace AprOrleans.Bench;
 
 /// <summary>
-/// One decode step of B rows through the model with each KV cache (slot slab vs paged), after a P-token prefill:
+/// One decode step of B rows through the model with each KV cache (slot slab; paged with its pages gathered for
+/// scaled_dot_product_attention; paged with attention over the pages in place), after a P-token prefill:
 /// milliseconds per step, to see what the cache layout costs next to the network.
-/// Usage: kv-step [--preset tiny] [--batch 64] [--prompt 64] [--steps 32] [--threads 0]
+/// Usage: kv-step [--preset tiny] [--batch 64] [--prompt 64] [--steps 32] [--warmup 8] [--threads 0]
 /// </summary>
 public static class KvStepBench
 {
@@ -20,19 +21,24 @@ public static class KvStepBench
         var config = ModelConfig.FromPreset(preset, 125);
         using var net = LlamaForCausalLM.Create(config, seed: 1);
         using var noGrad = no_grad();
+        int warmup = Math.Max(0, Args.Int(args, "--warmup", 8));
         int capacity = prompt + steps + 1;
         var slots = Enumerable.Range(0, batch).ToArray();
-        using var slab = new KvCache(config, batch, capacity, CPU, ScalarType.Float32);
+        using var slab = new KvCache(config, batch, capacity + warmup, CPU, ScalarType.Float32);
         const int pageSize = 16;
         // Every row's last page may be partly used: size the pool in whole pages per row.
-        using var paged = new PagedKvCache(config, batch, batch * ((capacity + pageSize - 1) / pageSize * pageSize), capacity, CPU, ScalarType.Float32, pageSize);
-        foreach (var (name, cache) in new (string, IKvCache)[] { ("slab ", slab), ("paged", paged) })
+        int poolTokens = batch * ((capacity + warmup + pageSize - 1) / pageSize * pageSize);
+        using var paged = new PagedKvCache(config, batch, poolTokens, capacity + warmup, CPU, ScalarType.Float32, pageSize);
+        using var pagedGathered = new PagedKvCache(config, batch, poolTokens, capacity + warmup, CPU, ScalarType.Float32, pageSize, pagedDecodeAttention: false);
+        foreach (var (name, cache) in new (string, IKvCache)[] { ("slab            ", slab), ("paged, gathered ", pagedGathered), ("paged, in place ", paged) })
         {
             using (var scope = NewDisposeScope())
                 net.Forward(randint(3, 125, [batch, prompt], dtype: ScalarType.Int64), cache, slots, lastTokenOnly: true);
-            var clock = Stopwatch.StartNew();
-            for (int s = 0; s < steps; s++)
+            // Untimed steps first: the first calls of each path pay for JIT compilation and lazy initialization.
+            var clock = new Stopwatch();
+            for (int s = 0; s < warmup + steps; s++)
             {
+                if (s == warmup) clock.Start();
                 using var scope = NewDisposeScope();
                 net.Forward(randint(3, 125, [batch, 1], dtype: ScalarType.Int64), cache, slots, lastTokenOnly: true);
             }
