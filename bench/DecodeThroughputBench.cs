@@ -11,6 +11,7 @@ namespace AprOrleans.Bench;
 /// prefill subtracted) and the ratio to batch 1 (one-at-a-time decoding) measured in the same run.
 /// Usage: decode [--preset tiny] [--batches 1,8,64] [--prompt 64] [--new 64] [--device cpu] [--threads T] [--rounds 5]
 /// [--paged-attention on|off] (off: CPU decode steps gather their KV pages for scaled_dot_product_attention)
+/// [--attention-threads N] (threads of the in-place decode attention; default every core)
 /// </summary>
 public static class DecodeThroughputBench
 {
@@ -22,6 +23,7 @@ public static class DecodeThroughputBench
         int newTokens = Args.Int(args, "--new", 64);
         int rounds = Math.Max(1, Args.Int(args, "--rounds", 5));
         bool pagedAttention = Args.String(args, "--paged-attention", "on") != "off";
+        int attentionThreads = Args.Int(args, "--attention-threads", Environment.ProcessorCount);
         var device = DeviceSelection.Parse(Args.String(args, "--device", "cpu"));
         if (Args.Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
 
@@ -44,9 +46,11 @@ public static class DecodeThroughputBench
             KvTokens = batches.Max() * ((contextTokens + pageSize - 1) / pageSize * pageSize),
             MaxPrefillTokens = Math.Max(8192, batches.Max() * (promptTokens + 1)), MinPrefixReuse = int.MaxValue,
             PagedDecodeAttention = pagedAttention,
+            AttentionThreads = attentionThreads,
         };
         using var engine = new DecodeEngine(net, eosId: -1, options);
-        Console.WriteLine($"preset {preset} ({config.ParameterCount / 1e6:F1}M params), device {device}, torch threads {TorchSharp.torch.get_num_threads()}, prompt {promptTokens}, new {newTokens}");
+        Console.WriteLine($"preset {preset} ({config.ParameterCount / 1e6:F1}M params), device {device}, torch threads {TorchSharp.torch.get_num_threads()}, " +
+                          $"decode attention {(pagedAttention ? $"in place on {attentionThreads} threads" : "gathered (SDPA)")}, prompt {promptTokens}, new {newTokens}");
 
         Measure(engine, 1, promptTokens, 8); // warm-up: first calls pay for lazy initialization
         // Rounds go over every batch size in turn, so a change in the machine's load touches all of them alike;

@@ -44,7 +44,7 @@ public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IDisposable
         _version = weightVersion;
         _model.eval();
         _cache = new PagedKvCache(model.Config, _options.Slots, _options.EffectiveKvTokens, _options.ContextTokens, model.Device, model.DType, _options.PageSize,
-            _options.PagedDecodeAttention);
+            _options.PagedDecodeAttention, _options.AttentionThreads);
         _sampler = new Sampler(options.Seed, model.Device);
         for (int s = _options.Slots - 1; s >= 0; s--) _freeSlots.Push(s);
         _thread = new Thread(Loop) { IsBackground = true, Name = $"{name}-decode" };

@@ -21,6 +21,11 @@ public sealed record EngineOptions
     /// gathering them for scaled_dot_product_attention; off only to compare the two.
     /// </summary>
     public bool PagedDecodeAttention { get; init; } = true;
+    /// <summary>
+    /// Threads the in-place decode attention splits a batch's rows over; null = every core. Independent of
+    /// libtorch's intra-op threads (<c>--threads</c>), which are often best at 1 for small models.
+    /// </summary>
+    public int? AttentionThreads { get; init; }
     /// <summary>Tokens per KV page.</summary>
     public int PageSize { get; init; } = 16;
     /// <summary>Most prompt tokens prefilled in one forward pass (bounds activation memory).</summary>
@@ -40,6 +45,7 @@ public sealed record EngineOptions
         if (MinPrefixReuse < 1) return "min prefix reuse must be at least 1";
         if (PageSize < 1) return "page size must be at least 1";
         if (KvTokens is { } kv && kv < ContextTokens) return "the KV cache must hold at least one full context";
+        if (AttentionThreads < 1) return "attention threads must be at least 1";
         return null;
     }
 }

@@ -29,8 +29,13 @@ public sealed class PagedKvCache : IKvCache, IDisposable
     /// Whether a decode step on the CPU in float32 attends over the pages directly (<see cref="PagedDecodeAttention"/>)
     /// instead of gathering them; off only to compare the two.
     /// </param>
+    /// <param name="attentionThreads">
+    /// Threads that attention splits a batch's rows over (null = every core). libtorch's own intra-op threads are
+    /// set apart (<c>torch.set_num_threads</c>): on a small model its thread team costs more than it gains, while
+    /// this kernel's rows are independent and its reads of the pool are bounded by one core's memory bandwidth.
+    /// </param>
     public PagedKvCache(ModelConfig config, int slots, int totalTokens, int maxTokensPerSlot, Device device, ScalarType dtype, int pageSize = 16,
-        bool pagedDecodeAttention = true)
+        bool pagedDecodeAttention = true, int? attentionThreads = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
@@ -57,6 +62,8 @@ public sealed class PagedKvCache : IKvCache, IDisposable
         }
         Device = device;
         AttendsDecodeInPlace = pagedDecodeAttention && device.type == DeviceType.CPU && dtype == ScalarType.Float32;
+        if (attentionThreads < 1) throw new ArgumentOutOfRangeException(nameof(attentionThreads), attentionThreads, "must be at least 1");
+        AttentionThreads = attentionThreads ?? Environment.ProcessorCount;
     }
 
     public ModelConfig Config { get; }
@@ -69,6 +76,9 @@ public sealed class PagedKvCache : IKvCache, IDisposable
     public int FreePages => _freePages.Count;
 
     public bool AttendsDecodeInPlace { get; }
+
+    /// <summary>Threads a decode step's in-place attention splits its rows over.</summary>
+    public int AttentionThreads { get; }
     public int UsedPages => TotalPages - _freePages.Count;
 
     /// <summary>Bytes of keys and values actually in use (pages held by some sequence).</summary>
@@ -221,7 +231,7 @@ public sealed class PagedKvCache : IKvCache, IDisposable
             throw new InvalidOperationException("AttendDecode outside a planned decode step (one new token per row)");
         // Each row sees its cached positions and the key this step just wrote.
         var lengths = _planStarts.Select(start => start + 1).ToArray();
-        return PagedDecodeAttention.Attend(queries, _keys[layer], _values[layer], _planPages, lengths, PageSize, get_num_threads());
+        return PagedDecodeAttention.Attend(queries, _keys[layer], _values[layer], _planPages, lengths, PageSize, AttentionThreads);
     }
 
     public void Commit(IReadOnlyList<int> slots, IReadOnlyList<int> added)

@@ -75,6 +75,18 @@ public class PagedDecodeAttentionTests
     }
 
     [Fact]
+    public void Attention_threads_below_one_are_refused_by_the_cache_and_the_engine_options()
+    {
+        var config = ModelTestUtil.Micro();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new PagedKvCache(config, slots: 2, totalTokens: 64, maxTokensPerSlot: 32, CPU, ScalarType.Float32, attentionThreads: 0));
+        Assert.Equal("attentionThreads", e.ParamName);
+        Assert.Equal("attention threads must be at least 1", new AprOrleans.Model.Engine.EngineOptions { AttentionThreads = 0 }.Validate());
+        using var everyCore = new PagedKvCache(config, slots: 2, totalTokens: 64, maxTokensPerSlot: 32, CPU, ScalarType.Float32);
+        Assert.Equal(Environment.ProcessorCount, everyCore.AttentionThreads);
+    }
+
+    [Fact]
     public void Attending_in_place_outside_a_planned_decode_step_is_refused()
     {
         var config = ModelTestUtil.Micro();
