@@ -15,7 +15,7 @@ public sealed class ModelOptions
     public Option<int> ThreadTokens { get; } = new("--thread-tokens") { Description = "most tokens one thread may hold", DefaultValueFactory = _ => TreeLimits.Default.MaxTokensPerThread };
     public Option<int> TotalTokens { get; } = new("--total-tokens") { Description = "most tokens one tree may generate", DefaultValueFactory = _ => TreeLimits.Default.MaxTotalTokens };
     public Option<int> MaxChildren { get; } = new("--max-children") { Description = "most children per spawn", DefaultValueFactory = _ => TreeLimits.Default.MaxChildrenPerSpawn };
-    public Option<int> TorchThreads { get; } = new("--threads") { Description = "CPU threads for the model (0 = libtorch's default); 1 is often fastest on a busy machine", DefaultValueFactory = _ => 0 };
+    public Option<int> TorchThreads { get; } = new("--threads") { Description = "libtorch's CPU threads (0 = its default); 1 is often fastest on a busy machine. The CPU decode attention uses every core", DefaultValueFactory = _ => 0 };
     public Option<int> MaxDepth { get; } = new("--max-depth") { Description = "deepest spawn level", DefaultValueFactory = _ => TreeLimits.Default.MaxDepth };
 
     public void AddTo(Command command)

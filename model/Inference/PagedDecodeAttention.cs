@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Numerics;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.CompilerServices;
+using TorchSharp;
 using static TorchSharp.torch;
+// Only the primitives: the namespace's own Tensor type would clash with torch.Tensor.
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace AprOrleans.Model.Inference;
 
@@ -24,21 +26,54 @@ public static unsafe class PagedDecodeAttention
     /// <returns>[Rows, heads, 1, dim].</returns>
     public static Tensor Attend(Tensor queries, Tensor keys, Tensor values, int[][] pages, int[] lengths, int pageSize, int threads)
     {
+        Check(queries, keys, values, pages, lengths, pageSize);
         int rows = (int)queries.shape[0], heads = (int)queries.shape[1], dim = (int)queries.shape[3];
-        int kvHeads = (int)keys.shape[1];
-        if (queries.shape[2] != 1) throw new ArgumentException("one query per row", nameof(queries));
-        if (pages.Length != rows || lengths.Length != rows) throw new ArgumentException($"{pages.Length} page lists and {lengths.Length} lengths for {rows} rows");
         using var query = queries.contiguous();
         var output = empty([rows, heads, 1, dim], ScalarType.Float32, CPU);
-        var shape = new Shape(heads, kvHeads, dim, pageSize, 1f / MathF.Sqrt(dim));
+        var shape = new Shape(heads, (int)keys.shape[1], dim, pageSize, 1f / MathF.Sqrt(dim));
         // Native memory (libtorch's), so nothing moves; addresses, because a lambda cannot capture a fixed pointer.
-        nint q, k, v, o;
-        fixed (byte* qb = query.bytes, kb = keys.bytes, vb = values.bytes, ob = output.bytes) (q, k, v, o) = ((nint)qb, (nint)kb, (nint)vb, (nint)ob);
+        nint q = Address(query), k = Address(keys), v = Address(values), o = Address(output);
         long rowFloats = (long)heads * dim;
         void Row(int r) => AttendRow(shape, (float*)q + r * rowFloats, (float*)k, (float*)v, pages[r], lengths[r], (float*)o + r * rowFloats);
         if (threads > 1 && rows > 1) Parallel.For(0, rows, new ParallelOptions { MaxDegreeOfParallelism = threads }, Row);
         else for (int r = 0; r < rows; r++) Row(r);
         return output;
+    }
+
+    /// <summary>
+    /// The kernel reads raw memory, so whatever would make it read outside the pool or misread it is refused here:
+    /// O(rows + pages), against a step's O(rows · positions · dim).
+    /// </summary>
+    private static void Check(Tensor queries, Tensor keys, Tensor values, int[][] pages, int[] lengths, int pageSize)
+    {
+        foreach (var (t, name) in new[] { (queries, nameof(queries)), (keys, nameof(keys)), (values, nameof(values)) })
+            if (t.dtype != ScalarType.Float32 || t.device.type != DeviceType.CPU)
+                throw new ArgumentException($"{name} must be float32 on the CPU, not {t.dtype} on {t.device}", name);
+        if (queries.dim() != 4 || queries.shape[2] != 1) throw new ArgumentException("queries must be [rows, heads, 1, dim]", nameof(queries));
+        if (keys.dim() != 3 || !keys.is_contiguous() || !values.is_contiguous() || !keys.shape.SequenceEqual(values.shape))
+            throw new ArgumentException("keys and values must be contiguous pools of one shape [positions, kvHeads, dim]", nameof(keys));
+        long rows = queries.shape[0], heads = queries.shape[1], kvHeads = keys.shape[1];
+        if (keys.shape[2] != queries.shape[3] || heads % kvHeads != 0)
+            throw new ArgumentException($"queries [.., {heads}, 1, {queries.shape[3]}] do not fit pools of {kvHeads} heads × {keys.shape[2]}", nameof(keys));
+        if (pages.Length != rows || lengths.Length != rows) throw new ArgumentException($"{pages.Length} page lists and {lengths.Length} lengths for {rows} rows");
+        long poolPages = keys.shape[0] / pageSize;
+        for (int r = 0; r < rows; r++)
+        {
+            if (lengths[r] < 1 || lengths[r] > (long)pages[r].Length * pageSize)
+                throw new ArgumentException($"row {r}: {lengths[r]} positions over {pages[r].Length} pages of {pageSize}", nameof(lengths));
+            for (int p = 0; p < (lengths[r] + pageSize - 1) / pageSize; p++)
+                if ((uint)pages[r][p] >= poolPages) throw new ArgumentException($"row {r}: page {pages[r][p]} is outside the pool's {poolPages}", nameof(pages));
+        }
+    }
+
+    /// <summary>
+    /// Where a contiguous CPU tensor's elements start. Read through a one-element view: <c>Tensor.bytes</c> refuses
+    /// spans over 2 GiB, which a paper-sized pool passes.
+    /// </summary>
+    private static nint Address(Tensor tensor)
+    {
+        using var first = tensor.view(-1).narrow(0, 0, 1);
+        fixed (byte* start = first.bytes) return (nint)start;
     }
 
     private readonly record struct Shape(int Heads, int KvHeads, int Dim, int PageSize, float Scale)
@@ -49,7 +84,7 @@ public static unsafe class PagedDecodeAttention
     /// <summary>
     /// One row, all heads: scores of every head over the row's positions (each position's keys read once, in pool
     /// order, page by page), a softmax per head, then the values weighted the same way. No division in the inner
-    /// loops (a first version divided per position and head, which cost more than the arithmetic).
+    /// loops: one per position and head costs more than the arithmetic.
     /// </summary>
     private static void AttendRow(Shape shape, float* query, float* keys, float* values, int[] pages, int length, float* output)
     {
@@ -105,7 +140,7 @@ public static unsafe class PagedDecodeAttention
     {
         int width = Vector<float>.Count, i = 0;
         var sum = Vector<float>.Zero;
-        for (; i <= n - width; i += width) sum = Vector.FusedMultiplyAdd(Vector.Load(a + i), Vector.Load(b + i), sum);
+        for (; i <= n - width; i += width) sum = Vector.MultiplyAddEstimate(Vector.Load(a + i), Vector.Load(b + i), sum);
         float total = Vector.Sum(sum);
         for (; i < n; i++) total += a[i] * b[i];
         return total;
@@ -117,7 +152,7 @@ public static unsafe class PagedDecodeAttention
     {
         int width = Vector<float>.Count, i = 0;
         var w = new Vector<float>(weight);
-        for (; i <= n - width; i += width) Vector.Store(Vector.FusedMultiplyAdd(Vector.Load(x + i), w, Vector.Load(accumulator + i)), accumulator + i);
+        for (; i <= n - width; i += width) Vector.Store(Vector.MultiplyAddEstimate(Vector.Load(x + i), w, Vector.Load(accumulator + i)), accumulator + i);
         for (; i < n; i++) accumulator[i] += weight * x[i];
     }
 }

@@ -12,6 +12,7 @@ namespace AprOrleans.Model.Inference;
 /// filled last one, so a child or a resumed parent re-uses computed keys without copying them.
 /// A forward is planned in <see cref="Starts"/> (pages claimed, write rows) and <see cref="PlanReads"/> (read rows per
 /// group), once for all layers; the per-layer <see cref="Write"/>/<see cref="Read"/> of that same forward use the plan.
+/// A decode step on the CPU in float32 reads no groups: <see cref="AttendDecode"/> attends over the pages in place.
 /// </summary>
 public sealed class PagedKvCache : IKvCache, IDisposable
 {
@@ -23,6 +24,7 @@ public sealed class PagedKvCache : IKvCache, IDisposable
     private Tensor? _writeRows;
     private int[][] _planPages = [];
     private int[] _planStarts = [];
+    private int[] _planDecodeLengths = []; // of a decode step: each row's positions, the new key included
     private readonly List<(KeyGroup Group, Tensor Pages)> _planReads = [];
 
     /// <param name="pagedDecodeAttention">
@@ -40,6 +42,7 @@ public sealed class PagedKvCache : IKvCache, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(totalTokens, pageSize);
+        if (attentionThreads < 1) throw new ArgumentOutOfRangeException(nameof(attentionThreads), attentionThreads, "must be at least 1");
         if (maxTokensPerSlot > config.MaxPositionEmbeddings)
             throw new ArgumentOutOfRangeException(nameof(maxTokensPerSlot), maxTokensPerSlot, $"exceeds the model's {config.MaxPositionEmbeddings} positions");
         Config = config;
@@ -62,7 +65,6 @@ public sealed class PagedKvCache : IKvCache, IDisposable
         }
         Device = device;
         AttendsDecodeInPlace = pagedDecodeAttention && device.type == DeviceType.CPU && dtype == ScalarType.Float32;
-        if (attentionThreads < 1) throw new ArgumentOutOfRangeException(nameof(attentionThreads), attentionThreads, "must be at least 1");
         AttentionThreads = attentionThreads ?? Environment.ProcessorCount;
     }
 
@@ -166,6 +168,7 @@ public sealed class PagedKvCache : IKvCache, IDisposable
         }
         _writeRows = tensor(write, [batch, newTokens], device: Device).DetachFromDisposeScope();
         _planStarts = starts;
+        _planDecodeLengths = newTokens == 1 ? [.. starts.Select(start => start + 1)] : [];
     }
 
     /// <summary>
@@ -229,9 +232,7 @@ public sealed class PagedKvCache : IKvCache, IDisposable
         if (!AttendsDecodeInPlace) throw new NotSupportedException("this cache attends through Read (not a float32 CPU cache, or turned off)");
         if (_writeRows is null || queries.shape[0] != _planStarts.Length || _writeRows.shape[1] != 1)
             throw new InvalidOperationException("AttendDecode outside a planned decode step (one new token per row)");
-        // Each row sees its cached positions and the key this step just wrote.
-        var lengths = _planStarts.Select(start => start + 1).ToArray();
-        return PagedDecodeAttention.Attend(queries, _keys[layer], _values[layer], _planPages, lengths, PageSize, AttentionThreads);
+        return PagedDecodeAttention.Attend(queries, _keys[layer], _values[layer], _planPages, _planDecodeLengths, PageSize, AttentionThreads);
     }
 
     public void Commit(IReadOnlyList<int> slots, IReadOnlyList<int> added)

@@ -28,7 +28,7 @@ public sealed class CacheStep
     /// <summary>The batch's rows in groups of similar key length (consecutive rows, in order).</summary>
     public required IReadOnlyList<GroupAttention> Groups { get; init; }
     /// <summary>One new token per row, attended by the cache itself over its storage (<see cref="IKvCache.AttendDecode"/>).</summary>
-    public bool DecodeInPlace { get; init; }
+    public required bool DecodeInPlace { get; init; }
     /// <summary>Every row starts at position 0: attend over the new keys with the causal flag (flash-eligible).</summary>
     public required bool FreshPrefill { get; init; }
 }

@@ -7,7 +7,7 @@ namespace AprOrleans.Model.Network;
 
 /// <summary>
 /// Multi-head causal self-attention with RoPE, through scaled_dot_product_attention so libtorch picks its fused
-/// kernels. Without a cache, or when every row of a cached batch starts at position 0, the causal flag
+/// kernels — except a decode step over a cache that attends in place (<see cref="IKvCache.AttendDecode"/>). Without a cache, or when every row of a cached batch starts at position 0, the causal flag
 /// (TorchSharp spells it <c>is_casual</c>) is used, which keeps the flash kernel eligible; an explicit mask is
 /// built only when rows sit at different positions.
 /// </summary>

@@ -21,6 +21,7 @@ public sealed class TorchEngineDecoderFactory(SiloSettings settings) : IDecoderF
             Slots = settings.EngineSlots,
             ContextTokens = settings.EngineContextTokens,
             MaxPrefillTokens = Math.Max(8192, settings.EngineContextTokens),
+            AttentionThreads = settings.AttentionThreads > 0 ? settings.AttentionThreads : null,
         });
         return local.Engine;
     }

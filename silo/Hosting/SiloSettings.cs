@@ -49,6 +49,11 @@ public sealed class SiloSettings
     /// was taken by another process.
     /// </summary>
     public int TorchThreads { get; set; }
+    /// <summary>
+    /// Threads a CPU engine's decode attention splits a batch's rows over (0 = every core of the machine). Apart from
+    /// <see cref="TorchThreads"/>: at large batches that kernel is bound by one core's memory bandwidth.
+    /// </summary>
+    public int AttentionThreads { get; set; }
 
     /// <summary>
     /// How long a stopping silo may take (SIGTERM → hand off grains, leave the membership table, drain gRPC). In
@@ -92,6 +97,7 @@ public sealed class SiloSettings
         if (new[] { SiloPort, GatewayPort, GrpcPort, HttpPort }.Distinct().Count() != 4) return "the four ports must differ";
         if (EngineSlots < 1) return $"Apr:EngineSlots {EngineSlots} must be at least 1";
         if (TorchThreads < 0) return $"Apr:TorchThreads {TorchThreads} must be 0 (libtorch's default) or more";
+        if (AttentionThreads < 0) return $"Apr:AttentionThreads {AttentionThreads} must be 0 (every core) or more";
         if (EngineContextTokens < 16) return $"Apr:EngineContextTokens {EngineContextTokens} must be at least 16";
         if (MaxWeightBytes < 1) return $"Apr:MaxWeightBytes {MaxWeightBytes} must be at least 1";
         if (ShutdownTimeoutSeconds is < 1 or > 3600) return $"Apr:ShutdownTimeoutSeconds {ShutdownTimeoutSeconds} is outside 1..3600";

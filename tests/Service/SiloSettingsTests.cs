@@ -37,6 +37,9 @@ public class SiloSettingsTests
         var threads = Valid();
         threads.TorchThreads = -1;
         Assert.StartsWith("Apr:TorchThreads -1", threads.Validate());
+        var attention = Valid();
+        attention.AttentionThreads = -1;
+        Assert.StartsWith("Apr:AttentionThreads -1", attention.Validate());
     }
 
     [Fact]
