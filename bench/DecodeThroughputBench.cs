@@ -12,6 +12,7 @@ namespace AprOrleans.Bench;
 /// Usage: decode [--preset tiny] [--batches 1,8,64] [--prompt 64] [--new 64] [--device cpu] [--threads T] [--rounds 5]
 /// [--paged-attention on|off] (off: CPU decode steps gather their KV pages for scaled_dot_product_attention)
 /// [--attention-threads N] (threads of the in-place decode attention; default every core)
+/// [--min-seconds 1] (each round of a batch size repeats its runs until they last this long)
 /// </summary>
 public static class DecodeThroughputBench
 {
@@ -22,6 +23,7 @@ public static class DecodeThroughputBench
         int promptTokens = Args.Int(args, "--prompt", 64);
         int newTokens = Args.Int(args, "--new", 64);
         int rounds = Math.Max(1, Args.Int(args, "--rounds", 5));
+        double minSeconds = double.Parse(Args.String(args, "--min-seconds", "1"), System.Globalization.CultureInfo.InvariantCulture);
         bool pagedAttention = Args.String(args, "--paged-attention", "on") != "off";
         int attentionThreads = Args.Int(args, "--attention-threads", Environment.ProcessorCount);
         var device = DeviceSelection.Parse(Args.String(args, "--device", "cpu"));
@@ -52,7 +54,9 @@ public static class DecodeThroughputBench
         Console.WriteLine($"preset {preset} ({config.ParameterCount / 1e6:F1}M params), device {device}, torch threads {TorchSharp.torch.get_num_threads()}, " +
                           $"decode attention {(pagedAttention ? $"in place on {attentionThreads} threads" : "gathered (SDPA)")}, prompt {promptTokens}, new {newTokens}");
 
-        Measure(engine, 1, promptTokens, 8); // warm-up: first calls pay for lazy initialization
+        // Warm-up at every batch size: first calls pay for lazy initialization and unoptimized (tier-0) code, and a
+        // batch's code paths (the attention's threads, row grouping) differ from a single row's.
+        foreach (int batch in batches) Measure(engine, batch, promptTokens, Math.Min(newTokens, 16));
         // Rounds go over every batch size in turn, so a change in the machine's load touches all of them alike;
         // each batch size reports the median of its rounds.
         var rates = batches.ToDictionary(b => b, _ => new List<double>());
@@ -61,12 +65,20 @@ public static class DecodeThroughputBench
             foreach (int batch in batches)
             {
                 // Decode-only time: a run that stops after its first token (prefill + 1 step) is subtracted, so the
-                // batched prompt prefill does not count as decode time.
-                var (prefillSeconds, _) = Measure(engine, batch, promptTokens, 1);
-                var (seconds, tokens) = Measure(engine, batch, promptTokens, newTokens);
-                double rate = (tokens - batch) / Math.Max(1e-9, seconds - prefillSeconds);
+                // batched prompt prefill does not count as decode time. Runs repeat until they add up to
+                // --min-seconds: one batch-1 run of 64 tokens lasts ~70 ms, too short for a stable rate.
+                double seconds = 0, prefillSeconds = 0;
+                long tokens = 0, decoded = 0;
+                int runs = 0;
+                while (runs == 0 || seconds < minSeconds)
+                {
+                    var (prefillOnly, _) = Measure(engine, batch, promptTokens, 1);
+                    var (full, generated) = Measure(engine, batch, promptTokens, newTokens);
+                    (seconds, prefillSeconds, tokens, decoded, runs) = (seconds + full, prefillSeconds + prefillOnly, tokens + generated, decoded + generated - batch, runs + 1);
+                }
+                double rate = decoded / Math.Max(1e-9, seconds - prefillSeconds);
                 rates[batch].Add(rate);
-                Console.WriteLine($"round {round}, batch {batch,4}: {tokens,7} tokens in {seconds,7:F2} s (prefill+1st token {prefillSeconds:F2} s); " +
+                Console.WriteLine($"round {round}, batch {batch,4}: {runs,3} runs, {tokens,7} tokens in {seconds,7:F2} s (prefill+1st token {prefillSeconds:F2} s); " +
                                   $"decode {rate,9:F0} tok/s; end-to-end {tokens / seconds:F0} tok/s");
             }
         }
