@@ -18,6 +18,7 @@ namespace AprOrleans.Bench;
 /// With --repeats R the pair runs R times in alternating order (service first, then direct first, ...) so that
 /// drift in the machine's load does not favour one side; the medians over the repeats are the result.
 /// Usage: service-load [--checkpoint DIR] [--concurrency 200] [--seconds 60] [--thread-tokens 128] [--threads 0] [--repeats 1] [--start-with service|direct] [--warmup-seconds 15]
+/// [--attention-threads N] (0 = every core)
 /// </summary>
 public static class ServiceLoadBench
 {
@@ -32,9 +33,11 @@ public static class ServiceLoadBench
         if (Args.Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
         var problems = new ProblemGenerator(3, seed: 42).Take(512).ToList();
         var limits = new TreeLimits { MaxTokensPerThread = threadTokens, MaxTotalTokens = 8 * threadTokens };
-        var workload = new Workload(problems, concurrency, duration, limits);
+        int attentionThreads = Args.Int(args, "--attention-threads", 0);
+        var workload = new Workload(problems, concurrency, duration, limits, attentionThreads);
         Console.WriteLine($"checkpoint {checkpoint}; {concurrency} concurrent clients for {duration.TotalSeconds:F0} s each way; " +
-                          $"{threadTokens} tokens per thread; torch threads {TorchSharp.torch.get_num_threads()}; {Environment.ProcessorCount} cores; " +
+                          $"{threadTokens} tokens per thread; torch threads {TorchSharp.torch.get_num_threads()}; " +
+                          $"attention threads {(attentionThreads > 0 ? attentionThreads : Environment.ProcessorCount)}; {Environment.ProcessorCount} cores; " +
                           $"{repeats} repeat(s), alternating order");
 
         if (Args.Int(args, "--warmup-seconds", 15) is > 0 and var warmup)
@@ -94,6 +97,7 @@ public static class ServiceLoadBench
         await using var silo = await LoopbackSilo.StartAsync(new Dictionary<string, string?>
         {
             ["Apr:Checkpoint"] = checkpoint, ["Apr:EngineSlots"] = "256",
+            ["Apr:AttentionThreads"] = workload.AttentionThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         using var channel = GrpcChannel.ForAddress(silo.GrpcAddress, new GrpcChannelOptions
         {
@@ -108,7 +112,11 @@ public static class ServiceLoadBench
 
     private static async Task<LoadResult> RunDirectAsync(string checkpoint, Workload workload)
     {
-        using var local = LocalModel.Load(checkpoint, "cpu", new EngineOptions { Slots = 256, ContextTokens = 4096, MaxPrefillTokens = 8192 });
+        using var local = LocalModel.Load(checkpoint, "cpu", new EngineOptions
+        {
+            Slots = 256, ContextTokens = 4096, MaxPrefillTokens = 8192,
+            AttentionThreads = workload.AttentionThreads > 0 ? workload.AttentionThreads : null,
+        });
         var runtime = new SpawnJoinRuntime(local.Engine, local.Tokenizer, workload.Limits);
         string Prompt(Problem p) => TraceFormat.ThreadPrompt(SearchNode.Root(p.Nums, p.Target));
         await runtime.RunAsync(Prompt(workload.Problems[0]), SamplingSettings.Greedy);
@@ -132,7 +140,8 @@ public static class ServiceLoadBench
     /// C closed-loop clients for a fixed time. Client c's k-th solve is problem (k·C + c) mod N on both paths, so the
     /// two paths solve the same problems in the same per-client order (up to where the clock stops them).
     /// </summary>
-    private sealed record Workload(IReadOnlyList<Problem> Problems, int Concurrency, TimeSpan Duration, TreeLimits Limits)
+    /// <param name="AttentionThreads">The engines' decode attention threads (0 = every core), on both paths.</param>
+    private sealed record Workload(IReadOnlyList<Problem> Problems, int Concurrency, TimeSpan Duration, TreeLimits Limits, int AttentionThreads)
     {
         /// <param name="solve">Solves one problem and returns the tokens its tree generated (to check both paths did the same work).</param>
         public async Task<LoadResult> RunAsync(Func<Problem, Task<int>> solve)
