@@ -14,6 +14,7 @@ public static class BenchMain
         ["logits"] = ("one sequence's logits as JSON, for scripts/hf_compare.py (transformers' LlamaForCausalLM)", LogitsDump.Run),
         ["grpo-step"] = ("one GRPO step on real rollouts, micro-batches packed by trajectory vs by length", GrpoStepBench.Run),
         ["weight-sync"] = ("Weights.Publish → every batching grain serving the new version, with its phases", WeightSyncBench.Run),
+        ["weight-delta"] = ("how far deflating the XOR of two bf16 weight versions would shrink a publish", WeightDeltaBench.Run),
     };
 
     public static int Run(string[] args)
