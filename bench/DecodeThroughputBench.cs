@@ -68,15 +68,17 @@ public static class DecodeThroughputBench
                 // batched prompt prefill does not count as decode time. Runs repeat until they add up to
                 // --min-seconds: one batch-1 run of 64 tokens lasts ~70 ms, too short for a stable rate.
                 double seconds = 0, prefillSeconds = 0;
-                long tokens = 0, decoded = 0;
+                long tokens = 0;
                 int runs = 0;
-                while (runs == 0 || seconds < minSeconds)
+                for (; runs == 0 || seconds < minSeconds; runs++)
                 {
-                    var (prefillOnly, _) = Measure(engine, batch, promptTokens, 1);
+                    prefillSeconds += Measure(engine, batch, promptTokens, 1).Seconds;
                     var (full, generated) = Measure(engine, batch, promptTokens, newTokens);
-                    (seconds, prefillSeconds, tokens, decoded, runs) = (seconds + full, prefillSeconds + prefillOnly, tokens + generated, decoded + generated - batch, runs + 1);
+                    seconds += full;
+                    tokens += generated;
                 }
-                double rate = decoded / Math.Max(1e-9, seconds - prefillSeconds);
+                // Each run's first token came with its prefill, which is subtracted.
+                double rate = (tokens - (long)runs * batch) / Math.Max(1e-9, seconds - prefillSeconds);
                 rates[batch].Add(rate);
                 Console.WriteLine($"round {round}, batch {batch,4}: {runs,3} runs, {tokens,7} tokens in {seconds,7:F2} s (prefill+1st token {prefillSeconds:F2} s); " +
                                   $"decode {rate,9:F0} tok/s; end-to-end {tokens / seconds:F0} tok/s");

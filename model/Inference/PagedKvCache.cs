@@ -23,7 +23,6 @@ public sealed class PagedKvCache : IKvCache, IDisposable
     private readonly Stack<int> _freePages = new();
     private Tensor? _writeRows;
     private int[][] _planPages = [];
-    private int[] _planStarts = [];
     private int[] _planDecodeLengths = []; // of a decode step: each row's positions, the new key included
     private readonly List<(KeyGroup Group, Tensor Pages)> _planReads = [];
 
@@ -76,12 +75,12 @@ public sealed class PagedKvCache : IKvCache, IDisposable
     public Device Device { get; }
 
     public int FreePages => _freePages.Count;
+    public int UsedPages => TotalPages - _freePages.Count;
 
     public bool AttendsDecodeInPlace { get; }
 
     /// <summary>Threads a decode step's in-place attention splits its rows over.</summary>
     public int AttentionThreads { get; }
-    public int UsedPages => TotalPages - _freePages.Count;
 
     /// <summary>Bytes of keys and values actually in use (pages held by some sequence).</summary>
     public long BytesInUse => 2L * Config.NumLayers * UsedPages * PageSize * Config.NumKeyValueHeads * Config.HeadDim * _keys[0].ElementSize;
@@ -167,7 +166,6 @@ public sealed class PagedKvCache : IKvCache, IDisposable
             _planPages[b] = [.. pages];
         }
         _writeRows = tensor(write, [batch, newTokens], device: Device).DetachFromDisposeScope();
-        _planStarts = starts;
         _planDecodeLengths = newTokens == 1 ? [.. starts.Select(start => start + 1)] : [];
     }
 
@@ -230,7 +228,7 @@ public sealed class PagedKvCache : IKvCache, IDisposable
     public Tensor AttendDecode(int layer, Tensor queries)
     {
         if (!AttendsDecodeInPlace) throw new NotSupportedException("this cache attends through Read (not a float32 CPU cache, or turned off)");
-        if (_writeRows is null || queries.shape[0] != _planStarts.Length || _writeRows.shape[1] != 1)
+        if (_writeRows is null || _writeRows.shape[1] != 1 || queries.shape[0] != _planDecodeLengths.Length)
             throw new InvalidOperationException("AttendDecode outside a planned decode step (one new token per row)");
         return PagedDecodeAttention.Attend(queries, _keys[layer], _values[layer], _planPages, _planDecodeLengths, PageSize, AttentionThreads);
     }

@@ -7,7 +7,8 @@ namespace AprOrleans.Model.Network;
 
 /// <summary>
 /// Multi-head causal self-attention with RoPE, through scaled_dot_product_attention so libtorch picks its fused
-/// kernels — except a decode step over a cache that attends in place (<see cref="IKvCache.AttendDecode"/>). Without a cache, or when every row of a cached batch starts at position 0, the causal flag
+/// kernels, except a decode step over a cache that attends in place (<see cref="IKvCache.AttendDecode"/>).
+/// Without a cache, or when every row of a cached batch starts at position 0, the causal flag
 /// (TorchSharp spells it <c>is_casual</c>) is used, which keeps the flash kernel eligible; an explicit mask is
 /// built only when rows sit at different positions.
 /// </summary>
@@ -44,25 +45,18 @@ public sealed class SelfAttention : nn.Module<Tensor, AttentionContext, Tensor>
         q = RotaryEmbedding.Apply(q, context.Cos, context.Sin);
         k = RotaryEmbedding.Apply(k, context.Cos, context.Sin);
 
-        Tensor attended;
         var step = context.Cache;
+        // The new keys go into the cache first: every cached read below includes them.
+        step?.Cache.Write(_layer, k, v, step.WriteSlots, step.WritePositions);
+        Tensor attended;
         if (step is null || step.FreshPrefill)
-        {
-            step?.Cache.Write(_layer, k, v, step.WriteSlots, step.WritePositions);
             attended = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: length > 1);
-        }
         else if (step.DecodeInPlace)
-        {
-            step.Cache.Write(_layer, k, v, step.WriteSlots, step.WritePositions);
             attended = step.Cache.AttendDecode(_layer, q);
-        }
         else
-        {
-            step.Cache.Write(_layer, k, v, step.WriteSlots, step.WritePositions);
             attended = step.Groups.Count == 1
                 ? Attend(q, step.Cache, step.Groups[0])
                 : cat(step.Groups.Select(g => Attend(q.narrow(0, g.Keys.FirstRow, g.Keys.Rows), step.Cache, g)).ToList(), 0);
-        }
         var merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
     }
