@@ -1,23 +1,26 @@
-// Trainer entry point: `trainer <verb> [options]`. Verbs: sft, grpo.
+// Trainer entry point: `trainer <verb> [options]`. Verbs: sft, grpo, grow.
 using AprOrleans.Trainer.Grpo;
+using AprOrleans.Trainer.Growth;
 using AprOrleans.Trainer.Sft;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.Error.WriteLine("usage: trainer <verb> [options]   verbs: sft, grpo");
+    Console.Error.WriteLine("usage: trainer <verb> [options]   verbs: sft, grpo, grow");
     Console.Error.WriteLine(SftCommand.Usage);
     Console.Error.WriteLine(GrpoCommand.Usage);
+    Console.Error.WriteLine(GrowCommand.Usage);
     return 2;
 }
 return args[0] switch
 {
     "sft" => SftCommand.Run(args[1..], Console.Out, Console.Error),
     "grpo" => GrpoCommand.Run(args[1..], Console.Out, Console.Error),
+    "grow" => GrowCommand.Run(args[1..], Console.Out, Console.Error),
     _ => Unknown(args[0]),
 };
 
 static int Unknown(string verb)
 {
-    Console.Error.WriteLine($"trainer: unknown verb '{verb}' (expected: sft, grpo)");
+    Console.Error.WriteLine($"trainer: unknown verb '{verb}' (expected: sft, grpo, grow)");
     return 2;
 }

@@ -1,0 +1,103 @@
+using AprOrleans.Model;
+using AprOrleans.Model.Checkpoints;
+using AprOrleans.Model.Growth;
+using AprOrleans.Trainer.Cli;
+using static TorchSharp.torch;
+
+namespace AprOrleans.Trainer.Growth;
+
+/// <summary>
+/// <c>trainer grow</c>: turns a trained checkpoint into a larger preset that computes the same logits
+/// (<see cref="ModelGrowth"/>), checks that on random sequences and saves it, ready for <c>trainer sft --init</c>.
+/// Exit codes: 0 saved, 2 bad options or a shape that is not a growth, 1 a failure while loading, checking or saving.
+/// </summary>
+public static class GrowCommand
+{
+    public const string Usage =
+        "usage: trainer grow --from MODEL_DIR --preset small|base|paper --out DIR [--context POSITIONS (default: the source's)] [--seed N]";
+
+    // Logits of agreeing fp32 models differ by ~1e-5 (reduction order, RMSNorm's epsilon over more features).
+    private const double MaxAllowedLogitDifference = 1e-3;
+
+    private static readonly string[] Known = ["from", "preset", "out", "context", "seed"];
+
+    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    {
+        string from, output;
+        ModelConfig target;
+        long seed;
+        LlamaForCausalLM source;
+        Countdown.Tokenization.CountdownTokenizer tokenizer;
+        try
+        {
+            var o = new OptionParser(args, Known);
+            from = o.String("from") ?? throw new UsageException("--from MODEL_DIR is required (the checkpoint to grow)");
+            output = o.String("out") ?? throw new UsageException("--out DIR is required (where the grown checkpoint goes)");
+            var preset = o.String("preset") ?? throw new UsageException("--preset is required (the shape to grow into)");
+            if (!ModelConfig.PresetNames.Contains(preset))
+                throw new UsageException($"--preset '{preset}': unknown preset (known: {string.Join(", ", ModelConfig.PresetNames)})");
+            if (!File.Exists(Path.Combine(from, ModelCheckpoint.WeightsFile)))
+                throw new UsageException($"--from '{from}': no {ModelCheckpoint.WeightsFile} there");
+            seed = o.Int("seed", 0) ?? 1;
+            int? context = o.Int("context", 1);
+            (source, tokenizer) = LoadSource(from);
+            target = ModelConfig.FromPreset(preset, tokenizer.VocabularySize) with
+            {
+                MaxPositionEmbeddings = context ?? source.Config.MaxPositionEmbeddings,
+            };
+            try { ModelGrowth.CheckGrowable(source.Config, target); }
+            catch (ArgumentException e)
+            {
+                source.Dispose();
+                throw new UsageException($"--preset {preset}: {e.Message}");
+            }
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"trainer grow: {e.Message}");
+            return 2;
+        }
+
+        try
+        {
+            using (source)
+            using (var grown = ModelGrowth.Grow(source, target, seed))
+            {
+                var difference = CheckSameLogits(source, grown, seed);
+                stdout.WriteLine($"grow: {source.Config.Preset} ({source.Config.ParameterCount / 1e6:F2}M parameters) → {target.Preset} " +
+                                 $"({target.ParameterCount / 1e6:F2}M); max |Δ logit| on 4 random sequences: {difference:E2}");
+                if (difference > MaxAllowedLogitDifference)
+                {
+                    stderr.WriteLine($"trainer grow: the grown model's logits differ by {difference:E2} (> {MaxAllowedLogitDifference:E0}); nothing saved");
+                    return 1;
+                }
+                ModelCheckpoint.Save(output, grown, tokenizer);
+            }
+            stdout.WriteLine($"grow: saved {output}; train it with trainer sft --preset {target.Preset} --init {output} ...");
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"trainer grow: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static (LlamaForCausalLM, Countdown.Tokenization.CountdownTokenizer) LoadSource(string from)
+    {
+        try { return ModelCheckpoint.Load(from); }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw new UsageException($"--from '{from}': {e.Message}");
+        }
+    }
+
+    private static double CheckSameLogits(LlamaForCausalLM source, LlamaForCausalLM grown, long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)seed, CPU);
+        long length = Math.Min(128, source.Config.MaxPositionEmbeddings);
+        var tokens = randint(source.Config.VocabSize, [4, length], generator: generator, dtype: ScalarType.Int64);
+        return ModelGrowth.MaxLogitDifference(source, grown, tokens);
+    }
+}
