@@ -11,7 +11,7 @@ namespace AprOrleans.Model.Growth;
 /// <list type="bullet">
 /// <item>the residual stream widens by whole copies: the embedding and every o_proj / down_proj row write each old
 /// feature into all its copies and the RMSNorm weights repeat, so every norm sees the same mean of squares (exactly,
-/// ε included: zero-filled new features would halve it) and emits copies; the readers (q/k/v, gate/up, the LM head)
+/// ε included; zero-filled new features would divide it by the number of copies) and emits copies; the readers (q/k/v, gate/up, the LM head)
 /// read the first copy with the old weights and the other copies with zero;</item>
 /// <item>new heads, new head features and new MLP units: o_proj / down_proj columns that read them are zero; inside an
 /// old head the new features' keys are zero so the scores are unchanged, and the queries are scaled by √(D'/D) to undo

@@ -57,29 +57,41 @@ public sealed class ModelGrowthTests
     {
         // d 32 → 64, 2 → 4 heads of 16, MLP 48 → 96, one more layer.
         var target = new ModelConfig("grown", 50, HiddenSize: 64, NumLayers: 3, NumHeads: 4, IntermediateSize: 96, MaxPositionEmbeddings: 64);
+        AssertGradients(target,
+        [
+            ("the appended layer's o_proj", "model.layers.2.self_attn.o_proj.weight", g => g),
+            ("the appended layer's down_proj", "model.layers.2.mlp.down_proj.weight", g => g),
+            ("o_proj columns of the new heads", "model.layers.0.self_attn.o_proj.weight", g => g.narrow(1, 32, 32)),
+            ("down_proj columns of the new MLP units", "model.layers.1.mlp.down_proj.weight", g => g.narrow(1, 48, 48)),
+            ("q_proj columns of the second copy", "model.layers.0.self_attn.q_proj.weight", g => g.narrow(1, 32, 32)),
+            ("LM head columns of the second copy", "lm_head.weight", g => g.narrow(1, 32, 32)),
+        ]);
+    }
+
+    [Fact]
+    public void The_zero_started_keys_of_widened_heads_receive_gradients()
+    {
+        // 2 heads of 16 → 2 heads of 32: in head 0 the new features are rows 1, 3, …, 15 and 17, 19, …, 31.
+        var target = new ModelConfig("grown", 50, HiddenSize: 64, NumLayers: 2, NumHeads: 2, IntermediateSize: 48, MaxPositionEmbeddings: 64);
+        using var newFeatures = tensor(Enumerable.Range(0, 32).Where(i => i % 2 == 1).Select(i => (long)i).ToArray());
+        AssertGradients(target,
+        [
+            ("k_proj rows of the new head features", "model.layers.0.self_attn.k_proj.weight", g => g.index_select(0, newFeatures)),
+            ("o_proj columns of the new head features", "model.layers.1.self_attn.o_proj.weight", g => g.index_select(1, newFeatures)),
+        ]);
+    }
+
+    private static void AssertGradients(ModelConfig target, (string What, string Parameter, Func<Tensor, Tensor> Block)[] zeroStarted)
+    {
         using var source = TrainedLookingSource();
         using var grown = ModelGrowth.Grow(source, target, seed: 11);
-        using var tokens = ModelTestUtil.RandomTokens(2, 20, 50, seed: 6);
-        using (var scope = NewDisposeScope())
-        {
-            var logits = grown.forward(tokens);
-            nn.functional.cross_entropy(logits.narrow(1, 0, 19).reshape(-1, 50), tokens.narrow(1, 1, 19).reshape(-1)).backward();
-        }
+        using var scope = NewDisposeScope();
+        var tokens = ModelTestUtil.RandomTokens(2, 20, 50, seed: 6);
+        var logits = grown.forward(tokens);
+        nn.functional.cross_entropy(logits.narrow(1, 0, 19).reshape(-1, 50), tokens.narrow(1, 1, 19).reshape(-1)).backward();
         var gradients = grown.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!);
-        (string Name, Tensor Block)[] zeroStarted =
-        [
-            ("the appended layer's o_proj", gradients["model.layers.2.self_attn.o_proj.weight"]),
-            ("the appended layer's down_proj", gradients["model.layers.2.mlp.down_proj.weight"]),
-            ("o_proj columns of the new heads", gradients["model.layers.0.self_attn.o_proj.weight"].narrow(1, 32, 32)),
-            ("down_proj columns of the new MLP units", gradients["model.layers.1.mlp.down_proj.weight"].narrow(1, 48, 48)),
-            ("q_proj columns of the second copy", gradients["model.layers.0.self_attn.q_proj.weight"].narrow(1, 32, 32)),
-            ("LM head columns of the second copy", gradients["lm_head.weight"].narrow(1, 32, 32)),
-        ];
-        foreach (var (what, block) in zeroStarted)
-        {
-            using var scope = NewDisposeScope();
-            Assert.True(block.abs().sum().item<float>() > 0, $"{what}: no gradient");
-        }
+        foreach (var (what, parameter, block) in zeroStarted)
+            Assert.True(block(gradients[parameter]).abs().sum().item<float>() > 0, $"{what}: no gradient");
     }
 
     [Fact]

@@ -27,6 +27,16 @@ public sealed class GrowCommandTests : IDisposable
         var directory = Path.Combine(_root, "tiny");
         var tokenizer = CountdownTokenizer.Default;
         using var net = LlamaForCausalLM.Create(ModelConfig.FromPreset("tiny", tokenizer.VocabularySize), seed: 4);
+        // Weights far from the initialization's (norms away from 1 too), as a trained model's are.
+        using (var noGrad = TorchSharp.torch.no_grad())
+        using (var generator = new TorchSharp.torch.Generator(8, TorchSharp.torch.CPU))
+        {
+            foreach (var (name, parameter) in net.named_parameters())
+            {
+                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.uniform_(0.5, 1.5, generator);
+                else parameter.normal_(0.0, 0.1, generator);
+            }
+        }
         ModelCheckpoint.Save(directory, net, tokenizer);
         return directory;
     }
@@ -65,14 +75,28 @@ public sealed class GrowCommandTests : IDisposable
     [InlineData("--from", "TINY", "--preset", "tiny", "--out", "x", "--context", "0")]
     [InlineData("--from", "nowhere", "--preset", "small", "--out", "x")]
     [InlineData("--from", "TINY", "--preset", "small")]
+    [InlineData("--from", "TINY", "--preset", "small", "--out", "TINY")]
+    [InlineData("--from", "TINY", "--preset", "small", "--out", "ROOT")]
     public void Bad_options_exit_2_saying_what_is_wrong(params string[] args)
     {
         var tiny = SaveTinyCheckpoint();
         var out_ = Path.Combine(_root, "out");
-        var (code, _, error) = Run([.. args.Select(a => a == "TINY" ? tiny : a == "x" ? out_ : a)]);
+        var (code, _, error) = Run([.. args.Select(a => a switch { "TINY" => tiny, "ROOT" => _root, "x" => out_, _ => a })]);
         Assert.Equal(2, code);
         Assert.StartsWith("trainer grow: --", error);
         Assert.False(Directory.Exists(out_));
+        Assert.True(File.Exists(Path.Combine(tiny, ModelCheckpoint.WeightsFile)), "the source must survive");
+    }
+
+    [Fact]
+    public void A_context_shorter_than_the_check_sequences_still_checks_and_saves()
+    {
+        var tiny = SaveTinyCheckpoint();
+        var grown = Path.Combine(_root, "short");
+        var (code, _, error) = Run("--from", tiny, "--preset", "small", "--out", grown, "--context", "64");
+        Assert.True(code == 0, error);
+        var (loaded, _) = ModelCheckpoint.Load(grown);
+        using (loaded) Assert.Equal(64, loaded.Config.MaxPositionEmbeddings);
     }
 
     [Fact]

@@ -14,9 +14,9 @@ namespace AprOrleans.Trainer.Growth;
 public static class GrowCommand
 {
     public const string Usage =
-        "usage: trainer grow --from MODEL_DIR --preset small|base|paper --out DIR [--context POSITIONS (default: the source's)] [--seed N]";
+        "usage: trainer grow --from MODEL_DIR --preset tiny|small|base|paper --out NEW_DIR [--context POSITIONS (default: the source's)] [--seed N (default 1)]";
 
-    // Logits of agreeing fp32 models differ by ~1e-5 (reduction order, RMSNorm's epsilon over more features).
+    // A grown model differs from its source by rounding only (fp32 reductions over wider rows, the √r-scaled queries): ~1e-5.
     private const double MaxAllowedLogitDifference = 1e-3;
 
     private static readonly string[] Known = ["from", "preset", "out", "context", "seed"];
@@ -38,6 +38,7 @@ public static class GrowCommand
                 throw new UsageException($"--preset '{preset}': unknown preset (known: {string.Join(", ", ModelConfig.PresetNames)})");
             if (!File.Exists(Path.Combine(from, ModelCheckpoint.WeightsFile)))
                 throw new UsageException($"--from '{from}': no {ModelCheckpoint.WeightsFile} there");
+            CheckOutputIsNew(from, output);
             seed = o.Int("seed", 0) ?? 1;
             int? context = o.Int("context", 1);
             (source, tokenizer) = LoadSource(from);
@@ -66,7 +67,7 @@ public static class GrowCommand
                 var difference = CheckSameLogits(source, grown, seed);
                 stdout.WriteLine($"grow: {source.Config.Preset} ({source.Config.ParameterCount / 1e6:F2}M parameters) → {target.Preset} " +
                                  $"({target.ParameterCount / 1e6:F2}M); max |Δ logit| on 4 random sequences: {difference:E2}");
-                if (difference > MaxAllowedLogitDifference)
+                if (!(difference <= MaxAllowedLogitDifference)) // NaN included
                 {
                     stderr.WriteLine($"trainer grow: the grown model's logits differ by {difference:E2} (> {MaxAllowedLogitDifference:E0}); nothing saved");
                     return 1;
@@ -76,17 +77,30 @@ public static class GrowCommand
             stdout.WriteLine($"grow: saved {output}; train it with trainer sft --preset {target.Preset} --init {output} ...");
             return 0;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // Nothing is saved before the check passes, and Save is atomic: any failure leaves no checkpoint behind.
             stderr.WriteLine($"trainer grow: {e.Message}");
             return 1;
         }
     }
 
+    /// <summary>Saving replaces a directory whole, so --out must not hold anything yet (the source included).</summary>
+    private static void CheckOutputIsNew(string from, string output)
+    {
+        static string Full(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)) + Path.DirectorySeparatorChar;
+        string source = Full(from), target = Full(output);
+        if (source.StartsWith(target, StringComparison.Ordinal) || target.StartsWith(source, StringComparison.Ordinal))
+            throw new UsageException($"--out '{output}' overlaps --from '{from}': the grown checkpoint goes into a new directory");
+        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
+            throw new UsageException($"--out '{output}' exists and is not empty: the grown checkpoint goes into a new directory");
+    }
+
     private static (LlamaForCausalLM, Countdown.Tokenization.CountdownTokenizer) LoadSource(string from)
     {
         try { return ModelCheckpoint.Load(from); }
-        catch (Exception e) when (e is IOException or InvalidDataException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
+                                      or System.Text.Json.JsonException or ArgumentException)
         {
             throw new UsageException($"--from '{from}': {e.Message}");
         }
@@ -96,7 +110,7 @@ public static class GrowCommand
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)seed, CPU);
-        long length = Math.Min(128, source.Config.MaxPositionEmbeddings);
+        long length = Math.Min(128, Math.Min(source.Config.MaxPositionEmbeddings, grown.Config.MaxPositionEmbeddings));
         var tokens = randint(source.Config.VocabSize, [4, length], generator: generator, dtype: ScalarType.Int64);
         return ModelGrowth.MaxLogitDifference(source, grown, tokens);
     }
