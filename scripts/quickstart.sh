@@ -71,7 +71,7 @@ done
 url="http://127.0.0.1:$grpc_port"
 # The first four held-out problems (apr data problems --numbers 3 --count 500 --seed 9): the paper's distribution,
 # which the model was trained on and is measured on. Problems of one-digit numbers (24 4 9 3) are rare there
-# (about 0.07 % of draws) and the tiny model mostly misses them.
+# (about 0.07 % of draws) and the shipped model mostly misses them.
 for problem in "36 81 32 77" "28 77 5 44" "27 30 72 80" "26 83 85 28"; do
   echo
   echo "== apr solve --silo $url $problem"
