@@ -11,7 +11,9 @@
 #   bash scripts/gpu_train.sh OUT_DIR SECONDS
 #
 # Runs the trainer through .gpu/ (see scripts/gpu_checks.sh). BATCH_TOKENS (default 65536) and LR (1.5e-3) may
-# be overridden, and SAVE_EVERY (100), RUNS (a subset of the three) and PRESET (small); EVAL_SECONDS (default 0) keeps that many seconds of the budget for evaluating
+# be overridden, and SAVE_EVERY (100), RUNS (a subset of the three), PRESET (small) and INIT (a model checkpoint every
+# run starts from with --init, of that preset: e.g. the shipped checkpoints/countdown3-apr for small, or a
+# `trainer grow` of it for base; each run keeps its own context, RoPE having no weights); EVAL_SECONDS (default 0) keeps that many seconds of the budget for evaluating
 # the three models on the GPU afterwards (`bench eval`: c3-apr on 500 held-out Countdown-3 problems; c4-apr, c4-sos
 # serial and c4-sos self-consistency (n = SC_N, default 4) on 500 held-out Countdown-4 problems) into OUT_DIR/evals.jsonl; DEVICE (default cuda:0) and TRAINER_DLL (a local trainer.dll) let the flow be tried on a CPU.
 set -uo pipefail
@@ -56,13 +58,15 @@ declare -A data=(
 )
 runs=${RUNS:-c3-apr c4-apr c4-sos}
 preset=${PRESET:-small}
+init=${INIT:-}
+[ -z "$init" ] || [ -f "$init/model.safetensors" ] || { echo "INIT=$init: no model.safetensors there" >&2; exit 2; }
 
 # $1 run name, $2 steps, $3 output folder; the rest of the options are shared.
 train() {
   # shellcheck disable=SC2086
   local warmup=$(( $2 < 300 ? $2 / 10 : 30 ))
   trainer sft ${data[$1]} --preset "$preset" --device "$device" --batch-tokens "$batch" --lr "$lr" --warmup "$warmup" \
-    --steps "$2" --eval-every "$save" --save-every "$save" --log-every 20 --out "$3"
+    --steps "$2" --eval-every "$save" --save-every "$save" --log-every 20 --out "$3" ${init:+--init "$init"}
 }
 
 echo "== probe: 12 steps of each, all three at once ($(date -u +%H:%M:%S))"
@@ -85,7 +89,7 @@ for r in $runs; do
   steps=$(( rate[$r] * left * 150 / 100 / batch ))
   [ "$steps" -lt 40 ] && steps=40
   echo "$r: probe ${rate[$r]} tok/s -> $steps steps"
-  timeout $(( left + 30 )) bash -c "$(declare -f trainer train); $(declare -p data); TRAINER_DLL='${TRAINER_DLL:-}' device='$device' batch='$batch' lr='$lr' save='$save' preset='$preset'; train '$r' '$steps' '$work/$r'" \
+  timeout $(( left + 30 )) bash -c "$(declare -f trainer train); $(declare -p data); TRAINER_DLL='${TRAINER_DLL:-}' device='$device' batch='$batch' lr='$lr' save='$save' preset='$preset' init='$init'; train '$r' '$steps' '$work/$r'" \
     > "$work/$r.log" 2>&1 &
 done
 wait
