@@ -27,13 +27,7 @@ public sealed class ModelGrowthTests
     private static LlamaForCausalLM TrainedLookingSource()
     {
         var source = LlamaForCausalLM.Create(Small, seed: 3);
-        using var generator = new TorchSharp.torch.Generator(7, CPU);
-        using var noGrad = no_grad();
-        foreach (var (name, parameter) in source.named_parameters())
-        {
-            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.uniform_(0.5, 1.5, generator);
-            else parameter.normal_(0.0, 0.25, generator);
-        }
+        ModelTestUtil.LookTrained(source, std: 0.25, seed: 7);
         return source;
     }
 

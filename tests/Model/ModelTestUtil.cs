@@ -17,6 +17,21 @@ internal static class ModelTestUtil
         return tensor(data, [rows, length]);
     }
 
+    /// <summary>
+    /// Redraws every weight far from the initialization's, as a trained model's are: norms uniform in [0.5, 1.5],
+    /// matrices N(0, <paramref name="std"/>). Logits then vary a lot, so a comparison between models means something.
+    /// </summary>
+    public static void LookTrained(LlamaForCausalLM net, double std, ulong seed)
+    {
+        using var generator = new Generator(seed, CPU);
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in net.named_parameters())
+        {
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.uniform_(0.5, 1.5, generator);
+            else parameter.normal_(0.0, std, generator);
+        }
+    }
+
     public static double MaxAbsDiff(Tensor a, Tensor b)
     {
         using var scope = NewDisposeScope();

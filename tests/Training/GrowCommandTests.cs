@@ -27,16 +27,7 @@ public sealed class GrowCommandTests : IDisposable
         var directory = Path.Combine(_root, "tiny");
         var tokenizer = CountdownTokenizer.Default;
         using var net = LlamaForCausalLM.Create(ModelConfig.FromPreset("tiny", tokenizer.VocabularySize), seed: 4);
-        // Weights far from the initialization's (norms away from 1 too), as a trained model's are.
-        using (var noGrad = TorchSharp.torch.no_grad())
-        using (var generator = new TorchSharp.torch.Generator(8, TorchSharp.torch.CPU))
-        {
-            foreach (var (name, parameter) in net.named_parameters())
-            {
-                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.uniform_(0.5, 1.5, generator);
-                else parameter.normal_(0.0, 0.1, generator);
-            }
-        }
+        ModelTestUtil.LookTrained(net, std: 0.1, seed: 8);
         ModelCheckpoint.Save(directory, net, tokenizer);
         return directory;
     }

@@ -9,7 +9,8 @@ namespace AprOrleans.Trainer.Growth;
 /// <summary>
 /// <c>trainer grow</c>: turns a trained checkpoint into a larger preset that computes the same logits
 /// (<see cref="ModelGrowth"/>), checks that on random sequences and saves it, ready for <c>trainer sft --init</c>.
-/// Exit codes: 0 saved, 2 bad options or a shape that is not a growth, 1 a failure while loading, checking or saving.
+/// Exit codes: 0 saved; 2 bad options, an unreadable --from or a shape that is not a growth; 1 a failure while
+/// growing, checking or saving.
 /// </summary>
 public static class GrowCommand
 {
@@ -41,17 +42,16 @@ public static class GrowCommand
             CheckOutputIsNew(from, output);
             seed = o.Int("seed", 0) ?? 1;
             int? context = o.Int("context", 1);
-            (source, tokenizer) = LoadSource(from);
-            target = ModelConfig.FromPreset(preset, tokenizer.VocabularySize) with
+            // The shape is checked from config.json before any weights are read.
+            var configPath = Path.Combine(from, ModelCheckpoint.ConfigFile);
+            var sourceConfig = Readable(from, () => HfLlamaConfig.Parse(File.ReadAllText(configPath), configPath));
+            target = ModelConfig.FromPreset(preset, sourceConfig.VocabSize) with
             {
-                MaxPositionEmbeddings = context ?? source.Config.MaxPositionEmbeddings,
+                MaxPositionEmbeddings = context ?? sourceConfig.MaxPositionEmbeddings,
             };
-            try { ModelGrowth.CheckGrowable(source.Config, target); }
-            catch (ArgumentException e)
-            {
-                source.Dispose();
-                throw new UsageException($"--preset {preset}: {e.Message}");
-            }
+            try { ModelGrowth.CheckGrowable(sourceConfig, target); }
+            catch (ArgumentException e) { throw new UsageException($"--preset {preset}: {e.Message}"); }
+            (source, tokenizer) = Readable(from, () => ModelCheckpoint.Load(from));
         }
         catch (UsageException e)
         {
@@ -96,9 +96,10 @@ public static class GrowCommand
             throw new UsageException($"--out '{output}' exists and is not empty: the grown checkpoint goes into a new directory");
     }
 
-    private static (LlamaForCausalLM, Countdown.Tokenization.CountdownTokenizer) LoadSource(string from)
+    /// <summary>Reads from the --from checkpoint; what cannot be read there is a bad --from (exit 2).</summary>
+    private static T Readable<T>(string from, Func<T> read)
     {
-        try { return ModelCheckpoint.Load(from); }
+        try { return read(); }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
                                       or System.Text.Json.JsonException or ArgumentException)
         {
