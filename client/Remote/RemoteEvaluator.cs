@@ -35,6 +35,7 @@ public static class RemoteEvaluator
             results.Average(r => (double)r.Sequential),
             spawns.Count == 0 ? 0 : spawns.Average(),
             results.Average(r => r.Ms),
+            new Dictionary<string, int>(),
             new Dictionary<string, int>());
     }
 

@@ -4,7 +4,8 @@ namespace AprOrleans.Model.Evaluation;
 
 /// <summary>
 /// The numbers of one evaluation run, in the JSON form `apr eval --json` prints (snake_case). Accuracy is
-/// cons@n for sc (the majority answer is right) and plain accuracy otherwise; pass_at_n is "any sample right".
+/// cons@n for sc (the majority answer is right) and plain accuracy otherwise; pass_at_n is "any sample right";
+/// misses counts the unsolved problems by <see cref="MissKind"/>.
 /// </summary>
 public sealed record EvalSummary(
     [property: JsonPropertyName("mode")] string Mode,
@@ -18,7 +19,8 @@ public sealed record EvalSummary(
     [property: JsonPropertyName("mean_sequential_tokens")] double MeanSequentialTokens,
     [property: JsonPropertyName("mean_children_per_spawn")] double MeanChildrenPerSpawn,
     [property: JsonPropertyName("mean_latency_ms")] double MeanLatencyMs,
-    [property: JsonPropertyName("limit_hits")] IReadOnlyDictionary<string, int> LimitHits)
+    [property: JsonPropertyName("limit_hits")] IReadOnlyDictionary<string, int> LimitHits,
+    [property: JsonPropertyName("misses")] IReadOnlyDictionary<string, int> Misses)
 {
     public static EvalSummary From(EvalSettings settings, IReadOnlyList<ProblemOutcome> outcomes)
     {
@@ -36,6 +38,9 @@ public sealed record EvalSummary(
             outcomes.Sum(o => (double)o.SequentialTokens) / n,
             spawns.Count == 0 ? 0 : spawns.Average(),
             outcomes.Sum(o => o.Latency.TotalMilliseconds) / n,
-            hits);
+            hits,
+            outcomes.Where(o => o.Miss is not null)
+                .GroupBy(o => MissKinds.Name(o.Miss!.Value))
+                .ToDictionary(g => g.Key, g => g.Count()));
     }
 }

@@ -42,6 +42,7 @@ public sealed class ProblemEvaluator
             AnyCorrect: verdicts.Any(v => v.Check?.Valid == true),
             chosen.Tree.Answer,
             chosen.Check?.Reason ?? (chosen.Tree.Answer is null ? DescribeNoAnswer(chosen.Tree) : null),
+            MissClassifier.Classify(problem, chosen.Tree, chosen.Check),
             trees.Sum(t => t.TotalGeneratedTokens),
             trees.Max(t => t.SequentialTokens),
             [.. trees.SelectMany(t => t.SelfAndDescendants()).SelectMany(t => t.Spawns.Select(s => s.Count))],

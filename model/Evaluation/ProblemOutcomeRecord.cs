@@ -4,7 +4,7 @@ namespace AprOrleans.Model.Evaluation;
 
 /// <summary>
 /// One problem's evaluation as a JSON line (`apr eval --outcomes FILE`): the problem, whether it was solved,
-/// why not, the compute it took and the root thread's text, so failures can be sorted and read afterwards.
+/// why not (the checker's words and a <see cref="MissKind"/>), the compute it took and the root thread's text, so failures can be sorted and read afterwards.
 /// </summary>
 public sealed record ProblemOutcomeRecord(
     [property: JsonPropertyName("nums")] IReadOnlyList<int> Nums,
@@ -13,6 +13,7 @@ public sealed record ProblemOutcomeRecord(
     [property: JsonPropertyName("any_correct")] bool AnyCorrect,
     [property: JsonPropertyName("answer")] string? Answer,
     [property: JsonPropertyName("reason")] string? Reason,
+    [property: JsonPropertyName("miss")] string? Miss,
     [property: JsonPropertyName("total_tokens")] int TotalTokens,
     [property: JsonPropertyName("sequential_tokens")] int SequentialTokens,
     [property: JsonPropertyName("children_per_spawn")] IReadOnlyList<int> ChildrenPerSpawn,
@@ -30,6 +31,7 @@ public sealed record ProblemOutcomeRecord(
             outcome.AnyCorrect,
             outcome.Answer,
             outcome.Reason,
+            outcome.Miss is { } miss ? MissKinds.Name(miss) : null,
             outcome.TotalTokens,
             outcome.SequentialTokens,
             outcome.ChildrenPerSpawn,

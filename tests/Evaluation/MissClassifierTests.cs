@@ -1,0 +1,102 @@
+using AprOrleans.Countdown.Problems;
+using AprOrleans.Countdown.Tokenization;
+using AprOrleans.Model.Evaluation;
+using AprOrleans.Model.Runtime;
+using AprOrleans.Tests.Runtime;
+
+namespace AprOrleans.Tests.Evaluation;
+
+/// <summary>Scripted trees for 36 from [81, 32, 77] (81-77=4, then 32+4=36), each missed in a different way.</summary>
+public class MissClassifierTests
+{
+    private static readonly Problem Problem = new([81, 32, 77], 36);
+    private const string RootPrompt = "Moving to Node #0\nCurrent State: 36:[81, 32, 77], Operations: []";
+
+    private static string Generate(string nodeId, string op, string resulting) =>
+        $"Exploring Operation: {op}, Resulting Numbers: [{resulting}]\nGenerated Node #{nodeId}: 36:[{resulting}] Operation: {op}\n";
+
+    /// <summary>The root opens the given nodes, spawns one child per node, and every child gives up.</summary>
+    private static ScriptedDecoder SpawnAndGiveUp(params (string Op, string Resulting)[] nodes) => new(context =>
+    {
+        if (context == RootPrompt)
+        {
+            var search = string.Concat(nodes.Select((n, i) => Generate($"0,{i}", n.Op, n.Resulting)));
+            var starts = string.Concat(nodes.Select((_, i) => $"<Start Sub Search {i} at level 1> Moving to Node #0,{i}\n"));
+            return "\n" + search + "<Calling Sub Searches>\n" + starts + "<End Calling Sub Searches>";
+        }
+        return context.StartsWith("Moving to Node #0,", StringComparison.Ordinal) && !context.Contains("<Sub Searches>")
+            ? "\nNo solution found.\n"
+            : "No solution found.\n";
+    });
+
+    private static async Task<ProblemOutcome> Evaluate(IThreadDecoder decoder, TreeLimits? limits = null)
+    {
+        var settings = new EvalSettings { Mode = EvalMode.Apr, Limits = limits ?? TreeLimits.Default };
+        var (summary, outcomes) = await new Evaluator(decoder, CountdownTokenizer.Default, settings).RunAsync([Problem]);
+        var outcome = Assert.Single(outcomes);
+        Assert.False(outcome.Correct);
+        Assert.Equal(1, summary.Misses[MissKinds.Name(outcome.Miss!.Value)]);
+        return outcome;
+    }
+
+    [Fact]
+    public async Task A_child_that_started_on_the_solution_path_and_gave_up_missed_the_goal()
+    {
+        var outcome = await Evaluate(SpawnAndGiveUp(("81+77=158", "32, 158"), ("81-77=4", "32, 4")));
+        Assert.Equal("no solution found", outcome.Reason);
+        Assert.Equal(MissKind.ChildMissedGoal, outcome.Miss);
+        Assert.Equal("child_missed_goal", ProblemOutcomeRecord.From(outcome).Miss);
+    }
+
+    [Fact]
+    public async Task Children_that_all_started_off_the_solution_path_mean_the_search_never_found_it()
+    {
+        var outcome = await Evaluate(SpawnAndGiveUp(("81+77=158", "32, 158"), ("77+32=109", "81, 109")));
+        Assert.Equal(MissKind.NotFound, outcome.Miss);
+    }
+
+    [Fact]
+    public async Task A_child_whose_state_came_from_wrong_arithmetic_is_not_on_the_solution_path()
+    {
+        // [32, 4] could reach 36, but '81+77=4' is not how the problem gets there.
+        var outcome = await Evaluate(SpawnAndGiveUp(("81+77=4", "32, 4")));
+        Assert.Equal(MissKind.NotFound, outcome.Miss);
+    }
+
+    [Fact]
+    public async Task An_answer_the_checker_refuses_is_a_wrong_answer()
+    {
+        const string wrongPath =
+            "Moving to Node #0\nCurrent State: 36:[81, 32, 77], Operations: []\n" +
+            "Exploring Operation: 81-77=5, Resulting Numbers: [32, 5]\nGenerated Node #0,0: 36:[32, 5] Operation: 81-77=5\n" +
+            "Moving to Node #0,0\nCurrent State: 36:[32, 5], Operations: ['81-77=5']\n" +
+            "Exploring Operation: 32+5=36, Resulting Numbers: [36]\n36,36 equal: Goal Reached\n";
+        var outcome = await Evaluate(new ScriptedDecoder(_ => "\n" + wrongPath[(RootPrompt.Length + 1)..] + wrongPath));
+        Assert.NotNull(outcome.Answer);
+        Assert.Equal(MissKind.WrongAnswer, outcome.Miss);
+    }
+
+    [Fact]
+    public async Task A_root_stopped_by_a_limit_is_a_limit_or_fault()
+    {
+        var endless = new ScriptedDecoder(_ => "\n" + string.Concat(Enumerable.Repeat(Generate("0,0", "81+77=158", "32, 158"), 50)));
+        var outcome = await Evaluate(endless, TreeLimits.Default with { MaxTokensPerThread = 64 });
+        Assert.Equal(MissKind.LimitOrFault, outcome.Miss);
+    }
+
+    [Fact]
+    public async Task A_solved_problem_has_no_miss()
+    {
+        const string path =
+            "Moving to Node #0\nCurrent State: 36:[81, 32, 77], Operations: []\n" +
+            "Exploring Operation: 81-77=4, Resulting Numbers: [32, 4]\nGenerated Node #0,0: 36:[32, 4] Operation: 81-77=4\n" +
+            "Moving to Node #0,0\nCurrent State: 36:[32, 4], Operations: ['81-77=4']\n" +
+            "Exploring Operation: 32+4=36, Resulting Numbers: [36]\n36,36 equal: Goal Reached\n";
+        var settings = new EvalSettings { Mode = EvalMode.Apr };
+        var (summary, outcomes) = await new Evaluator(new ScriptedDecoder(_ => "\n" + path[(RootPrompt.Length + 1)..] + path),
+            CountdownTokenizer.Default, settings).RunAsync([Problem]);
+        Assert.True(outcomes[0].Correct);
+        Assert.Null(outcomes[0].Miss);
+        Assert.Empty(summary.Misses);
+    }
+}
