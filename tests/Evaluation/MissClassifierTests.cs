@@ -15,6 +15,15 @@ public class MissClassifierTests
     private static string Generate(string nodeId, string op, string resulting) =>
         $"Exploring Operation: {op}, Resulting Numbers: [{resulting}]\nGenerated Node #{nodeId}: 36:[{resulting}] Operation: {op}\n";
 
+    /// <summary>A two-step solution path as a thread writes it after its goal: the first step, then the one reaching 36.</summary>
+    private static string SolutionPath(string firstOp, string resulting, string lastOp) =>
+        RootPrompt + "\n" + Generate("0,0", firstOp, resulting) +
+        $"Moving to Node #0,0\nCurrent State: 36:[{resulting}], Operations: ['{firstOp}']\n" +
+        $"Exploring Operation: {lastOp}, Resulting Numbers: [36]\n36,36 equal: Goal Reached\n";
+
+    /// <summary>A root that searches down the path itself, reaches its goal, and repeats the path as its answer.</summary>
+    private static ScriptedDecoder Answering(string path) => new(_ => "\n" + path[(RootPrompt.Length + 1)..] + path);
+
     /// <summary>The root opens the given nodes, spawns one child per node, and every child gives up.</summary>
     private static ScriptedDecoder SpawnAndGiveUp(params (string Op, string Resulting)[] nodes) => new(context =>
     {
@@ -66,12 +75,8 @@ public class MissClassifierTests
     [Fact]
     public async Task An_answer_the_checker_refuses_is_a_wrong_answer()
     {
-        const string wrongPath =
-            "Moving to Node #0\nCurrent State: 36:[81, 32, 77], Operations: []\n" +
-            "Exploring Operation: 81-77=5, Resulting Numbers: [32, 5]\nGenerated Node #0,0: 36:[32, 5] Operation: 81-77=5\n" +
-            "Moving to Node #0,0\nCurrent State: 36:[32, 5], Operations: ['81-77=5']\n" +
-            "Exploring Operation: 32+5=36, Resulting Numbers: [36]\n36,36 equal: Goal Reached\n";
-        var outcome = await Evaluate(new ScriptedDecoder(_ => "\n" + wrongPath[(RootPrompt.Length + 1)..] + wrongPath));
+        var wrongPath = SolutionPath("81-77=5", "32, 5", "32+5=36");
+        var outcome = await Evaluate(Answering(wrongPath));
         Assert.NotNull(outcome.Answer);
         Assert.Equal(MissKind.WrongAnswer, outcome.Miss);
     }
@@ -87,13 +92,9 @@ public class MissClassifierTests
     [Fact]
     public async Task A_solved_problem_has_no_miss()
     {
-        const string path =
-            "Moving to Node #0\nCurrent State: 36:[81, 32, 77], Operations: []\n" +
-            "Exploring Operation: 81-77=4, Resulting Numbers: [32, 4]\nGenerated Node #0,0: 36:[32, 4] Operation: 81-77=4\n" +
-            "Moving to Node #0,0\nCurrent State: 36:[32, 4], Operations: ['81-77=4']\n" +
-            "Exploring Operation: 32+4=36, Resulting Numbers: [36]\n36,36 equal: Goal Reached\n";
+        var path = SolutionPath("81-77=4", "32, 4", "32+4=36");
         var settings = new EvalSettings { Mode = EvalMode.Apr };
-        var (summary, outcomes) = await new Evaluator(new ScriptedDecoder(_ => "\n" + path[(RootPrompt.Length + 1)..] + path),
+        var (summary, outcomes) = await new Evaluator(Answering(path),
             CountdownTokenizer.Default, settings).RunAsync([Problem]);
         Assert.True(outcomes[0].Correct);
         Assert.Null(outcomes[0].Miss);
