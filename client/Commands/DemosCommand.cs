@@ -19,23 +19,29 @@ public static class DemosCommand
         var seed = new Option<int>("--seed") { Description = "random seed of the solver", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var beam = new Option<string?>("--beam") { Description = "parent beam, N or MIN-MAX, drawn per problem (default: the paper's, apr 1-10, sosp 1-5)" };
-        var command = new Command("demos", "Solve problems symbolically and write training demonstrations") { solver, problems, output, seed, threads, beam };
+        var order = new Option<string>("--order")
+        {
+            Description = "how kept successors are printed: shuffled (the paper) or generated (pairs left to right, then + * - /)",
+            DefaultValueFactory = _ => "shuffled",
+        };
+        var command = new Command("demos", "Solve problems symbolically and write training demonstrations") { solver, problems, output, seed, threads, beam, order };
         command.SetAction(parse => Run(parse.GetValue(solver)!, parse.GetValue(problems)!, parse.GetValue(output)!, parse.GetValue(seed), parse.GetValue(threads),
-                                       parse.GetValue(beam)));
+                                       parse.GetValue(beam), parse.GetValue(order)!));
         return command;
     }
 
-    public static ISolver CreateSolver(string name, BeamRange? beam = null) =>
+    public static ISolver CreateSolver(string name, BeamRange? beam = null, SuccessorOrder order = SuccessorOrder.Shuffled) =>
         name is "apr" or "sosp"
-            ? SolverFactory.Create(name, CountdownTokenizer.Default, beam)
+            ? SolverFactory.Create(name, CountdownTokenizer.Default, beam, order)
             : throw new CliException($"--solver must be apr or sosp, got '{name}'");
 
-    private static int Run(string solverName, string problemsPath, string output, int seed, int threads, string? beamText)
+    private static int Run(string solverName, string problemsPath, string output, int seed, int threads, string? beamText, string orderText)
     {
         if (threads <= 0) throw new CliException($"--threads must be positive, got {threads}");
         BeamRange? beam = null;
         if (beamText is not null && (beam = BeamRange.TryParse(beamText, out var beamError)) is null) throw new CliException($"--beam {beamError}");
-        var solver = CreateSolver(solverName, beam);
+        if (!SuccessorOrders.TryParse(orderText, out var order)) throw new CliException($"--order must be shuffled or generated, got '{orderText}'");
+        var solver = CreateSolver(solverName, beam, order);
         var problems = ProblemFile.Read(problemsPath);
         var stats = Write(solver, problems, output, seed, threads);
         Console.WriteLine($"{solverName}: {stats.Summary()}");

@@ -10,7 +10,8 @@ namespace AprOrleans.Countdown.Solvers;
 /// all of them are handed to children with probability 0.9 (the released code; the paper's text says 10%).
 /// Delegated nodes are not re-queued by the parent.
 /// </summary>
-public sealed class AprSolver(CountdownTokenizer tokenizer, int minBeam = 1, int maxBeam = 10, int maxChildBeam = 15, double spawnProbability = 0.9) : ISolver
+public sealed class AprSolver(CountdownTokenizer tokenizer, int minBeam = 1, int maxBeam = 10, int maxChildBeam = 15, double spawnProbability = 0.9,
+    SuccessorOrder order = SuccessorOrder.Shuffled) : ISolver
 {
     public string Name => "apr";
 
@@ -24,6 +25,7 @@ public sealed class AprSolver(CountdownTokenizer tokenizer, int minBeam = 1, int
             ChildBeam = childBeam,
             SpawnProbability = spawnProbability,
             MaxSpawnLevel = 1,
+            Order = order,
         };
         var root = new BeamSearchThread(settings, random, level: 0, problem.Target).Run(SearchNode.Root(problem.Nums, problem.Target));
         return DemonstrationBuilder.Build(problem, Name, beam, root, tokenizer);

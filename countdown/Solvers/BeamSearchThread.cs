@@ -7,7 +7,7 @@ namespace AprOrleans.Countdown.Solvers;
 /// The symbolic search of SoS+ and APR (DESIGN §3), writing its trace as it goes.
 /// Each round pops up to <c>beam</c> nodes from an open set ordered by the factor-distance heuristic;
 /// each popped node is expanded into all successors, of which the best <c>beam</c> are kept, shuffled
-/// and printed. A goal ends the search with the solution path repeated from the thread's start.
+/// (or in generation order, <see cref="SearchSettings.Order"/>) and printed. A goal ends the search with the solution path repeated from the thread's start.
 /// After an expansion with non-terminal successors the thread may (SoS+) search them depth-first inline,
 /// or (APR, level 0, more than one successor) delegate all of them to child threads.
 /// </summary>
@@ -70,14 +70,15 @@ public sealed class BeamSearchThread
     {
         _text.Append(TraceFormat.CurrentState(node)).Append('\n');
         var kept = node.Successors()
-            .Select(s => (Node: s, Score: _heuristic.Score(s.Nums)))
+            .Select((s, generated) => (Node: s, Score: _heuristic.Score(s.Nums), Generated: generated))
             .OrderBy(s => s.Score) // stable: ties keep generation order
             .Take(beam)
             .ToList();
-        Shuffle(kept);
+        if (_settings.Order == SuccessorOrder.Shuffled) Shuffle(kept);
+        else kept = [.. kept.OrderBy(s => s.Generated)];
 
         var toExplore = new List<(SearchNode Node, int Score)>();
-        foreach (var (successor, score) in kept)
+        foreach (var (successor, score, _) in kept)
         {
             _text.Append(TraceFormat.Exploring(successor)).Append('\n');
             if (successor.IsTerminal)
@@ -94,10 +95,14 @@ public sealed class BeamSearchThread
             _text.Append(TraceFormat.Generated(successor)).Append('\n');
             toExplore.Add((successor, score));
         }
+        var printed = toExplore;
         toExplore = [.. toExplore.OrderBy(s => s.Score)];
 
+        // Children run concurrently, so their order decides only how the spawn and join blocks read: best first,
+        // or in generation order, where both blocks count up the node ids as printed.
+        var delegated = _settings.Order == SuccessorOrder.Generated ? printed : toExplore;
         if (level < _settings.MaxSpawnLevel && toExplore.Count > 1 && _random.NextDouble() < _settings.SpawnProbability)
-            return new Expansion(SpawnChildren(toExplore.Select(s => s.Node).ToList(), level));
+            return new Expansion(SpawnChildren(delegated.Select(s => s.Node).ToList(), level));
 
         if (toExplore.Count > 0 && _random.NextDouble() < _settings.InlineSubSearchProbability)
             return new Expansion(InlineSubSearches(toExplore.Select(s => s.Node).ToList(), beam, level));

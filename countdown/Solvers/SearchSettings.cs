@@ -12,4 +12,6 @@ public sealed record SearchSettings
     public double SpawnProbability { get; init; }
     public int ChildBeam { get; init; }
     public int MaxSpawnLevel { get; init; } = 1;
+    /// <summary>How kept successors are printed (the paper: shuffled).</summary>
+    public SuccessorOrder Order { get; init; } = SuccessorOrder.Shuffled;
 }

@@ -76,6 +76,17 @@ public sealed class DataCommandTests : IDisposable
         Assert.False(File.Exists(PathOf("x.jsonl")));
     }
 
+    [Fact]
+    public void An_unknown_successor_order_exits_2_naming_it()
+    {
+        var problems = PathOf("p.jsonl");
+        AprProcess.Run("data", "problems", "--numbers", "3", "--count", "5", "--out", problems);
+        var run = AprProcess.Run("data", "demos", "--problems", problems, "--out", PathOf("x.jsonl"), "--order", "sorted");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--order must be shuffled or generated", run.StdErr);
+        Assert.False(File.Exists(PathOf("x.jsonl")));
+    }
+
     [Theory]
     [InlineData("{\"nums\": [1, 2, 3], \"target\": 6", null, "malformed JSON")]
     [InlineData("{\"nums\": [1, 2, 3]}", "target", "missing")]
