@@ -16,7 +16,10 @@ public static class MissClassifier
     public static MissKind? Classify(Problem problem, ThreadResult tree, CheckResult? check)
     {
         if (check?.Valid == true) return null;
-        if (tree.Answer is not null) return MissKind.WrongAnswer;
+        if (tree.Answer is not null)
+            return tree.Spawns.Count > 0 && tree.Spawns.SelectMany(s => s).All(child => child.Answer is null)
+                ? MissKind.UnfoundedAnswer
+                : MissKind.WrongAnswer;
         if (tree.End != ThreadEnd.Finished) return MissKind.LimitOrFault;
         return tree.SelfAndDescendants().Skip(1).Any(child => StartsOnSolutionPath(problem, child))
             ? MissKind.ChildMissedGoal

@@ -5,6 +5,11 @@ public enum MissKind
 {
     /// <summary>The tree answered, and the exact checker refused the answer (an arithmetic or copy error).</summary>
     WrongAnswer,
+    /// <summary>
+    /// The checker refused an answer the parent wrote after spawning although no child had reached a goal: the
+    /// parent claimed a goal that no search found.
+    /// </summary>
+    UnfoundedAnswer,
     /// <summary>A limit or a fault ended the root before it answered.</summary>
     LimitOrFault,
     /// <summary>A child started from a state on a solution path, yet the tree reported no solution.</summary>
@@ -19,6 +24,7 @@ public static class MissKinds
     public static string Name(MissKind kind) => kind switch
     {
         MissKind.WrongAnswer => "wrong_answer",
+        MissKind.UnfoundedAnswer => "unfounded_answer",
         MissKind.LimitOrFault => "limit_or_fault",
         MissKind.ChildMissedGoal => "child_missed_goal",
         MissKind.NotFound => "not_found",

@@ -25,7 +25,9 @@ public class MissClassifierTests
     private static ScriptedDecoder Answering(string path) => new(_ => "\n" + path[(RootPrompt.Length + 1)..] + path);
 
     /// <summary>The root opens the given nodes, spawns one child per node, and every child gives up.</summary>
-    private static ScriptedDecoder SpawnAndGiveUp(params (string Op, string Resulting)[] nodes) => new(context =>
+    private static ScriptedDecoder SpawnAndGiveUp(params (string Op, string Resulting)[] nodes) => new(GiveUpScript(nodes));
+
+    private static Func<string, string> GiveUpScript(params (string Op, string Resulting)[] nodes) => context =>
     {
         if (context == RootPrompt)
         {
@@ -36,7 +38,7 @@ public class MissClassifierTests
         return context.StartsWith("Moving to Node #0,", StringComparison.Ordinal) && !context.Contains("<Sub Searches>")
             ? "\nNo solution found.\n"
             : "No solution found.\n";
-    });
+    };
 
     private static async Task<ProblemOutcome> Evaluate(IThreadDecoder decoder, TreeLimits? limits = null)
     {
@@ -79,6 +81,19 @@ public class MissClassifierTests
         var outcome = await Evaluate(Answering(wrongPath));
         Assert.NotNull(outcome.Answer);
         Assert.Equal(MissKind.WrongAnswer, outcome.Miss);
+    }
+
+    [Fact]
+    public async Task An_answer_written_after_every_child_gave_up_is_unfounded()
+    {
+        var giveUp = GiveUpScript(("81-77=4", "32, 4"), ("81+77=158", "32, 158"));
+        var claimed = SolutionPath("81-77=5", "32, 5", "32+5=36");
+        var decoder = new ScriptedDecoder(context => context.EndsWith("<End Sub Searches>\n", StringComparison.Ordinal)
+            ? "36,36 equal: Goal Reached\n" + claimed
+            : giveUp(context));
+        var outcome = await Evaluate(decoder);
+        Assert.NotNull(outcome.Answer);
+        Assert.Equal(MissKind.UnfoundedAnswer, outcome.Miss);
     }
 
     [Fact]
