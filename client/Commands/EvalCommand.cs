@@ -89,7 +89,7 @@ public static class EvalCommand
             Console.WriteLine($"{summary.Mode}: accuracy {summary.Accuracy:P1} on {summary.Problems} problems (pass@{summary.Samples} {summary.PassAtN:P1})");
             Console.WriteLine($"  mean total tokens {summary.MeanTotalTokens:F0}, sequential {summary.MeanSequentialTokens:F0}, children per spawn {summary.MeanChildrenPerSpawn:F2}, latency {summary.MeanLatencyMs:F0} ms");
             if (summary.LimitHits.Count > 0) Console.WriteLine($"  limits hit: {string.Join(", ", summary.LimitHits.Select(kv => $"{kv.Key} {kv.Value}"))}");
-            if (summary.Misses.Count > 0) Console.WriteLine($"  misses: {string.Join(", ", summary.Misses.Select(kv => $"{kv.Key} {kv.Value}"))}");
+            if (summary.Misses is { Count: > 0 } misses) Console.WriteLine($"  misses: {string.Join(", ", misses.Select(kv => $"{kv.Key} {kv.Value}"))}");
         }
         if (plotsDir is not null)
         {

@@ -36,7 +36,7 @@ public static class RemoteEvaluator
             spawns.Count == 0 ? 0 : spawns.Average(),
             results.Average(r => r.Ms),
             new Dictionary<string, int>(),
-            new Dictionary<string, int>());
+            Misses: null); // the Solve response carries no child prompts to classify misses with
     }
 
     private static IEnumerable<int> SpawnSizes(ThreadNode node) =>

@@ -98,8 +98,8 @@ public sealed class BeamSearchThread
         var printed = toExplore;
         toExplore = [.. toExplore.OrderBy(s => s.Score)];
 
-        // Children run concurrently, so their order decides only how the spawn and join blocks read: best first,
-        // or in generation order, where both blocks count up the node ids as printed.
+        // The order of delegation decides how the spawn and join blocks read and which solved child the parent
+        // repeats (the first): best first, or in generation order, where both blocks count up the node ids as printed.
         var delegated = _settings.Order == SuccessorOrder.Generated ? printed : toExplore;
         if (level < _settings.MaxSpawnLevel && toExplore.Count > 1 && _random.NextDouble() < _settings.SpawnProbability)
             return new Expansion(SpawnChildren(delegated.Select(s => s.Node).ToList(), level));

@@ -5,7 +5,7 @@ namespace AprOrleans.Model.Evaluation;
 /// <summary>
 /// The numbers of one evaluation run, in the JSON form `apr eval --json` prints (snake_case). Accuracy is
 /// cons@n for sc (the majority answer is right) and plain accuracy otherwise; pass_at_n is "any sample right";
-/// misses counts the unsolved problems by <see cref="MissKind"/>.
+/// misses counts the unsolved problems by <see cref="MissKind"/> (null in results written before it existed).
 /// </summary>
 public sealed record EvalSummary(
     [property: JsonPropertyName("mode")] string Mode,
@@ -20,7 +20,7 @@ public sealed record EvalSummary(
     [property: JsonPropertyName("mean_children_per_spawn")] double MeanChildrenPerSpawn,
     [property: JsonPropertyName("mean_latency_ms")] double MeanLatencyMs,
     [property: JsonPropertyName("limit_hits")] IReadOnlyDictionary<string, int> LimitHits,
-    [property: JsonPropertyName("misses")] IReadOnlyDictionary<string, int> Misses)
+    [property: JsonPropertyName("misses")] IReadOnlyDictionary<string, int>? Misses)
 {
     public static EvalSummary From(EvalSettings settings, IReadOnlyList<ProblemOutcome> outcomes)
     {
@@ -40,7 +40,8 @@ public sealed record EvalSummary(
             outcomes.Sum(o => o.Latency.TotalMilliseconds) / n,
             hits,
             outcomes.Where(o => o.Miss is not null)
-                .GroupBy(o => MissKinds.Name(o.Miss!.Value))
-                .ToDictionary(g => g.Key, g => g.Count()));
+                .GroupBy(o => o.Miss!.Value)
+                .OrderBy(g => g.Key)
+                .ToDictionary(g => MissKinds.Name(g.Key), g => g.Count()));
     }
 }

@@ -6,15 +6,21 @@ public enum MissKind
     /// <summary>The tree answered, and the exact checker refused the answer (an arithmetic or copy error).</summary>
     WrongAnswer,
     /// <summary>
-    /// The checker refused an answer the parent wrote after spawning although no child had reached a goal: the
-    /// parent claimed a goal that no search found.
+    /// The checker refused the answer of a root that spawned and got no goal back from any child: the parent claimed
+    /// a goal that no child found.
     /// </summary>
     UnfoundedAnswer,
-    /// <summary>A limit or a fault ended the root before it answered.</summary>
+    /// <summary>A limit or a fault ended the root before it answered (a child's limit shows in how its search ended).</summary>
     LimitOrFault,
-    /// <summary>A child started from a state on a solution path, yet the tree reported no solution.</summary>
+    /// <summary>
+    /// A child started from a state on a solution path, yet the tree reported no solution: the child missed the goal,
+    /// or the parent dropped the goal the child reported.
+    /// </summary>
     ChildMissedGoal,
-    /// <summary>No child started on a solution path (or none was spawned): the search never opened the right branch.</summary>
+    /// <summary>
+    /// No child started on a solution path: the search never delegated the right branch. A thread that never spawned
+    /// (serial, or an APR root that searched alone) reports every "no solution" this way.
+    /// </summary>
     NotFound,
 }
 

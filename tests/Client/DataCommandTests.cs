@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Solvers;
+using AprOrleans.Countdown.Trace;
 
 namespace AprOrleans.Tests.Client;
 
@@ -74,6 +75,21 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("--beam", run.StdErr);
         Assert.False(File.Exists(PathOf("x.jsonl")));
+    }
+
+    [Fact]
+    public void In_generation_order_a_wide_root_spawns_its_nodes_as_numbered()
+    {
+        var problems = PathOf("p.jsonl");
+        AprProcess.Run("data", "problems", "--numbers", "3", "--count", "30", "--seed", "3", "--out", problems);
+        var run = AprProcess.Run("data", "demos", "--problems", problems, "--out", PathOf("ordered.jsonl"), "--beam", "10", "--order", "generated");
+        Assert.Equal(0, run.ExitCode);
+        var spawns = DemonstrationFile.Read(PathOf("ordered.jsonl"))
+            .SelectMany(d => d.Sequences.Where(s => s.Role == "parent" && SpawnBlock.EndsWithSpawn(s.Text)))
+            .Select(s => SpawnBlock.Parse(s.Text).Children.Select(c => c.NodeId).ToList())
+            .ToList();
+        Assert.NotEmpty(spawns);
+        Assert.All(spawns, ids => Assert.Equal(Enumerable.Range(0, ids.Count).Select(i => $"0,{i}"), ids));
     }
 
     [Fact]

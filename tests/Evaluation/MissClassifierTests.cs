@@ -46,7 +46,7 @@ public class MissClassifierTests
         var (summary, outcomes) = await new Evaluator(decoder, CountdownTokenizer.Default, settings).RunAsync([Problem]);
         var outcome = Assert.Single(outcomes);
         Assert.False(outcome.Correct);
-        Assert.Equal(1, summary.Misses[MissKinds.Name(outcome.Miss!.Value)]);
+        Assert.Equal(1, summary.Misses![MissKinds.Name(outcome.Miss!.Value)]);
         return outcome;
     }
 
@@ -97,6 +97,21 @@ public class MissClassifierTests
     }
 
     [Fact]
+    public async Task A_garbled_copy_of_a_path_a_child_found_is_a_wrong_answer_not_an_unfounded_one()
+    {
+        const string childPrompt = "Moving to Node #0,0\nCurrent State: 36:[32, 4], Operations: ['81-77=4']";
+        const string lastStep = "\nExploring Operation: 32+4=36, Resulting Numbers: [36]\n36,36 equal: Goal Reached\n";
+        var spawnOne = GiveUpScript(("81-77=4", "32, 4"));
+        var decoder = new ScriptedDecoder(context =>
+            context == childPrompt ? lastStep + childPrompt + lastStep
+            : context.EndsWith("<End Sub Searches>\n", StringComparison.Ordinal) ? "36,36 equal: Goal Reached\n" + SolutionPath("81-77=5", "32, 5", "32+5=36")
+            : spawnOne(context));
+        var outcome = await Evaluate(decoder);
+        Assert.NotNull(Assert.Single(outcome.Trees[0].Spawns.Single()).Answer);
+        Assert.Equal(MissKind.WrongAnswer, outcome.Miss);
+    }
+
+    [Fact]
     public async Task A_root_stopped_by_a_limit_is_a_limit_or_fault()
     {
         var endless = new ScriptedDecoder(_ => "\n" + string.Concat(Enumerable.Repeat(Generate("0,0", "81+77=158", "32, 158"), 50)));
@@ -113,6 +128,6 @@ public class MissClassifierTests
             CountdownTokenizer.Default, settings).RunAsync([Problem]);
         Assert.True(outcomes[0].Correct);
         Assert.Null(outcomes[0].Miss);
-        Assert.Empty(summary.Misses);
+        Assert.Empty(summary.Misses!);
     }
 }
