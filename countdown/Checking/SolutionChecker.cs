@@ -49,7 +49,7 @@ public static class SolutionChecker
         // or the goal verdict (last step).
         if (lines.Count % 4 != 0)
             throw new InvalidSolution($"expected steps of 4 lines (Moving, Current State, Exploring, Generated/verdict), got {lines.Count} lines");
-        var multiset = new List<int>(problem.Nums);
+        var multiset = new NumberMultiset(problem.Nums);
         var history = new List<Operation>();
         int steps = lines.Count / 4;
         for (int s = 0; s < steps; s++)
@@ -92,33 +92,23 @@ public static class SolutionChecker
             else
             {
                 Expect(outcome, TraceLineKind.Verdict, at + 3);
-                if (multiset.Count != 1)
-                    throw new InvalidSolution($"line {at + 3}: {multiset.Count} numbers remain [{string.Join(", ", multiset)}]; every number must be used");
-                if (multiset[0] != problem.Target || outcome.Value != problem.Target || outcome.Target != problem.Target)
-                    throw new InvalidSolution($"line {at + 3}: reaches {multiset[0]}, not the target {problem.Target}");
+                if (multiset.Numbers.Count != 1)
+                    throw new InvalidSolution($"line {at + 3}: {multiset.Numbers.Count} numbers remain [{multiset}]; every number must be used");
+                if (multiset.Numbers[0] != problem.Target || outcome.Value != problem.Target || outcome.Target != problem.Target)
+                    throw new InvalidSolution($"line {at + 3}: reaches {multiset.Numbers[0]}, not the target {problem.Target}");
             }
         }
     }
 
-    private static void ApplyOp(List<int> multiset, Operation op, string where)
+    private static void ApplyOp(NumberMultiset multiset, Operation op, string where)
     {
-        if (op.Validate() is { } fault) throw new InvalidSolution($"{where}: {fault}");
-        if (!multiset.Remove(op.Left))
-            throw new InvalidSolution($"{where}: '{op}' uses {op.Left}, which is not available in [{string.Join(", ", multiset)}]");
-        if (!multiset.Remove(op.Right))
-        {
-            multiset.Add(op.Left);
-            throw new InvalidSolution($"{where}: '{op}' uses {op.Right}, which is not available in [{string.Join(", ", multiset)}]");
-        }
-        multiset.Add(op.Result);
+        if (multiset.Apply(op) is { } fault) throw new InvalidSolution($"{where}: {fault}");
     }
 
-    private static void RequireSameNumbers(IEnumerable<int> written, List<int> actual, string where)
+    private static void RequireSameNumbers(IEnumerable<int> written, NumberMultiset actual, string where)
     {
-        var a = written.Order().ToArray();
-        var b = actual.Order().ToArray();
-        if (!a.SequenceEqual(b))
-            throw new InvalidSolution($"{where}: numbers [{string.Join(", ", written)}] should be [{string.Join(", ", actual)}]");
+        if (!actual.SameAs(written))
+            throw new InvalidSolution($"{where}: numbers [{string.Join(", ", written)}] should be [{actual}]");
     }
 
     private static void Expect(TraceLine line, TraceLineKind kind, int lineNumber)

@@ -17,16 +17,10 @@ public static class SolutionPathState
         return ReplaysTo(problem.Nums, state.Ops, state.Nums) && Solvability.IsSolvable(state.Nums, state.Target);
     }
 
-    /// <summary>Applies each operation to the multiset of numbers; false on a wrong step or a different result.</summary>
+    /// <summary>Replays the operations with the checker's rules; false on a wrong step or a different result.</summary>
     private static bool ReplaysTo(IReadOnlyList<int> start, IReadOnlyList<Operation> ops, IReadOnlyList<int> expected)
     {
-        var multiset = new List<int>(start);
-        foreach (var op in ops)
-        {
-            if (op.Validate() is not null) return false;
-            if (!multiset.Remove(op.Left) || !multiset.Remove(op.Right)) return false;
-            multiset.Add(op.Result);
-        }
-        return multiset.Order().SequenceEqual(expected.Order());
+        var multiset = new NumberMultiset(start);
+        return ops.All(op => multiset.Apply(op) is null) && multiset.SameAs(expected);
     }
 }

@@ -7,7 +7,8 @@ namespace AprOrleans.Countdown.Solvers;
 /// The symbolic search of SoS+ and APR (DESIGN §3), writing its trace as it goes.
 /// Each round pops up to <c>beam</c> nodes from an open set ordered by the factor-distance heuristic;
 /// each popped node is expanded into all successors, of which the best <c>beam</c> are kept, shuffled
-/// (or in generation order, <see cref="SearchSettings.Order"/>) and printed. A goal ends the search with the solution path repeated from the thread's start.
+/// (or in generation order, <see cref="SearchSettings.Order"/>) and printed. A goal ends the search with the
+/// solution path repeated from the thread's start.
 /// After an expansion with non-terminal successors the thread may (SoS+) search them depth-first inline,
 /// or (APR, level 0, more than one successor) delegate all of them to child threads.
 /// </summary>

@@ -4,7 +4,8 @@ namespace AprOrleans.Model.Evaluation;
 
 /// <summary>
 /// One problem's evaluation as a JSON line (`apr eval --outcomes FILE`): the problem, whether it was solved,
-/// why not (the checker's words and a <see cref="MissKind"/>), the compute it took and the root thread's text, so failures can be sorted and read afterwards.
+/// why not (the checker's words and a <see cref="MissKind"/>), the compute it took and the root thread's text,
+/// so failures can be sorted and read afterwards.
 /// </summary>
 public sealed record ProblemOutcomeRecord(
     [property: JsonPropertyName("nums")] IReadOnlyList<int> Nums,
