@@ -1,3 +1,5 @@
+using AprOrleans.Countdown.Arithmetic;
+
 namespace AprOrleans.Countdown.Problems;
 
 /// <summary>
@@ -6,15 +8,27 @@ namespace AprOrleans.Countdown.Problems;
 /// </summary>
 public static class Solvability
 {
-    public static bool IsSolvable(IReadOnlyList<int> nums, int target)
+    public static bool IsSolvable(IReadOnlyList<int> nums, int target) => IsSolvable(nums, target, without: null);
+
+    /// <summary>
+    /// True when the problem has solutions and every one of them uses <paramref name="symbol"/> at least once
+    /// (e.g. '/': the problems a model can only solve by dividing).
+    /// </summary>
+    public static bool EverySolutionUses(IReadOnlyList<int> nums, int target, char symbol)
+    {
+        if (Array.IndexOf(Operation.Symbols, symbol) < 0) throw new ArgumentException($"'{symbol}' is not one of + * - /", nameof(symbol));
+        return IsSolvable(nums, target) && !IsSolvable(nums, target, without: symbol);
+    }
+
+    private static bool IsSolvable(IReadOnlyList<int> nums, int target, char? without)
     {
         if (nums.Count > 8) throw new ArgumentException("at most 8 numbers", nameof(nums));
         Span<long> values = stackalloc long[nums.Count];
         for (int i = 0; i < nums.Count; i++) values[i] = nums[i];
-        return Reach(values, target);
+        return Reach(values, target, without);
     }
 
-    private static bool Reach(Span<long> nums, long target)
+    private static bool Reach(Span<long> nums, long target, char? without)
     {
         if (nums.Length == 1) return nums[0] == target;
         Span<long> next = stackalloc long[nums.Length - 1];
@@ -29,15 +43,15 @@ public static class Solvability
                 }
                 long hi = Math.Max(nums[i], nums[j]), lo = Math.Min(nums[i], nums[j]);
                 next[k] = hi + lo;
-                if (Reach(next, target)) return true;
+                if (without != '+' && Reach(next, target, without)) return true;
                 next[k] = hi * lo;
-                if (next[k] <= int.MaxValue && Reach(next, target)) return true;
+                if (without != '*' && next[k] <= int.MaxValue && Reach(next, target, without)) return true;
                 next[k] = hi - lo;
-                if (Reach(next, target)) return true;
-                if (lo != 0 && hi % lo == 0)
+                if (without != '-' && Reach(next, target, without)) return true;
+                if (without != '/' && lo != 0 && hi % lo == 0)
                 {
                     next[k] = hi / lo;
-                    if (Reach(next, target)) return true;
+                    if (Reach(next, target, without)) return true;
                 }
             }
         }

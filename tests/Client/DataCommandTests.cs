@@ -103,6 +103,23 @@ public sealed class DataCommandTests : IDisposable
         Assert.False(File.Exists(PathOf("x.jsonl")));
     }
 
+    [Fact]
+    public void Select_keeps_in_file_order_the_problems_only_a_division_solves()
+    {
+        var problems = PathOf("p.jsonl");
+        AprProcess.Run("data", "problems", "--numbers", "3", "--count", "300", "--seed", "4", "--out", problems);
+        var all = ProblemFile.Read(problems);
+
+        var run = AprProcess.Run("data", "select", "--problems", problems, "--every-solution-uses", "/", "--out", PathOf("div.jsonl"));
+        Assert.Equal(0, run.ExitCode);
+        var expected = all.Where(p => Solvability.EverySolutionUses(p.Nums, p.Target, '/')).ToList();
+        Assert.InRange(expected.Count, 1, all.Count - 1);
+        Assert.Equal(expected, ProblemFile.Read(PathOf("div.jsonl")));
+
+        Assert.Equal(0, AprProcess.Run("data", "select", "--problems", problems, "--every-solution-uses", "/", "--max", "3", "--out", PathOf("three.jsonl")).ExitCode);
+        Assert.Equal(expected.Take(3), ProblemFile.Read(PathOf("three.jsonl")));
+    }
+
     [Theory]
     [InlineData("{\"nums\": [1, 2, 3], \"target\": 6", null, "malformed JSON")]
     [InlineData("{\"nums\": [1, 2, 3]}", "target", "missing")]
@@ -146,6 +163,9 @@ public sealed class DataCommandTests : IDisposable
     [InlineData("data", "demos", "--solver", "magic", "--problems", "p.jsonl", "--out", "x.jsonl")]
     [InlineData("data", "check", "--problems", "missing.jsonl", "--answers", "a.jsonl")]
     [InlineData("data", "problems", "--count", "five", "--out", "x.jsonl")]
+    [InlineData("data", "select", "--problems", "missing.jsonl", "--every-solution-uses", "/", "--out", "x.jsonl")]
+    [InlineData("data", "select", "--problems", "missing.jsonl", "--every-solution-uses", "%", "--out", "x.jsonl")]
+    [InlineData("data", "select", "--problems", "missing.jsonl", "--every-solution-uses", "/", "--max", "0", "--out", "x.jsonl")]
     public void Bad_arguments_exit_2(params string[] args)
     {
         var run = AprProcess.Run([.. args.Select(a => a.EndsWith(".jsonl") ? PathOf(a) : a)]);
