@@ -12,6 +12,8 @@ public sealed class RequiredOperationTests
     [InlineData(new[] { 81, 32, 77 }, 36, '/', false)]  // 81+32=113, 113-77=36
     [InlineData(new[] { 2, 3, 5 }, 30, '*', true)]
     [InlineData(new[] { 2, 3, 5 }, 30, '/', false)]
+    [InlineData(new[] { 1, 1, 1 }, 3, '+', true)]
+    [InlineData(new[] { 10, 3, 2 }, 5, '-', true)]      // 10-3-2, 10-(3+2), (10-2)-3
     [InlineData(new[] { 1, 1, 1 }, 100, '+', false)]    // unsolvable: no solution, so none that uses '+'
     public void Examples(int[] nums, int target, char symbol, bool expected) =>
         Assert.Equal(expected, Solvability.EverySolutionUses(nums, target, symbol));
@@ -20,6 +22,7 @@ public sealed class RequiredOperationTests
     public void Agrees_with_listing_every_solution_on_random_problems()
     {
         var random = new Random(7);
+        var seen = Operation.Symbols.ToDictionary(s => s, _ => (Required: 0, NotRequired: 0));
         for (int n = 0; n < 400; n++)
         {
             var nums = Enumerable.Range(0, random.Next(3, 5)).Select(_ => random.Next(1, 30)).ToArray();
@@ -30,8 +33,11 @@ public sealed class RequiredOperationTests
                 bool expected = solutions.Count > 0 && solutions.All(s => s.Contains(symbol));
                 Assert.True(expected == Solvability.EverySolutionUses(nums, target, symbol),
                     $"[{string.Join(", ", nums)}] -> {target}, '{symbol}': {solutions.Count} solutions");
+                seen[symbol] = expected ? (seen[symbol].Required + 1, seen[symbol].NotRequired) : (seen[symbol].Required, seen[symbol].NotRequired + 1);
             }
         }
+        // Both answers came up for every operation, so neither branch went untested.
+        Assert.All(seen, s => Assert.True(s.Value.Required > 0 && s.Value.NotRequired > 0, $"'{s.Key}': {s.Value}"));
     }
 
     [Fact]
@@ -52,7 +58,8 @@ public sealed class RequiredOperationTests
             {
                 var rest = nums.Where((_, k) => k != i && k != j).ToList();
                 long hi = Math.Max(nums[i], nums[j]), lo = Math.Min(nums[i], nums[j]);
-                var results = new List<(char, long)> { ('+', hi + lo), ('*', hi * lo), ('-', hi - lo) };
+                var results = new List<(char, long)> { ('+', hi + lo), ('-', hi - lo) };
+                if (hi * lo <= int.MaxValue) results.Add(('*', hi * lo));
                 if (lo != 0 && hi % lo == 0) results.Add(('/', hi / lo));
                 foreach (var (symbol, value) in results)
                 {
