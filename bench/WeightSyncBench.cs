@@ -20,7 +20,10 @@ namespace AprOrleans.Bench;
 /// that receives the upload keeps it as its local copy, the others fetch the blob from PostgreSQL.
 /// <c>--blob-dtype bf16</c> publishes bf16 copies (what a trainer with <c>--publish-dtype bf16</c> sends to bf16-serving
 /// silos); the CPU silos here load them into their fp32 model.
-/// Usage: weight-sync [--preset base|paper] [--repeats 3] [--postgres CONNECTION] [--silos 1] [--blob-dtype fp32|bf16]
+/// <c>--shared</c> gives the silos a shared weights directory and publishes through it (<c>Weights.PublishShared</c>,
+/// what <c>trainer grpo --shared-weights</c> does): the blob is hard-linked into the outbox instead of uploaded, and
+/// every silo loads it from the shared store in place.
+/// Usage: weight-sync [--preset base|paper] [--repeats 3] [--postgres CONNECTION] [--silos 1] [--blob-dtype fp32|bf16] [--shared]
 /// </summary>
 public static class WeightSyncBench
 {
@@ -33,6 +36,7 @@ public static class WeightSyncBench
         int silos = Args.Int(args, "--silos", 1);
         var blobDType = Args.String(args, "--blob-dtype", "fp32");
         var postgres = Args.String(args, "--postgres", Environment.GetEnvironmentVariable("APR_TEST_POSTGRES") ?? "");
+        bool shared = args.Contains("--shared");
         if (!ModelConfig.PresetNames.Contains(preset) || repeats < 1 || silos < 1 || silos > 1 && postgres.Length == 0 || blobDType is not ("fp32" or "bf16"))
         {
             Console.Error.WriteLine($"weight-sync: --preset must be one of {string.Join(", ", ModelConfig.PresetNames)}, --repeats at least 1, --silos above 1 only with --postgres, --blob-dtype fp32 or bf16");
@@ -41,7 +45,7 @@ public static class WeightSyncBench
         var work = Path.Combine(Path.GetTempPath(), $"apr-weight-sync-{Guid.NewGuid():N}");
         try
         {
-            return RunAsync(preset, repeats, postgres, silos, work, blobDType == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32).GetAwaiter().GetResult();
+            return RunAsync(preset, repeats, postgres, silos, work, blobDType == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32, shared).GetAwaiter().GetResult();
         }
         finally
         {
@@ -51,14 +55,17 @@ public static class WeightSyncBench
 
     private sealed record Sample(double TotalMs, double PublishCallMs, double StoreMs, double FetchMs, double LoadMs, double HashMs, double CpuMs, int Gen2Collections);
 
-    private static async Task<int> RunAsync(string preset, int repeats, string postgres, int siloCount, string work, ScalarType blobDType)
+    private static async Task<int> RunAsync(string preset, int repeats, string postgres, int siloCount, string work, ScalarType blobDType, bool shared)
     {
         var config = ModelConfig.FromPreset(preset, CountdownTokenizer.Default.VocabularySize);
         using var net = LlamaForCausalLM.Create(config, seed: 1);
         var checkpoint = Path.Combine(work, "checkpoint");
         ModelCheckpoint.Save(checkpoint, net, CountdownTokenizer.Default);
         var storage = postgres.Length > 0 ? "postgres" : "memory";
+        // The blobs are written in the work directory, on the shared directory's file system: the outbox gets hard links.
+        string? sharedDirectory = shared ? Directory.CreateDirectory(Path.Combine(work, "shared")).FullName : null;
         Console.WriteLine($"preset {preset}: {config.ParameterCount / 1e6:F1}M parameters, blobs in {blobDType}; storage {storage}; " +
+                          $"publish {(shared ? "through a shared directory (PublishShared)" : "by upload (Publish)")}; " +
                           $"{repeats} repeats; {Environment.ProcessorCount} cores, torch threads {get_num_threads()}");
 
         var serviceId = $"bench-{Guid.NewGuid():N}"[..20];
@@ -72,10 +79,10 @@ public static class WeightSyncBench
                     ["Apr:SiloName"] = $"bench-{i}", ["Apr:ClusterId"] = serviceId, ["Apr:ServiceId"] = serviceId,
                     ["Apr:Checkpoint"] = checkpoint, ["Apr:AdminToken"] = Token, ["Apr:EngineSlots"] = "4", ["Apr:EngineContextTokens"] = "256",
                     ["Apr:WeightsDirectory"] = Path.Combine(work, $"silo-{i}"), ["Apr:Storage"] = storage,
-                    ["Apr:ConnectionString"] = postgres.Length > 0 ? postgres : null,
+                    ["Apr:ConnectionString"] = postgres.Length > 0 ? postgres : null, ["Apr:SharedWeightsDirectory"] = sharedDirectory,
                 }));
             }
-            return await MeasureAsync(silos, repeats, net, work, blobDType);
+            return await MeasureAsync(silos, repeats, net, work, blobDType, sharedDirectory);
         }
         finally
         {
@@ -83,13 +90,14 @@ public static class WeightSyncBench
         }
     }
 
-    private static async Task<int> MeasureAsync(List<LoopbackSilo> silos, int repeats, LlamaForCausalLM net, string work, ScalarType blobDType)
+    private static async Task<int> MeasureAsync(List<LoopbackSilo> silos, int repeats, LlamaForCausalLM net, string work, ScalarType blobDType, string? sharedDirectory)
     {
         using var channel = GrpcChannel.ForAddress(silos[0].GrpcAddress);
         // Warm-up: every batcher activates (loads the model) before the clock starts.
         int batchers = (await WaitServedAsync(channel, 0, silos.Count)).Batchers.Count;
         var syncs = silos.Select(s => s.App.Services.GetRequiredService<SiloWeightSync>()).ToList();
 
+        var storeLabel = sharedDirectory is null ? "upload+verify+store" : "take+verify+store";
         var samples = new List<Sample>();
         long blobBytes = 0;
         for (int version = 1; version <= repeats; version++)
@@ -107,7 +115,9 @@ public static class WeightSyncBench
             var cpuBefore = Environment.CpuUsage.TotalTime;
             int gen2Before = GC.CollectionCount(2);
             var clock = Stopwatch.StartNew();
-            var reply = await WeightPublisher.PublishAsync(channel.CreateCallInvoker(), Token, version, blob, knownSha256: sha256);
+            var reply = sharedDirectory is null
+                ? await WeightPublisher.PublishAsync(channel.CreateCallInvoker(), Token, version, blob, knownSha256: sha256)
+                : await WeightPublisher.PublishSharedAsync(channel.CreateCallInvoker(), Token, version, blob, sharedDirectory, knownSha256: sha256);
             double publishMs = clock.Elapsed.TotalMilliseconds;
             double cpuMs = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds;
             int gen2 = GC.CollectionCount(2) - gen2Before;
@@ -119,12 +129,12 @@ public static class WeightSyncBench
             var sample = new Sample(totalMs, publishMs, reply.StoreMs, timings.Max(t => t.Fetch.TotalMilliseconds), timings.Max(t => t.Load.TotalMilliseconds), hashMs, cpuMs, gen2);
             samples.Add(sample);
             Console.WriteLine($"v{version}: publish → {batchers} batcher(s) on {silos.Count} silo(s) serving {totalMs:F0} ms (publish call {publishMs:F0} ms, of it silo " +
-                              $"upload+verify+store {sample.StoreMs:F0} ms, process CPU {cpuMs:F0} ms, gen-2 GCs {gen2}; fetch {sample.FetchMs:F0} ms, load {sample.LoadMs:F0} ms; a separate client hash pass, not needed with the saved digest: {hashMs:F0} ms)");
+                              $"{storeLabel} {sample.StoreMs:F0} ms, process CPU {cpuMs:F0} ms, gen-2 GCs {gen2}; fetch {sample.FetchMs:F0} ms, load {sample.LoadMs:F0} ms; a separate client hash pass, not needed with the saved digest: {hashMs:F0} ms)");
             File.Delete(blob);
         }
         double Median(Func<Sample, double> f) => Statistics.Median(samples.Select(f));
         Console.WriteLine($"median of {repeats}: publish → serving {Median(s => s.TotalMs):F0} ms; publish call {Median(s => s.PublishCallMs):F0} ms " +
-                          $"(upload+verify+store {Median(s => s.StoreMs):F0} ms, process CPU {Median(s => s.CpuMs):F0} ms, gen-2 GCs {Median(s => s.Gen2Collections):F0}); fetch {Median(s => s.FetchMs):F0} ms; load {Median(s => s.LoadMs):F0} ms; " +
+                          $"({storeLabel} {Median(s => s.StoreMs):F0} ms, process CPU {Median(s => s.CpuMs):F0} ms, gen-2 GCs {Median(s => s.Gen2Collections):F0}); fetch {Median(s => s.FetchMs):F0} ms; load {Median(s => s.LoadMs):F0} ms; " +
                           $"separate client hash (not in the total) {Median(s => s.HashMs):F0} ms; {blobBytes / 1e6:F0} MB");
         return 0;
     }

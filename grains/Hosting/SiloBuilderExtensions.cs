@@ -22,14 +22,15 @@ public static class SiloBuilderExtensions
     }
 
     /// <summary>
-    /// Registers the weight broadcast: the blob store (PostgreSQL when <paramref name="postgresConnection"/> is given,
-    /// else a directory under <paramref name="directory"/>), this silo's local copies, and its sync service (registry
-    /// observer + poll), started when the silo becomes active.
+    /// Registers the weight broadcast: the blob store (the shared weights volume when <paramref name="sharedDirectory"/>
+    /// is given, else PostgreSQL when <paramref name="postgresConnection"/> is, else a directory under
+    /// <paramref name="directory"/>), this silo's local copies, and its sync service (registry observer + poll),
+    /// started when the silo becomes active.
     /// </summary>
-    public static ISiloBuilder AddWeightSync(this ISiloBuilder silo, string directory, string? postgresConnection, string serviceId)
+    public static ISiloBuilder AddWeightSync(this ISiloBuilder silo, string directory, string? postgresConnection, string serviceId, string? sharedDirectory = null)
     {
-        silo.Services.Configure<WeightOptions>(o => o.Directory = directory);
-        silo.Services.AddSingleton<IWeightStore>(sp => postgresConnection is null
+        silo.Services.Configure<WeightOptions>(o => (o.Directory, o.SharedDirectory) = (directory, sharedDirectory));
+        silo.Services.AddSingleton<IWeightStore>(sp => postgresConnection is null || sharedDirectory is not null
             ? new DirectoryWeightStore(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WeightOptions>>().Value.StoreDirectory)
             : new PostgresWeightStore(postgresConnection, serviceId));
         silo.Services.AddSingleton<LocalWeightFiles>();

@@ -3,8 +3,8 @@ using AprOrleans.Interfaces.Weights;
 namespace AprOrleans.Grains.Weights;
 
 /// <summary>
-/// The weight store of a single silo with memory storage: blobs are files in one local directory, and "fetching"
-/// one is reading it in place.
+/// Blobs as files in one directory, and "fetching" one is reading it in place: a single silo's own directory (memory
+/// storage), or the store/ of a shared weights volume every silo of the cluster mounts.
 /// </summary>
 public sealed class DirectoryWeightStore(string directory) : IWeightStore
 {
@@ -34,7 +34,14 @@ public sealed class DirectoryWeightStore(string directory) : IWeightStore
         {
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             // Moving within one file system is atomic: a reader sees no file or the whole blob.
-            if (!File.Exists(target)) File.Move(verifiedFile, target);
+            try
+            {
+                if (!File.Exists(target)) File.Move(verifiedFile, target);
+            }
+            catch (IOException) when (File.Exists(target))
+            {
+                // Another silo stored the same blob (the name carries version and sha256) a moment earlier.
+            }
             return Task.CompletedTask;
         }
 

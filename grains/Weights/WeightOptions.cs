@@ -17,7 +17,18 @@ public sealed class WeightOptions
 
     public static readonly TimeSpan SubscriptionLifetime = TimeSpan.FromMinutes(2);
 
-    public string IncomingDirectory => Path.Combine(Directory, "incoming");
+    /// <summary>
+    /// The cluster's shared weights volume (<see cref="AprOrleans.Interfaces.Weights.SharedWeightDirectory"/>), or
+    /// null. When set, it holds the blob store (every silo reads published versions there in place, none fetches
+    /// from PostgreSQL) and uploads arrive on it, and <c>Weights.PublishShared</c> takes blobs from its outbox.
+    /// </summary>
+    public string? SharedDirectory { get; set; }
+
+    public string IncomingDirectory => SharedDirectory is null
+        ? Path.Combine(Directory, "incoming")
+        : Path.Combine(SharedDirectory, AprOrleans.Interfaces.Weights.SharedWeightDirectory.Incoming);
     public string LocalDirectory => Path.Combine(Directory, "local");
-    public string StoreDirectory => Path.Combine(Directory, "store");
+    public string StoreDirectory => SharedDirectory is null
+        ? Path.Combine(Directory, "store")
+        : Path.Combine(SharedDirectory, AprOrleans.Interfaces.Weights.SharedWeightDirectory.Store);
 }

@@ -31,13 +31,21 @@ internal sealed partial class WeightUpload : IDisposable
         if (stream.Current.PartCase != WeightChunk.PartOneofCase.Header)
             throw SolveRequestValidator.Invalid("header", "the first message must be the header, not data");
         var header = stream.Current.Header;
+        Validate(header, maxBytes);
+        return header;
+    }
+
+    /// <summary>Refuses (INVALID_ARGUMENT) a header whose version, sha256 or size cannot be right.</summary>
+    public static void Validate(WeightHeader? header, long maxBytes)
+    {
+        if (header is null)
+            throw SolveRequestValidator.Invalid("header", "is required");
         if (header.Version < 1)
             throw SolveRequestValidator.Invalid("header.version", $"{header.Version} must be at least 1 (version 0 is the configured checkpoint)");
         if (!Sha256Hex().IsMatch(header.Sha256))
             throw SolveRequestValidator.Invalid("header.sha256", "must be 64 lower-case hex digits");
         if (header.SizeBytes < 1 || header.SizeBytes > maxBytes)
             throw SolveRequestValidator.Invalid("header.size_bytes", $"{header.SizeBytes} is outside 1..{maxBytes} (Apr:MaxWeightBytes)");
-        return header;
     }
 
     /// <summary>

@@ -47,17 +47,44 @@ public sealed partial class WeightsService(
         // A store that copied the blob leaves the upload here: it becomes this silo's local copy (no fetch back).
         if (File.Exists(upload.Path)) await localFiles.AdoptAsync(upload.Version, upload.Path);
 
-        var result = await Registry.Commit(upload.Version);
+        return await CommitAsync(upload.Version, current, storeTime);
+    }
+
+    public override async Task<PublishReply> PublishShared(PublishSharedRequest request, ServerCallContext context)
+    {
+        authorization.Require(context, "Weights.PublishShared");
+        var shared = options.Value.SharedDirectory ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
+            "this silo has no shared weights directory (Apr:SharedWeightsDirectory); publish the bytes with Weights.Publish"));
+        WeightUpload.Validate(request.Header, settings.MaxWeightBytes);
+        var header = request.Header;
+        var clock = Stopwatch.StartNew();
+        var current = await Registry.GetCurrent();
+        RequireNewOrSame(header, current);
+        // The same version and blob: nothing to take (the publisher keeps its file).
+        if (header.Version == current.Version) return Reply(current, clock, unchanged: true);
+
+        using var intake = await SharedWeightIntake.TakeAsync(shared, header, request.File, context.CancellationToken);
+        if (CheckLayout(intake.Path) is { } mismatch) throw SolveRequestValidator.Invalid("file", mismatch);
+        // The store is the shared directory's store/: committing moves the checked file there, on the same volume.
+        await using (var blob = await store.BeginAsync(intake.Version, context.CancellationToken))
+            await blob.CommitAsync(intake.Path, context.CancellationToken);
+        return await CommitAsync(intake.Version, current, clock.Elapsed);
+    }
+
+    /// <summary>Moves the registry to a stored, verified blob; the silos' weight sync then loads it.</summary>
+    private async Task<PublishReply> CommitAsync(WeightVersionInfo version, WeightVersionInfo previous, TimeSpan storeTime)
+    {
+        var result = await Registry.Commit(version);
         switch (result.Outcome)
         {
             case WeightCommitOutcome.Committed:
-                _ = Task.Run(() => DeleteOldBlobsAsync(current.Version), CancellationToken.None);
+                _ = Task.Run(() => DeleteOldBlobsAsync(previous.Version), CancellationToken.None);
                 return Reply(result.Current, storeTime, unchanged: false);
             case WeightCommitOutcome.Unchanged:
                 return Reply(result.Current, storeTime, unchanged: true);
             default:
-                // Another publisher got there first while this blob was uploading.
-                throw Stale(header.Version, result.Current);
+                // Another publisher got there first while this blob was on its way.
+                throw Stale(version.Version, result.Current);
         }
     }
 

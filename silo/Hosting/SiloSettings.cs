@@ -72,6 +72,12 @@ public sealed class SiloSettings
     /// the blob store itself). Unset = <c>{temp}/apr-weights/{ServiceId}/{SiloName}</c>.
     /// </summary>
     public string? WeightsDirectory { get; set; }
+    /// <summary>
+    /// The cluster's shared weights volume (a ReadWriteMany volume every silo and the trainer mount), or unset. When
+    /// set, published versions are kept there (every silo loads them in place; PostgreSQL holds no blobs) and
+    /// <c>Weights.PublishShared</c> takes a blob from its <c>outbox/</c> instead of receiving it over gRPC.
+    /// </summary>
+    public string? SharedWeightsDirectory { get; set; }
     /// <summary>Largest weight blob <c>Weights.Publish</c> accepts (default 16 GiB).</summary>
     public long MaxWeightBytes { get; set; } = 16L << 30;
 
@@ -100,6 +106,9 @@ public sealed class SiloSettings
         if (AttentionThreads < 0) return $"Apr:AttentionThreads {AttentionThreads} must be 0 (every core) or more";
         if (EngineContextTokens < 16) return $"Apr:EngineContextTokens {EngineContextTokens} must be at least 16";
         if (MaxWeightBytes < 1) return $"Apr:MaxWeightBytes {MaxWeightBytes} must be at least 1";
+        // Created silently, a missing mount would give each silo a private "shared" store the others cannot read.
+        if (SharedWeightsDirectory is not null && !Directory.Exists(SharedWeightsDirectory))
+            return $"Apr:SharedWeightsDirectory '{SharedWeightsDirectory}' does not exist (mount the shared weights volume there, or unset it)";
         if (ShutdownTimeoutSeconds is < 1 or > 3600) return $"Apr:ShutdownTimeoutSeconds {ShutdownTimeoutSeconds} is outside 1..3600";
         return null;
     }

@@ -43,6 +43,17 @@ public class SiloSettingsTests
     }
 
     [Fact]
+    public void A_shared_weights_directory_must_exist_so_that_a_missing_mount_is_not_a_private_store()
+    {
+        var missing = Valid();
+        missing.SharedWeightsDirectory = "/nonexistent/apr-share";
+        Assert.StartsWith("Apr:SharedWeightsDirectory '/nonexistent/apr-share' does not exist", missing.Validate());
+        var present = Valid();
+        present.SharedWeightsDirectory = Path.GetTempPath();
+        Assert.Null(present.Validate());
+    }
+
+    [Fact]
     public async Task The_host_refuses_bad_configuration_with_that_line()
     {
         var error = await Assert.ThrowsAsync<SiloConfigurationException>(() =>

@@ -36,9 +36,10 @@ internal sealed class TestCluster : IAsyncDisposable
 
     /// <param name="adminToken">The silos' Apr:AdminToken (default <see cref="AdminToken"/>).</param>
     /// <param name="decodersFor">Each silo's decoder factory by silo name, in place of the shared scripted one.</param>
+    /// <param name="sharedWeights">The silos' Apr:SharedWeightsDirectory (one directory for all of them), or none.</param>
     public static async Task<TestCluster> StartAsync(
         IReadOnlyList<string> siloNames, string? serviceId = null, bool withEngine = true, string storage = "postgres", string? checkpoint = null,
-        string? adminToken = null, Func<string, IDecoderFactory>? decodersFor = null)
+        string? adminToken = null, Func<string, IDecoderFactory>? decodersFor = null, string? sharedWeights = null)
     {
         serviceId ??= "svc-" + Guid.NewGuid().ToString("N")[..12];
         var clusterId = "cl-" + Guid.NewGuid().ToString("N")[..12];
@@ -57,6 +58,7 @@ internal sealed class TestCluster : IAsyncDisposable
                 // Without the scripted engine the silo runs the real one on this (absent) checkpoint.
                 settings["Apr:Checkpoint"] = checkpoint ?? "/nonexistent/apr-checkpoint";
                 settings["Apr:AdminToken"] = adminToken ?? AdminToken;
+                settings["Apr:SharedWeightsDirectory"] = sharedWeights;
                 var app = await SiloHost.CreateAsync([], settings, services =>
                 {
                     if (withEngine) services.AddSingleton<IDecoderFactory>(decodersFor?.Invoke(name) ?? decoders);

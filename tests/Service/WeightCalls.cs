@@ -52,6 +52,22 @@ internal static class WeightCalls
         return serving;
     }
 
+    /// <summary>The tokens of a Countdown root thread's prompt, a context to decode greedily.</summary>
+    public static List<int> RootContext(int target, params int[] numbers) =>
+        AprOrleans.Countdown.Tokenization.CountdownTokenizer.Default.Encode(
+            $"Moving to Node #0\nCurrent State: {target}:[{string.Join(", ", numbers)}], Operations: []", addBos: true);
+
+    /// <summary>How many chunks of <paramref name="version"/>'s blob PostgreSQL holds for the service.</summary>
+    public static async Task<long> StoredChunksAsync(string serviceId, long version)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(TestPostgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM apr_weight_blobs WHERE service_id = @service AND version = @version", connection);
+        count.Parameters.AddWithValue("service", serviceId);
+        count.Parameters.AddWithValue("version", version);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
     public static async Task<long> CurrentVersionAsync(GrpcChannel channel) =>
         (await Client(channel).GetCurrentAsync(new GetCurrentWeightsRequest())).Version;
 

@@ -1,6 +1,5 @@
 using AprOrleans.Model.Checkpoints;
 using AprOrleans.Api;
-using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Interfaces.Weights;
 using Grpc.Core;
 
@@ -30,8 +29,7 @@ public sealed class WeightsTests(RealEngineClusterFixture fixture) : IClassFixtu
     private TestCluster Cluster => fixture.Cluster;
     private Grpc.Net.Client.GrpcChannel Channel => Cluster["silo-a"].Channel;
 
-    private static List<int> RootContext(int target, params int[] numbers) =>
-        CountdownTokenizer.Default.Encode($"Moving to Node #0\nCurrent State: {target}:[{string.Join(", ", numbers)}], Operations: []", addBos: true);
+    private static List<int> RootContext(int target, params int[] numbers) => WeightCalls.RootContext(target, numbers);
 
     /// <summary>The version every batcher serves once earlier tests' publishes have arrived.</summary>
     private async Task<long> SettledVersionAsync()
@@ -41,15 +39,7 @@ public sealed class WeightsTests(RealEngineClusterFixture fixture) : IClassFixtu
         return current;
     }
 
-    private async Task<long> StoredChunksAsync(long version)
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(TestPostgres.ConnectionString);
-        await connection.OpenAsync();
-        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM apr_weight_blobs WHERE service_id = @service AND version = @version", connection);
-        count.Parameters.AddWithValue("service", Cluster.ServiceId);
-        count.Parameters.AddWithValue("version", version);
-        return (long)(await count.ExecuteScalarAsync())!;
-    }
+    private Task<long> StoredChunksAsync(long version) => WeightCalls.StoredChunksAsync(Cluster.ServiceId, version);
 
     [Fact]
     public async Task Reflection_lists_the_weights_service()
@@ -77,6 +67,19 @@ public sealed class WeightsTests(RealEngineClusterFixture fixture) : IClassFixtu
             WeightPublisher.PublishAsync(Cluster["silo-b"].Channel.CreateCallInvoker(), "not-the-token", before + 1, WeightVariants.Blob(WeightVariants.Shipped)));
         Assert.Equal(StatusCode.PermissionDenied, publisher.StatusCode);
 
+        Assert.Equal(before, await WeightCalls.CurrentVersionAsync(Channel));
+    }
+
+    [Fact]
+    public async Task PublishShared_on_silos_without_a_shared_directory_is_a_failed_precondition()
+    {
+        long before = await SettledVersionAsync();
+        var data = File.ReadAllBytes(WeightVariants.Blob(WeightVariants.Shipped));
+        var metadata = new Metadata { { Interfaces.Admin.AdminMetadata.Header, Interfaces.Admin.AdminMetadata.Scheme + TestCluster.AdminToken } };
+        var refused = await Assert.ThrowsAsync<RpcException>(() => WeightCalls.Client(Channel).PublishSharedAsync(
+            new PublishSharedRequest { Header = WeightCalls.Header(before + 1, data), File = "v1.safetensors" }, metadata).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains("Apr:SharedWeightsDirectory", refused.Status.Detail);
         Assert.Equal(before, await WeightCalls.CurrentVersionAsync(Channel));
     }
 

@@ -206,6 +206,10 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.Equal("fp32", options.Settings.PublishDType);
         Assert.Contains("--publish-dtype 'fp16'", Assert.Throws<UsageException>(() => GrpoCommand.Parse([.. args, "--publish-dtype", "fp16"], "t")).Message);
         Assert.Equal("bf16", GrpoCommand.Parse([.. args, "--publish-dtype", "bf16"], "t").Settings.PublishDType);
+        Assert.Null(options.SharedWeights);
+        Assert.Contains("--shared-weights '/nonexistent-share'",
+            Assert.Throws<UsageException>(() => GrpoCommand.Parse([.. args, "--shared-weights", "/nonexistent-share"], "t")).Message);
+        Assert.Equal(Path.GetFullPath(init), GrpoCommand.Parse([.. args, "--shared-weights", init], "t").SharedWeights);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public static class GrpoCommand
         "usage: trainer grpo --silo URL --experiment NAME [--token T (or env APR_ADMIN_TOKEN)] (--init MODEL_DIR | --resume CHECKPOINT_DIR)\n" +
         "                    [--out DIR] [--device cpu|cuda:N] [--lr X] [--variant grpo|drgrpo|dapo] [--kl-beta X] [--inner-updates N]\n" +
         "                    [--staleness N] [--micro-batch-tokens N] [--seed N] [--threads N] [--until-step N]\n" +
-        "                    [--precision fp32|bf16] [--publish-dtype fp32|bf16] [--max-start-gap X]";
+        "                    [--precision fp32|bf16] [--publish-dtype fp32|bf16] [--max-start-gap X] [--shared-weights DIR]";
 
     /// <summary>Where the admin token comes from when --token is not given (a Kubernetes Job sets it from a Secret).</summary>
     public const string TokenVariable = "APR_ADMIN_TOKEN";
@@ -29,11 +29,13 @@ public static class GrpoCommand
     [
         "silo", "experiment", "token", "init", "resume", "out", "device", "lr", "variant", "kl-beta", "inner-updates",
         "staleness", "micro-batch-tokens", "seed", "threads", "until-step", "publish-dtype", "max-start-gap", "precision",
+        "shared-weights",
     ];
 
     private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(120);
 
-    public sealed record Options(GrpoRunSettings Settings, Uri Silo, string Token, string? Resume, int? Threads, int? UntilStep);
+    /// <param name="SharedWeights">The trainer's mount of the cluster's shared weights volume (publish through it), or null (upload).</param>
+    public sealed record Options(GrpoRunSettings Settings, Uri Silo, string Token, string? Resume, int? Threads, int? UntilStep, string? SharedWeights = null);
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
     {
@@ -120,7 +122,12 @@ public static class GrpoCommand
             PublishDType = publishDType,
             MaxStartGap = o.Double("max-start-gap", 0, exclusive: true) ?? saved.MaxStartGap,
         };
-        return new Options(settings, siloUri, token, resume, o.Int("threads", 1, 1024), o.Int("until-step", 1));
+        // Where the volume is mounted is a property of this process, not of the run: it is not saved with the checkpoint.
+        var shared = o.String("shared-weights");
+        if (shared is not null && !Directory.Exists(shared))
+            throw new UsageException($"--shared-weights '{shared}': no such directory (the trainer's mount of the silos' Apr:SharedWeightsDirectory)");
+        return new Options(settings, siloUri, token, resume, o.Int("threads", 1, 1024), o.Int("until-step", 1),
+            shared is null ? null : Path.GetFullPath(shared));
     }
 
     private static async Task<int> RunAsync(Options options, TextWriter stdout, TextWriter stderr, CancellationToken ct)
@@ -128,7 +135,7 @@ public static class GrpoCommand
         // Groups of a step can be tens of MB (every token's context, log-prob and version).
         using var channel = GrpcChannel.ForAddress(options.Silo, new GrpcChannelOptions { MaxReceiveMessageSize = 512 << 20 });
         var feed = new RolloutFeed(channel, options.Token, stderr);
-        var publisher = new PolicyPublisher(channel, options.Token);
+        var publisher = new PolicyPublisher(channel, options.Token, options.SharedWeights);
         using var trainer = options.Resume is null ? GrpoTrainer.Start(options.Settings) : GrpoTrainer.Resume(options.Resume, _ => options.Settings);
         var s = trainer.Settings;
         Directory.CreateDirectory(s.Out);
