@@ -10,7 +10,8 @@ namespace AprOrleans.Tests.Training;
 /// <c>trainer grpo</c> as a real process against a real silo (PostgreSQL, the real engine on the shipped
 /// checkpoint): it trains on pulled groups, publishes weights every batcher then serves, and reports steps; killed
 /// with SIGKILL, <c>--resume</c> continues from its last checkpoint at the same step, and the experiment ends with
-/// every step reported exactly once.
+/// every step reported exactly once. The silo has a shared weights directory: the first run uploads its weights
+/// (Weights.Publish), the resumed one hands them over through the directory (<c>--shared-weights</c>).
 /// </summary>
 public sealed class GrpoTrainerProcessTests : IDisposable
 {
@@ -30,7 +31,8 @@ public sealed class GrpoTrainerProcessTests : IDisposable
     [Fact]
     public async Task A_killed_trainer_resumes_from_its_last_checkpoint_and_every_step_is_reported_once()
     {
-        await using var cluster = await TestCluster.StartAsync(["grpo-silo"], withEngine: false, checkpoint: Checkpoint);
+        var shared = Directory.CreateDirectory(Path.Combine(_out, "shared")).FullName;
+        await using var cluster = await TestCluster.StartAsync(["grpo-silo"], withEngine: false, checkpoint: Checkpoint, sharedWeights: shared);
         var silo = cluster["grpo-silo"];
         var admin = new ExperimentCalls(silo.Channel, TestCluster.AdminToken);
         var name = "grpo-" + Guid.NewGuid().ToString("N")[..8];
@@ -56,7 +58,7 @@ public sealed class GrpoTrainerProcessTests : IDisposable
         // Resumed from the step-1 checkpoint: it must pick up at the experiment's step (1, or 2 if the killed run
         // got step 1 reported too — then it says so and refuses, naming the checkpoint to use).
         var resumeFrom = midway.Step == 1 ? firstCheckpoint : Path.Combine(_out, "run", "checkpoints", "step-00000002");
-        using var second = Trainer(silo.GrpcPort, "--resume", resumeFrom);
+        using var second = Trainer(silo.GrpcPort, "--resume", resumeFrom, "--shared-weights", shared);
         Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromMinutes(8)));
         Assert.Contains($"trainer at step {midway.Step}", second.Output);
 
@@ -69,5 +71,8 @@ public sealed class GrpoTrainerProcessTests : IDisposable
         Assert.All(history.Steps, s => Assert.True(s.TrainSeconds > 0 && s.WeightVersion == started.BaseVersion + s.Step + 1, s.ToString()));
         var serving = await new Weights.WeightsClient(silo.Channel).ListServingAsync(new ListServingRequest());
         Assert.All(serving.Batchers, b => Assert.Equal(started.BaseVersion + 3, b.Version));
+        // The last version came through the outbox (empty again) into the shared store.
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(shared, AprOrleans.Interfaces.Weights.SharedWeightDirectory.Outbox)));
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(shared, AprOrleans.Interfaces.Weights.SharedWeightDirectory.Store), $"v{started.BaseVersion + 3}-*.safetensors"));
     }
 }
