@@ -19,8 +19,11 @@ internal static class Kustomize
     public const string GrpoCpu = "tests/K8s/overlays/cpu-grpo";
     public const string GrpoGpu = "tests/K8s/overlays/gpu-grpo";
 
+    /// <summary>The CPU overlay with the grpo and shared-weights components.</summary>
+    public const string GrpoCpuShared = "tests/K8s/overlays/cpu-grpo-shared";
+
     /// <summary>Every kustomization the tests render; the overlays are what gets deployed.</summary>
-    public static readonly string[] Targets = ["k8s/base", "k8s/overlays/cpu", "k8s/overlays/gpu", GrpoCpu, GrpoGpu];
+    public static readonly string[] Targets = ["k8s/base", "k8s/overlays/cpu", "k8s/overlays/gpu", GrpoCpu, GrpoGpu, GrpoCpuShared];
 
     private static readonly ConcurrentDictionary<string, Lazy<IReadOnlyList<object>>> Rendered = new();
 
