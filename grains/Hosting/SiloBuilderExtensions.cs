@@ -27,9 +27,10 @@ public static class SiloBuilderExtensions
     /// <paramref name="directory"/>), this silo's local copies, and its sync service (registry observer + poll),
     /// started when the silo becomes active.
     /// </summary>
-    public static ISiloBuilder AddWeightSync(this ISiloBuilder silo, string directory, string? postgresConnection, string serviceId, string? sharedDirectory = null)
+    public static ISiloBuilder AddWeightSync(
+        this ISiloBuilder silo, string directory, string? postgresConnection, string serviceId, string siloName, string? sharedDirectory = null)
     {
-        silo.Services.Configure<WeightOptions>(o => (o.Directory, o.SharedDirectory) = (directory, sharedDirectory));
+        silo.Services.Configure<WeightOptions>(o => (o.Directory, o.SharedDirectory, o.SiloName) = (directory, sharedDirectory, siloName));
         silo.Services.AddSingleton<IWeightStore>(sp => postgresConnection is null || sharedDirectory is not null
             ? new DirectoryWeightStore(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WeightOptions>>().Value.StoreDirectory)
             : new PostgresWeightStore(postgresConnection, serviceId));

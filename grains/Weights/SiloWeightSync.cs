@@ -46,7 +46,7 @@ public sealed partial class SiloWeightSync(
 
     private Task StartAsync(CancellationToken cancellationToken)
     {
-        // Uploads of an earlier run of this silo that never finished (the directory is this silo's own).
+        // Uploads of an earlier run of this silo that never finished (the directory is this silo's own, also on a shared volume).
         if (Directory.Exists(options.Value.IncomingDirectory)) Directory.Delete(options.Value.IncomingDirectory, recursive: true);
         _reference = grains.CreateObjectReference<IWeightObserver>(this);
         _loop = Task.Run(() => LoopAsync(_stop.Token));

@@ -24,9 +24,17 @@ public sealed class WeightOptions
     /// </summary>
     public string? SharedDirectory { get; set; }
 
+    /// <summary>This silo's name: its uploads on a shared volume go to a folder of its own (see <see cref="IncomingDirectory"/>).</summary>
+    public string SiloName { get; set; } = "silo";
+
+    /// <summary>
+    /// Where this silo's uploads and taken blobs wait for their checks: its own folder, which it empties at start. On a
+    /// shared volume that is <c>incoming/{SiloName}</c>, so a blob moves into the shared store by a rename on the same
+    /// file system and one silo's restart never deletes another's blob in flight.
+    /// </summary>
     public string IncomingDirectory => SharedDirectory is null
         ? Path.Combine(Directory, "incoming")
-        : Path.Combine(SharedDirectory, AprOrleans.Interfaces.Weights.SharedWeightDirectory.Incoming);
+        : Path.Combine(SharedDirectory, AprOrleans.Interfaces.Weights.SharedWeightDirectory.Incoming, SiloName);
     public string LocalDirectory => Path.Combine(Directory, "local");
     public string StoreDirectory => SharedDirectory is null
         ? Path.Combine(Directory, "store")

@@ -1,21 +1,19 @@
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace AprOrleans.Interfaces.Weights;
 
 /// <summary>
 /// The layout of the cluster's shared weights volume, a directory every silo (<c>Apr:SharedWeightsDirectory</c>) and
-/// the trainer (<c>--shared-weights</c>) mount, each at its own path. A publisher puts a blob into <c>outbox/</c> and
-/// names it in <c>Weights.PublishShared</c>; the silo moves it into <c>incoming/</c> to check it and then into
-/// <c>store/</c>, where every silo reads published versions in place. No weight bytes cross the network twice.
+/// the trainer (<c>--shared-weights</c>) mount, each at its own path. A publisher puts a blob into <c>outbox/</c>
+/// (<see cref="SharedWeightOutbox"/>) and names it in <c>Weights.PublishShared</c>; the silo moves it into its own
+/// folder of <c>incoming/</c> to check it and then into <c>store/</c>, where every silo reads published versions in
+/// place. No weight bytes cross the network twice.
 /// </summary>
 public static partial class SharedWeightDirectory
 {
     public const string Outbox = "outbox";
     public const string Incoming = "incoming";
     public const string Store = "store";
-
-    private const string Extension = ".safetensors";
 
     /// <summary>
     /// Whether <paramref name="name"/> may name a file in the outbox: a plain file name (no directory, no leading
@@ -24,38 +22,35 @@ public static partial class SharedWeightDirectory
     public static bool IsOutboxFileName(string name) => name.Length <= 200 && OutboxFileName().IsMatch(name);
 
     /// <summary>
-    /// Puts <paramref name="blobPath"/> into <paramref name="root"/>/outbox under a fresh name and returns that name.
-    /// On the same file system it is a hard link: no byte is copied and the original keeps its name (a trainer's
-    /// checkpoint stays whole when the silo takes the outbox entry). Elsewhere it is a copy, written under a hidden
-    /// temporary name and renamed, so a silo never sees part of it.
+    /// The name <see cref="SharedWeightOutbox.Place"/> gives an entry: version, placement time (UTC, to the second,
+    /// so that abandoned entries can be told by their name alone) and a random part.
     /// </summary>
-    public static string Place(string root, string blobPath, long version)
+    public static string NewOutboxName(long version, DateTime placedUtc) =>
+        $"v{version}-{placedUtc:yyyyMMddHHmmss}-{Guid.NewGuid():N}.safetensors";
+
+    /// <summary>
+    /// Entries <see cref="SharedWeightOutbox.Place"/> put into the outbox before <paramref name="cutoff"/>: left by
+    /// publishers that died between placing a blob and the call's end. Entries with other names are never listed:
+    /// their age is unknown (a hard link keeps its original's modification time).
+    /// </summary>
+    public static IEnumerable<string> AbandonedOutboxEntries(string root, DateTime cutoff)
     {
         var outbox = Path.Combine(root, Outbox);
-        Directory.CreateDirectory(outbox);
-        var name = $"v{version}-{Guid.NewGuid():N}{Extension}";
-        var target = Path.Combine(outbox, name);
-        if (TryHardLink(blobPath, target)) return name;
-        var temporary = Path.Combine(outbox, $".{name}.partial");
-        try
+        if (!Directory.Exists(outbox)) yield break;
+        foreach (var path in Directory.EnumerateFiles(outbox))
         {
-            File.Copy(blobPath, temporary);
-            File.Move(temporary, target);
+            var match = PlacedName().Match(Path.GetFileName(path));
+            if (match.Success && DateTime.TryParseExact(match.Groups[1].Value, "yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var placed)
+                && placed < cutoff)
+                yield return path;
         }
-        finally
-        {
-            File.Delete(temporary);
-        }
-        return name;
     }
 
-    private static bool TryHardLink(string existing, string link) =>
-        (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) && LinkNative(existing, link) == 0;
+    [GeneratedRegex(@"^v[0-9]+-([0-9]{14})-[0-9a-f]{32}\.safetensors\z")]
+    private static partial Regex PlacedName();
 
-    // POSIX link(2); .NET has no hard-link API. It fails (EXDEV) across file systems, and Place then copies.
-    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
-    private static extern int LinkNative([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string link);
-
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*\.safetensors$")]
+    // \z, not $: in .NET '$' also matches before a final newline.
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*\.safetensors\z")]
     private static partial Regex OutboxFileName();
 }

@@ -71,7 +71,7 @@ public static class WeightPublisher
         var (header, unchanged) = await HeaderOrUnchangedAsync(client, headers, version, filePath, experiment, knownSha256, cancellationToken).ConfigureAwait(false);
         if (unchanged is not null) return unchanged;
 
-        var name = SharedWeightDirectory.Place(sharedDirectory, filePath, version);
+        var name = SharedWeightOutbox.Place(sharedDirectory, filePath, version);
         try
         {
             return await client.PublishSharedAsync(new PublishSharedRequest { Header = header, File = name }, headers, cancellationToken: cancellationToken)

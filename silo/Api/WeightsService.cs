@@ -53,8 +53,12 @@ public sealed partial class WeightsService(
     public override async Task<PublishReply> PublishShared(PublishSharedRequest request, ServerCallContext context)
     {
         authorization.Require(context, "Weights.PublishShared");
-        var shared = options.Value.SharedDirectory ?? throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            "this silo has no shared weights directory (Apr:SharedWeightsDirectory); publish the bytes with Weights.Publish"));
+        var shared = options.Value.SharedDirectory;
+        // With a shared directory the store is its store/ (SiloBuilderExtensions.AddWeightSync), which takes a checked
+        // file by a rename; any other store would need the bytes written into it.
+        if (shared is null || store is not DirectoryWeightStore)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                "this silo has no shared weights directory (Apr:SharedWeightsDirectory); publish the bytes with Weights.Publish"));
         WeightUpload.Validate(request.Header, settings.MaxWeightBytes);
         var header = request.Header;
         var clock = Stopwatch.StartNew();
@@ -63,12 +67,23 @@ public sealed partial class WeightsService(
         // The same version and blob: nothing to take (the publisher keeps its file).
         if (header.Version == current.Version) return Reply(current, clock, unchanged: true);
 
-        using var intake = await SharedWeightIntake.TakeAsync(shared, header, request.File, context.CancellationToken);
+        using var intake = await SharedWeightIntake.TakeAsync(shared, options.Value.IncomingDirectory, header, request.File, context.CancellationToken);
         if (CheckLayout(intake.Path) is { } mismatch) throw SolveRequestValidator.Invalid("file", mismatch);
         // The store is the shared directory's store/: committing moves the checked file there, on the same volume.
         await using (var blob = await store.BeginAsync(intake.Version, context.CancellationToken))
             await blob.CommitAsync(intake.Path, context.CancellationToken);
+        DeleteAbandonedOutboxEntries(shared);
         return await CommitAsync(intake.Version, current, clock.Elapsed);
+    }
+
+    /// <summary>Outbox entries of publishers that died mid-call: an hour is far longer than any publish takes.</summary>
+    private void DeleteAbandonedOutboxEntries(string shared)
+    {
+        foreach (var entry in SharedWeightDirectory.AbandonedOutboxEntries(shared, DateTime.UtcNow - TimeSpan.FromHours(1)))
+        {
+            try { File.Delete(entry); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { LogSweepFailed(entry, e); }
+        }
     }
 
     /// <summary>Moves the registry to a stored, verified blob; the silos' weight sync then loads it.</summary>
@@ -160,6 +175,9 @@ public sealed partial class WeightsService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Batcher {Key} did not describe itself")]
     private partial void LogDescribeFailed(string key, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the abandoned outbox entry {Path}")]
+    private partial void LogSweepFailed(string path, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete weight blobs below version {Version}")]
     private partial void LogPruneFailed(long version, Exception error);

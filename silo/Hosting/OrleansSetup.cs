@@ -42,7 +42,7 @@ internal static class OrleansSetup
             }));
         }
         silo.AddAprGrains();
-        silo.AddWeightSync(settings.EffectiveWeightsDirectory, settings.Storage == StorageModes.Postgres ? settings.ConnectionString : null, settings.ServiceId,
+        silo.AddWeightSync(settings.EffectiveWeightsDirectory, settings.Storage == StorageModes.Postgres ? settings.ConnectionString : null, settings.ServiceId, settings.SiloName,
             settings.SharedWeightsDirectory is null ? null : Path.GetFullPath(settings.SharedWeightsDirectory));
     }
 }

@@ -35,6 +35,7 @@ public sealed class SharedWeightsManifestTests
         var setting = Assert.Single(silo.Env, e => e.Name == $"{SiloSettings.Section}__{nameof(SiloSettings.SharedWeightsDirectory)}");
         Assert.Equal(MountPath(pod, silo), setting.Value);
         Assert.Equal(pod.SecurityContext.RunAsGroup, pod.SecurityContext.FsGroup);
+        Assert.Equal("OnRootMismatch", pod.SecurityContext.FsGroupChangePolicy);
         // Without the component nothing of it is there.
         Assert.DoesNotContain(Kustomize.SiloContainer(Kustomize.GrpoCpu).Env, e => e.Name.EndsWith(nameof(SiloSettings.SharedWeightsDirectory)));
     }

@@ -67,12 +67,15 @@ public sealed class SharedWeightsTests(SharedWeightsClusterFixture fixture) : IC
         {
             var blob = WeightVariants.Blob(variant);
             var sha256 = await WeightPublisher.Sha256HexAsync(blob);
+            // Left by a publisher that died mid-call two hours ago: the next successful publish removes it.
+            var abandoned = PutInOutbox(blob, SharedWeightDirectory.NewOutboxName(before + 1, DateTime.UtcNow.AddHours(-2)));
             var reply = await WeightPublisher.PublishSharedAsync(Channel.CreateCallInvoker(), TestCluster.AdminToken, before + 1, blob, fixture.Shared);
             Assert.False(reply.Unchanged);
             Assert.Equal(before + 1, reply.Version.Version);
             Assert.Equal(sha256, reply.Version.Sha256);
 
             // The silo took the outbox entry into the shared store; the publisher's own file is whole and unchanged.
+            Assert.False(File.Exists(abandoned));
             Assert.Empty(Directory.EnumerateFiles(Outbox));
             Assert.True(File.Exists(Path.Combine(fixture.Shared, SharedWeightDirectory.Store, $"v{before + 1}-{sha256}.safetensors")));
             Assert.Equal(sha256, await WeightPublisher.Sha256HexAsync(blob));
@@ -121,7 +124,7 @@ public sealed class SharedWeightsTests(SharedWeightsClusterFixture fixture) : IC
             await AssertRefusedAsync(badSize, file, "header.size_bytes");
             Assert.Equal(data, await File.ReadAllBytesAsync(path));
 
-            foreach (var name in new[] { "../escape.safetensors", "sub/x.safetensors", ".hidden.safetensors", "weights.bin", $"absent-{Guid.NewGuid():N}.safetensors" })
+            foreach (var name in new[] { "../escape.safetensors", "sub/x.safetensors", ".hidden.safetensors", "weights.bin", $"{file}\n", $"absent-{Guid.NewGuid():N}.safetensors" })
                 await AssertRefusedAsync(header, name, "field 'file'");
 
             var shapeData = await File.ReadAllBytesAsync(wrongShape);
@@ -138,7 +141,7 @@ public sealed class SharedWeightsTests(SharedWeightsClusterFixture fixture) : IC
             var serving = await WeightCalls.Client(Channel).ListServingAsync(new ListServingRequest());
             Assert.All(serving.Batchers, b => Assert.Equal(before, b.Version));
             Assert.False(File.Exists(Path.Combine(fixture.Shared, SharedWeightDirectory.Store, $"v{before + 1}-{header.Sha256}.safetensors")));
-            Assert.Empty(Directory.EnumerateFiles(Path.Combine(fixture.Shared, SharedWeightDirectory.Incoming)));
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(fixture.Shared, SharedWeightDirectory.Incoming), "*", SearchOption.AllDirectories));
 
             foreach (var leftover in new[] { file, shapeFile, link }) File.Delete(Path.Combine(Outbox, leftover));
         }

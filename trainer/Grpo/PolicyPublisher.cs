@@ -14,7 +14,7 @@ namespace AprOrleans.Trainer.Grpo;
 /// </summary>
 public sealed class PolicyPublisher(GrpcChannel channel, string token, string? sharedDirectory = null)
 {
-    /// <summary>Uploads <paramref name="safetensorsPath"/> as <paramref name="version"/>; returns the seconds taken.</summary>
+    /// <summary>Publishes <paramref name="safetensorsPath"/> as <paramref name="version"/>; returns the seconds taken.</summary>
     public async Task<double> PublishAsync(long version, string safetensorsPath, string experiment, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
