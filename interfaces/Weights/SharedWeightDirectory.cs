@@ -26,7 +26,7 @@ public static partial class SharedWeightDirectory
     /// so that abandoned entries can be told by their name alone) and a random part.
     /// </summary>
     public static string NewOutboxName(long version, DateTime placedUtc) =>
-        $"v{version}-{placedUtc:yyyyMMddHHmmss}-{Guid.NewGuid():N}.safetensors";
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"v{version}-{placedUtc:yyyyMMddHHmmss}-{Guid.NewGuid():N}.safetensors");
 
     /// <summary>
     /// Entries <see cref="SharedWeightOutbox.Place"/> put into the outbox before <paramref name="cutoff"/>: left by

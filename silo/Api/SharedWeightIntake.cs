@@ -33,9 +33,9 @@ internal sealed class SharedWeightIntake : IDisposable
             throw SolveRequestValidator.Invalid("file", $"'{fileName}' must be a file name in the shared directory's outbox/: " +
                                                         "letters, digits, '.', '_' and '-', ending .safetensors, no directory");
         var outbox = System.IO.Path.Combine(sharedRoot, SharedWeightDirectory.Outbox);
-        Directory.CreateDirectory(incomingDirectory);
-        RequireRealDirectory(outbox);
-        RequireRealDirectory(incomingDirectory);
+        RequireRealDirectory(outbox, create: false);
+        RequireRealDirectory(System.IO.Path.GetDirectoryName(incomingDirectory)!, create: true);
+        RequireRealDirectory(incomingDirectory, create: true);
         var source = System.IO.Path.Combine(outbox, fileName);
         var staged = System.IO.Path.Combine(incomingDirectory, $"shared-{Guid.NewGuid():N}.safetensors");
         try
@@ -78,13 +78,22 @@ internal sealed class SharedWeightIntake : IDisposable
     }
 
     /// <summary>A folder that is a link could lead the silo to move files it should not touch.</summary>
-    private static void RequireRealDirectory(string directory)
+    private static void RequireRealDirectory(string directory, bool create)
     {
         var info = new DirectoryInfo(directory);
-        if (!info.Exists)
-            throw SolveRequestValidator.Invalid("file", $"the shared weights directory has no {info.Name}/ folder; put the blob in outbox/ first");
         if (info.LinkTarget is not null)
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{directory} is a symbolic link; the shared weights directory's folders must be real folders"));
+        if (info.Exists) return;
+        if (!create)
+            throw SolveRequestValidator.Invalid("file", $"the shared weights directory has no {info.Name}/ folder; put the blob in outbox/ first");
+        try
+        {
+            info.Create();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"this silo cannot create {directory}: {e.Message}"));
+        }
     }
 
     /// <summary>Puts the file back where the publisher left it, unless the store took it.</summary>
@@ -97,9 +106,9 @@ internal sealed class SharedWeightIntake : IDisposable
         {
             File.Move(staged, source, overwrite: false);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Another file has that name now: this one stays in the incoming folder (emptied at the silo's next start)
+            // Another file has that name now, or the outbox is no longer writable: this one stays in the incoming folder (emptied at the silo's next start)
             // rather than overwrite it.
         }
     }

@@ -72,17 +72,25 @@ public sealed partial class WeightsService(
         // The store is the shared directory's store/: committing moves the checked file there, on the same volume.
         await using (var blob = await store.BeginAsync(intake.Version, context.CancellationToken))
             await blob.CommitAsync(intake.Path, context.CancellationToken);
-        DeleteAbandonedOutboxEntries(shared);
-        return await CommitAsync(intake.Version, current, clock.Elapsed);
+        var reply = await CommitAsync(intake.Version, current, clock.Elapsed);
+        _ = Task.Run(() => DeleteAbandonedOutboxEntries(shared), CancellationToken.None);
+        return reply;
     }
 
-    /// <summary>Outbox entries of publishers that died mid-call: an hour is far longer than any publish takes.</summary>
+    /// <summary>
+    /// Outbox entries of publishers that died mid-call (an hour is far longer than any publish takes), removed after a
+    /// successful publish and off its path: a failure here must not fail the publish.
+    /// </summary>
     private void DeleteAbandonedOutboxEntries(string shared)
     {
-        foreach (var entry in SharedWeightDirectory.AbandonedOutboxEntries(shared, DateTime.UtcNow - TimeSpan.FromHours(1)))
+        try
         {
-            try { File.Delete(entry); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { LogSweepFailed(entry, e); }
+            foreach (var entry in SharedWeightDirectory.AbandonedOutboxEntries(shared, DateTime.UtcNow - TimeSpan.FromHours(1)))
+                File.Delete(entry);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogSweepFailed(shared, e);
         }
     }
 
@@ -176,7 +184,7 @@ public sealed partial class WeightsService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Batcher {Key} did not describe itself")]
     private partial void LogDescribeFailed(string key, Exception error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the abandoned outbox entry {Path}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete abandoned outbox entries in {Path}")]
     private partial void LogSweepFailed(string path, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete weight blobs below version {Version}")]

@@ -86,8 +86,9 @@ public sealed class SiloSettings
     /// <summary>Null when usable, else what is wrong (one line).</summary>
     public string? Validate()
     {
-        if (string.IsNullOrWhiteSpace(SiloName) || SiloName.Contains('/'))
-            return $"Apr:SiloName '{SiloName}' must be non-empty and hold no '/'";
+        // The name is also a folder name (this silo's incoming/ on a shared weights volume): '.' and '..' would be others.
+        if (string.IsNullOrWhiteSpace(SiloName) || SiloName.Contains('/') || SiloName.All(c => c == '.'))
+            return $"Apr:SiloName '{SiloName}' must be non-empty, hold no '/' and not be only dots";
         if (Storage is not (StorageModes.Postgres or StorageModes.Memory))
             return $"Apr:Storage '{Storage}' must be '{StorageModes.Postgres}' or '{StorageModes.Memory}'";
         if (Storage == StorageModes.Postgres && string.IsNullOrWhiteSpace(ConnectionString))

@@ -11,6 +11,7 @@ public class SiloSettingsTests
 
     [Theory]
     [InlineData("SiloName", "a/b", "Apr:SiloName")]
+    [InlineData("SiloName", "..", "Apr:SiloName")]
     [InlineData("Storage", "disk", "Apr:Storage")]
     [InlineData("ConnectionString", "", "Apr:ConnectionString")]
     [InlineData("AdvertisedAddress", "pod-0", "Apr:AdvertisedAddress")]
