@@ -143,6 +143,23 @@ public sealed class SharedWeightsTests(SharedWeightsClusterFixture fixture) : IC
             Assert.False(File.Exists(Path.Combine(fixture.Shared, SharedWeightDirectory.Store, $"v{before + 1}-{header.Sha256}.safetensors")));
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(fixture.Shared, SharedWeightDirectory.Incoming), "*", SearchOption.AllDirectories));
 
+            // An outbox/ that is itself a link could lead anywhere: refused before anything moves.
+            var realOutbox = Outbox + "-real";
+            Directory.Move(Outbox, realOutbox);
+            try
+            {
+                Directory.CreateSymbolicLink(Outbox, realOutbox);
+                var linked = await Assert.ThrowsAsync<RpcException>(() => PublishSharedRawAsync(Channel, header, file));
+                Assert.Equal(StatusCode.FailedPrecondition, linked.StatusCode);
+                Assert.Contains("symbolic link", linked.Status.Detail);
+                Assert.True(File.Exists(Path.Combine(realOutbox, file)));
+            }
+            finally
+            {
+                Directory.Delete(Outbox);
+                Directory.Move(realOutbox, Outbox);
+            }
+
             foreach (var leftover in new[] { file, shapeFile, link }) File.Delete(Path.Combine(Outbox, leftover));
         }
         finally
