@@ -73,13 +73,13 @@ public sealed partial class WeightsService(
         await using (var blob = await store.BeginAsync(intake.Version, context.CancellationToken))
             await blob.CommitAsync(intake.Path, context.CancellationToken);
         var reply = await CommitAsync(intake.Version, current, clock.Elapsed);
-        _ = Task.Run(() => DeleteAbandonedOutboxEntries(shared), CancellationToken.None);
+        DeleteAbandonedOutboxEntries(shared);
         return reply;
     }
 
     /// <summary>
     /// Outbox entries of publishers that died mid-call (an hour is far longer than any publish takes), removed after a
-    /// successful publish and off its path: a failure here must not fail the publish.
+    /// successful publish: one listing of the outbox, after the registry moved, and a failure here is only logged.
     /// </summary>
     private void DeleteAbandonedOutboxEntries(string shared)
     {

@@ -1,5 +1,4 @@
 using AprOrleans.Api;
-using AprOrleans.Interfaces.Admin;
 using AprOrleans.Interfaces.Weights;
 using Grpc.Core;
 
@@ -32,19 +31,7 @@ public sealed class SharedWeightsTests(SharedWeightsClusterFixture fixture) : IC
     private Grpc.Net.Client.GrpcChannel Channel => Cluster["silo-a"].Channel;
     private string Outbox => Path.Combine(fixture.Shared, SharedWeightDirectory.Outbox);
 
-    private async Task<long> SettledVersionAsync()
-    {
-        long current = await WeightCalls.CurrentVersionAsync(Channel);
-        await WeightCalls.WaitServingAsync(Channel, current, Batchers);
-        return current;
-    }
-
-    private static Task<PublishReply> PublishSharedRawAsync(Grpc.Net.Client.GrpcChannel channel, WeightHeader header, string file, string? token = TestCluster.AdminToken)
-    {
-        var metadata = new Metadata();
-        if (token is not null) metadata.Add(AdminMetadata.Header, AdminMetadata.Scheme + token);
-        return WeightCalls.Client(channel).PublishSharedAsync(new PublishSharedRequest { Header = header, File = file }, metadata).ResponseAsync;
-    }
+    private Task<long> SettledVersionAsync() => WeightCalls.SettledVersionAsync(Channel, Batchers);
 
     /// <summary>Copies <paramref name="blob"/> into the outbox as <paramref name="name"/> (what a publisher would do).</summary>
     private string PutInOutbox(string blob, string name)
@@ -113,7 +100,7 @@ public sealed class SharedWeightsTests(SharedWeightsClusterFixture fixture) : IC
             var file = $"refused-{Guid.NewGuid():N}.safetensors";
             var path = PutInOutbox(WeightVariants.Blob(variant), file);
 
-            var noToken = await Assert.ThrowsAsync<RpcException>(() => PublishSharedRawAsync(Channel, header, file, token: null));
+            var noToken = await Assert.ThrowsAsync<RpcException>(() => WeightCalls.PublishSharedRawAsync(Channel, header, file, token: null));
             Assert.Equal(StatusCode.PermissionDenied, noToken.StatusCode);
 
             var badSha = header.Clone();
@@ -149,7 +136,7 @@ public sealed class SharedWeightsTests(SharedWeightsClusterFixture fixture) : IC
             try
             {
                 Directory.CreateSymbolicLink(Outbox, realOutbox);
-                var linked = await Assert.ThrowsAsync<RpcException>(() => PublishSharedRawAsync(Channel, header, file));
+                var linked = await Assert.ThrowsAsync<RpcException>(() => WeightCalls.PublishSharedRawAsync(Channel, header, file));
                 Assert.Equal(StatusCode.FailedPrecondition, linked.StatusCode);
                 Assert.Contains("symbolic link", linked.Status.Detail);
                 Assert.True(File.Exists(Path.Combine(realOutbox, file)));
@@ -171,7 +158,7 @@ public sealed class SharedWeightsTests(SharedWeightsClusterFixture fixture) : IC
 
     private async Task AssertRefusedAsync(WeightHeader header, string file, string named)
     {
-        var refused = await Assert.ThrowsAsync<RpcException>(() => PublishSharedRawAsync(Channel, header, file));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => WeightCalls.PublishSharedRawAsync(Channel, header, file));
         Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
         Assert.Contains(named, refused.Status.Detail);
     }

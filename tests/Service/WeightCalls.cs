@@ -18,9 +18,7 @@ internal static class WeightCalls
     /// <summary>A Publish stream with exactly this header and data, with the admin token unless <paramref name="token"/> says otherwise.</summary>
     public static async Task<PublishReply> PublishRawAsync(GrpcChannel channel, WeightHeader header, byte[] data, string? token = TestCluster.AdminToken)
     {
-        var metadata = new Metadata();
-        if (token is not null) metadata.Add(AdminMetadata.Header, AdminMetadata.Scheme + token);
-        using var call = Client(channel).Publish(metadata, deadline: DateTime.UtcNow.AddMinutes(2));
+        using var call = Client(channel).Publish(Admin(token), deadline: DateTime.UtcNow.AddMinutes(2));
         try
         {
             await call.RequestStream.WriteAsync(new WeightChunk { Header = header });
@@ -33,6 +31,21 @@ internal static class WeightCalls
             // The silo refused early; its status comes with the response.
         }
         return await call.ResponseAsync;
+    }
+
+    /// <summary>A PublishShared call with exactly this header and outbox file name, with the admin token unless <paramref name="token"/> says otherwise.</summary>
+    public static Task<PublishReply> PublishSharedRawAsync(GrpcChannel channel, WeightHeader header, string file, string? token = TestCluster.AdminToken) =>
+        Client(channel).PublishSharedAsync(new PublishSharedRequest { Header = header, File = file }, Admin(token)).ResponseAsync;
+
+    /// <summary>The call metadata carrying <paramref name="token"/> as the admin bearer token (none when null).</summary>
+    private static Metadata Admin(string? token) => token is null ? [] : new Metadata { { AdminMetadata.Header, AdminMetadata.Scheme + token } };
+
+    /// <summary>The version every one of <paramref name="batchers"/> batchers serves once earlier tests' publishes have arrived.</summary>
+    public static async Task<long> SettledVersionAsync(GrpcChannel channel, int batchers)
+    {
+        long current = await CurrentVersionAsync(channel);
+        await WaitServingAsync(channel, current, batchers);
+        return current;
     }
 
     public static WeightHeader Header(long version, byte[] data) => new()

@@ -32,12 +32,7 @@ public sealed class WeightsTests(RealEngineClusterFixture fixture) : IClassFixtu
     private static List<int> RootContext(int target, params int[] numbers) => WeightCalls.RootContext(target, numbers);
 
     /// <summary>The version every batcher serves once earlier tests' publishes have arrived.</summary>
-    private async Task<long> SettledVersionAsync()
-    {
-        long current = await WeightCalls.CurrentVersionAsync(Channel);
-        await WeightCalls.WaitServingAsync(Channel, current, Batchers);
-        return current;
-    }
+    private Task<long> SettledVersionAsync() => WeightCalls.SettledVersionAsync(Channel, Batchers);
 
     private Task<long> StoredChunksAsync(long version) => WeightCalls.StoredChunksAsync(Cluster.ServiceId, version);
 
@@ -75,9 +70,8 @@ public sealed class WeightsTests(RealEngineClusterFixture fixture) : IClassFixtu
     {
         long before = await SettledVersionAsync();
         var data = File.ReadAllBytes(WeightVariants.Blob(WeightVariants.Shipped));
-        var metadata = new Metadata { { Interfaces.Admin.AdminMetadata.Header, Interfaces.Admin.AdminMetadata.Scheme + TestCluster.AdminToken } };
-        var refused = await Assert.ThrowsAsync<RpcException>(() => WeightCalls.Client(Channel).PublishSharedAsync(
-            new PublishSharedRequest { Header = WeightCalls.Header(before + 1, data), File = "v1.safetensors" }, metadata).ResponseAsync);
+        var refused = await Assert.ThrowsAsync<RpcException>(() =>
+            WeightCalls.PublishSharedRawAsync(Channel, WeightCalls.Header(before + 1, data), "v1.safetensors"));
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
         Assert.Contains("Apr:SharedWeightsDirectory", refused.Status.Detail);
         Assert.Equal(before, await WeightCalls.CurrentVersionAsync(Channel));
