@@ -87,6 +87,7 @@ public static class EvalCommand
         else
         {
             Console.WriteLine($"{summary.Mode}: accuracy {summary.Accuracy:P1} on {summary.Problems} problems (pass@{summary.Samples} {summary.PassAtN:P1})");
+            if (summary.AccuracyByPaperCheck is { } paper) Console.WriteLine($"  by the paper's released check (operation lines only): {paper:P1}");
             Console.WriteLine($"  mean total tokens {summary.MeanTotalTokens:F0}, sequential {summary.MeanSequentialTokens:F0}, children per spawn {summary.MeanChildrenPerSpawn:F2}, latency {summary.MeanLatencyMs:F0} ms");
             if (summary.LimitHits.Count > 0) Console.WriteLine($"  limits hit: {string.Join(", ", summary.LimitHits.Select(kv => $"{kv.Key} {kv.Value}"))}");
             if (summary.Misses is { Count: > 0 } misses) Console.WriteLine($"  misses: {string.Join(", ", misses.Select(kv => $"{kv.Key} {kv.Value}"))}");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AprOrleans.Api;
+using AprOrleans.Countdown.Checking;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Evaluation;
 using AprOrleans.Model.Runtime;
@@ -14,14 +15,16 @@ public static class RemoteEvaluator
 {
     public static EvalSummary Run(RemoteSolver solver, IReadOnlyList<Problem> problems, EvalSettings settings, IProgress<int>? progress)
     {
-        var results = new (bool Correct, int Tokens, int Sequential, List<int> Spawns, double Ms)[problems.Count];
+        var results = new (bool Correct, bool CorrectByPaperCheck, int Tokens, int Sequential, List<int> Spawns, double Ms)[problems.Count];
         int done = 0;
         Parallel.For(0, problems.Count, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency }, i =>
         {
             var clock = Stopwatch.StartNew();
             var response = solver.Solve(problems[i], settings.Mode == EvalMode.Serial, settings.Limits,
                 settings.Sampling with { Seed = i }, TimeSpan.FromMinutes(10));
-            results[i] = (response.Correct, response.Totals.GeneratedTokens, response.Totals.SequentialTokens,
+            results[i] = (response.Correct,
+                response.Answer.Length > 0 && PaperCheck.Check(problems[i], response.Answer).Valid,
+                response.Totals.GeneratedTokens, response.Totals.SequentialTokens,
                 SpawnSizes(response.Root).ToList(), clock.Elapsed.TotalMilliseconds);
             progress?.Report(Interlocked.Increment(ref done));
         });
@@ -36,7 +39,8 @@ public static class RemoteEvaluator
             spawns.Count == 0 ? 0 : spawns.Average(),
             results.Average(r => r.Ms),
             new Dictionary<string, int>(),
-            Misses: null); // the Solve response carries no child prompts to classify misses with
+            Misses: null, // the Solve response carries no child prompts to classify misses with
+            results.Count(r => r.CorrectByPaperCheck) / (double)n);
     }
 
     private static IEnumerable<int> SpawnSizes(ThreadNode node) =>

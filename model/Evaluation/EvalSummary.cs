@@ -6,6 +6,8 @@ namespace AprOrleans.Model.Evaluation;
 /// The numbers of one evaluation run, in the JSON form `apr eval --json` prints (snake_case). Accuracy is
 /// cons@n for sc (the majority answer is right) and plain accuracy otherwise; pass_at_n is "any sample right";
 /// misses counts the unsolved problems by <see cref="MissKind"/> (null in results written before it existed).
+/// accuracy_paper_check scores the same answers by the paper's released rule (<see cref="Countdown.Checking.PaperCheck"/>),
+/// which reads only the operation lines, so it is comparable with the paper's tables (null in older results).
 /// </summary>
 public sealed record EvalSummary(
     [property: JsonPropertyName("mode")] string Mode,
@@ -20,7 +22,8 @@ public sealed record EvalSummary(
     [property: JsonPropertyName("mean_children_per_spawn")] double MeanChildrenPerSpawn,
     [property: JsonPropertyName("mean_latency_ms")] double MeanLatencyMs,
     [property: JsonPropertyName("limit_hits")] IReadOnlyDictionary<string, int> LimitHits,
-    [property: JsonPropertyName("misses")] IReadOnlyDictionary<string, int>? Misses)
+    [property: JsonPropertyName("misses")] IReadOnlyDictionary<string, int>? Misses,
+    [property: JsonPropertyName("accuracy_paper_check")] double? AccuracyByPaperCheck)
 {
     public static EvalSummary From(EvalSettings settings, IReadOnlyList<ProblemOutcome> outcomes)
     {
@@ -42,6 +45,7 @@ public sealed record EvalSummary(
             outcomes.Where(o => o.Miss is not null)
                 .GroupBy(o => o.Miss!.Value)
                 .OrderBy(g => g.Key)
-                .ToDictionary(g => MissKinds.Name(g.Key), g => g.Count()));
+                .ToDictionary(g => MissKinds.Name(g.Key), g => g.Count()),
+            outcomes.Count(o => o.CorrectByPaperCheck) / (double)n);
     }
 }

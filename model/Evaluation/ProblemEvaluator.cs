@@ -8,7 +8,7 @@ namespace AprOrleans.Model.Evaluation;
 
 /// <summary>
 /// Evaluates one problem under one <see cref="EvalSettings"/>: runs the tree(s) through the spawn/join runtime
-/// and scores the answer with the exact checker. Serial threads run with depth 0, so a spawn is refused and
+/// and scores the answer with the exact checker (and the paper's released rule, reported beside it). Serial threads run with depth 0, so a spawn is refused and
 /// reported rather than executed.
 /// </summary>
 public sealed class ProblemEvaluator
@@ -40,6 +40,7 @@ public sealed class ProblemEvaluator
             problem,
             Correct: chosen.Check?.Valid == true,
             AnyCorrect: verdicts.Any(v => v.Check?.Valid == true),
+            CorrectByPaperCheck: chosen.Tree.Answer is { } answer && PaperCheck.Check(problem, answer).Valid,
             chosen.Tree.Answer,
             chosen.Check?.Reason ?? (chosen.Tree.Answer is null ? DescribeNoAnswer(chosen.Tree) : null),
             MissClassifier.Classify(problem, chosen.Tree, chosen.Check),

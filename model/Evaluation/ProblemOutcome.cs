@@ -4,13 +4,14 @@ using AprOrleans.Model.Runtime;
 namespace AprOrleans.Model.Evaluation;
 
 /// <summary>
-/// What one problem's evaluation found: correctness, why it was missed (null when correct), compute, latency,
-/// and the trees themselves.
+/// What one problem's evaluation found: correctness (by the exact checker, and by the paper's released rule,
+/// <see cref="Countdown.Checking.PaperCheck"/>), why it was missed (null when correct), compute, latency, and the trees.
 /// </summary>
 public sealed record ProblemOutcome(
     Problem Problem,
     bool Correct,
     bool AnyCorrect,
+    bool CorrectByPaperCheck,
     string? Answer,
     string? Reason,
     MissKind? Miss,

@@ -35,6 +35,7 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal(0, check.ExitCode);
         int solved = written.Count(d => d.Solved);
         Assert.Contains($"accuracy {solved}/40", check.StdOut);
+        Assert.Contains($"by the paper's released check (operation lines only): {solved}/40", check.StdOut);
         Assert.Equal(40 - solved, check.StdOut.Split('\n').Count(l => l.Contains(": invalid: ")));
     }
 

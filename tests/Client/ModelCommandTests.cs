@@ -58,7 +58,7 @@ public sealed class ModelCommandTests(RandomCheckpoint checkpoint) : IClassFixtu
                 "--thread-tokens", "80", "--json", "--plots", plots, "--outcomes", outcomes);
             Assert.Equal(0, run.ExitCode);
             using var doc = JsonDocument.Parse(run.StdOut);
-            foreach (var field in new[] { "accuracy", "problems", "mean_total_tokens", "mean_sequential_tokens", "mean_children_per_spawn", "mean_latency_ms" })
+            foreach (var field in new[] { "accuracy", "accuracy_paper_check", "problems", "mean_total_tokens", "mean_sequential_tokens", "mean_children_per_spawn", "mean_latency_ms" })
                 Assert.True(doc.RootElement.TryGetProperty(field, out _), $"missing {field}");
             Assert.Equal(2, doc.RootElement.GetProperty("problems").GetInt32());
             Assert.Contains("<svg", File.ReadAllText(Path.Combine(plots, "accuracy_vs_total_tokens.svg")));

@@ -8,27 +8,19 @@ namespace AprOrleans.Tests.Countdown;
 /// <summary>The checker is the RL reward: it must accept every real solution and reject every corrupted one.</summary>
 public class CheckerMutationProperties
 {
-    private static readonly Gen<(int Numbers, int Index)> SolvedSamples = Gen.Select(Gen.Int[3, 5], Gen.Int[0, 10_000]);
-
-    private static (Problem Problem, List<Operation> Ops)? Solved(int numbers, int index)
-    {
-        var demo = DemoSamples.Apr(numbers, index);
-        return demo.Solved ? (demo.Problem, PathRenderer.Operations(demo.Answer!)) : null;
-    }
-
     [Fact]
     public void A_rendered_real_solution_is_accepted() =>
-        SolvedSamples.Sample((n, i) =>
+        SolvedPaths.Samples.Sample((n, i) =>
         {
-            if (Solved(n, i) is not { } s) return;
+            if (SolvedPaths.Solved(n, i) is not { } s) return;
             Assert.Equal(CheckResult.Ok, SolutionChecker.Check(s.Problem, PathRenderer.Render(s.Problem, s.Ops)));
         }, iter: 100);
 
     [Fact]
     public void A_changed_operand_is_rejected() =>
-        Gen.Select(SolvedSamples, Gen.Int[0, 4]).Sample((sample, step) =>
+        Gen.Select(SolvedPaths.Samples, Gen.Int[0, 4]).Sample((sample, step) =>
         {
-            if (Solved(sample.Numbers, sample.Index) is not { } s) return;
+            if (SolvedPaths.Solved(sample.Numbers, sample.Index) is not { } s) return;
             int k = step % s.Ops.Count;
             var op = s.Ops[k];
             if (op.Symbol == '*' && op.Right == 0) return; // x*0=0 stays true for any x
@@ -38,9 +30,9 @@ public class CheckerMutationProperties
 
     [Fact]
     public void A_changed_result_is_rejected() =>
-        Gen.Select(SolvedSamples, Gen.Int[0, 4], Gen.Int[1, 50]).Sample((sample, step, delta) =>
+        Gen.Select(SolvedPaths.Samples, Gen.Int[0, 4], Gen.Int[1, 50]).Sample((sample, step, delta) =>
         {
-            if (Solved(sample.Numbers, sample.Index) is not { } s) return;
+            if (SolvedPaths.Solved(sample.Numbers, sample.Index) is not { } s) return;
             int k = step % s.Ops.Count;
             s.Ops[k] = s.Ops[k] with { Result = s.Ops[k].Result + delta };
             AssertRejected(s.Problem, s.Ops);
@@ -48,9 +40,9 @@ public class CheckerMutationProperties
 
     [Fact]
     public void A_reused_number_is_rejected() =>
-        SolvedSamples.Sample((n, i) =>
+        SolvedPaths.Samples.Sample((n, i) =>
         {
-            if (Solved(n, i) is not { } s) return;
+            if (SolvedPaths.Solved(n, i) is not { } s) return;
             // Step 1 consumed both operands of step 0; make step 1 use step 0's left operand again
             // when it is no longer available.
             var consumed = s.Ops[0].Left;
@@ -68,9 +60,9 @@ public class CheckerMutationProperties
 
     [Fact]
     public void A_skipped_number_is_rejected() =>
-        Gen.Select(SolvedSamples, Gen.Int[1, 99]).Sample((sample, extra) =>
+        Gen.Select(SolvedPaths.Samples, Gen.Int[1, 99]).Sample((sample, extra) =>
         {
-            if (Solved(sample.Numbers, sample.Index) is not { } s) return;
+            if (SolvedPaths.Solved(sample.Numbers, sample.Index) is not { } s) return;
             // The same operations on a problem with one more number leave that number unused.
             var problem = new Problem([.. s.Problem.Nums, extra], s.Problem.Target);
             var verdict = AssertRejected(problem, s.Ops);

@@ -32,6 +32,7 @@ public class EvaluatorTests
         Assert.Equal(30, summary.Problems);
         Assert.Equal(demos.Count(d => d.Solved) / 30.0, summary.Accuracy, 9);
         Assert.Equal(demos.Select(d => d.Solved), outcomes.Select(o => o.Correct));
+        Assert.Equal(summary.Accuracy, summary.AccuracyByPaperCheck); // the solver copies every line right
         var spawns = demos.SelectMany(d => d.ChildrenPerSpawn).ToList();
         Assert.Equal(spawns.Average(), summary.MeanChildrenPerSpawn, 9);
         Assert.True(summary.MeanSequentialTokens < summary.MeanTotalTokens);

@@ -112,6 +112,21 @@ public class MissClassifierTests
     }
 
     [Fact]
+    public async Task A_miscopied_state_line_is_a_wrong_answer_that_the_paper_rule_still_counts()
+    {
+        var path = SolutionPath("81-77=4", "32, 4", "32+4=36").Replace("Generated Node #0,0: 36:[32, 4]", "Generated Node #0,0: 36:[81, 4]");
+        var settings = new EvalSettings { Mode = EvalMode.Apr };
+        var (summary, outcomes) = await new Evaluator(Answering(path), CountdownTokenizer.Default, settings).RunAsync([Problem]);
+        var outcome = Assert.Single(outcomes);
+        Assert.False(outcome.Correct);
+        Assert.Equal(MissKind.WrongAnswer, outcome.Miss);
+        Assert.True(outcome.CorrectByPaperCheck);
+        Assert.Equal(0, summary.Accuracy);
+        Assert.Equal(1, summary.AccuracyByPaperCheck);
+        Assert.True(ProblemOutcomeRecord.From(outcome).CorrectByPaperCheck);
+    }
+
+    [Fact]
     public async Task A_root_stopped_by_a_limit_is_a_limit_or_fault()
     {
         var endless = new ScriptedDecoder(_ => "\n" + string.Concat(Enumerable.Repeat(Generate("0,0", "81+77=158", "32, 158"), 50)));
