@@ -39,19 +39,19 @@ public static class GrowCommand
                 throw new UsageException($"--preset '{preset}': unknown preset (known: {string.Join(", ", ModelConfig.PresetNames)})");
             if (!File.Exists(Path.Combine(from, ModelCheckpoint.WeightsFile)))
                 throw new UsageException($"--from '{from}': no {ModelCheckpoint.WeightsFile} there");
-            CheckOutputIsNew(from, output);
+            CheckpointDirectories.RequireNewOutput(output, [from]);
             seed = o.Int("seed", 0) ?? 1;
             int? context = o.Int("context", 1);
             // The shape is checked from config.json before any weights are read.
             var configPath = Path.Combine(from, ModelCheckpoint.ConfigFile);
-            var sourceConfig = Readable(from, () => HfLlamaConfig.Parse(File.ReadAllText(configPath), configPath));
+            var sourceConfig = CheckpointDirectories.Readable(from, () => HfLlamaConfig.Parse(File.ReadAllText(configPath), configPath));
             target = ModelConfig.FromPreset(preset, sourceConfig.VocabSize) with
             {
                 MaxPositionEmbeddings = context ?? sourceConfig.MaxPositionEmbeddings,
             };
             try { ModelGrowth.CheckGrowable(sourceConfig, target); }
             catch (ArgumentException e) { throw new UsageException($"--preset {preset}: {e.Message}"); }
-            (source, tokenizer) = Readable(from, () => ModelCheckpoint.Load(from));
+            (source, tokenizer) = CheckpointDirectories.Readable(from, () => ModelCheckpoint.Load(from));
         }
         catch (UsageException e)
         {
@@ -82,28 +82,6 @@ public static class GrowCommand
             // Nothing is saved before the check passes, and Save is atomic: any failure leaves no checkpoint behind.
             stderr.WriteLine($"trainer grow: {e.Message}");
             return 1;
-        }
-    }
-
-    /// <summary>Saving replaces a directory whole, so --out must not hold anything yet (the source included).</summary>
-    private static void CheckOutputIsNew(string from, string output)
-    {
-        static string Full(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)) + Path.DirectorySeparatorChar;
-        string source = Full(from), target = Full(output);
-        if (source.StartsWith(target, StringComparison.Ordinal) || target.StartsWith(source, StringComparison.Ordinal))
-            throw new UsageException($"--out '{output}' overlaps --from '{from}': the grown checkpoint goes into a new directory");
-        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
-            throw new UsageException($"--out '{output}' exists and is not empty: the grown checkpoint goes into a new directory");
-    }
-
-    /// <summary>Reads from the --from checkpoint; what cannot be read there is a bad --from (exit 2).</summary>
-    private static T Readable<T>(string from, Func<T> read)
-    {
-        try { return read(); }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
-                                      or System.Text.Json.JsonException or ArgumentException)
-        {
-            throw new UsageException($"--from '{from}': {e.Message}");
         }
     }
 
