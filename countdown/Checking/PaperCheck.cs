@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using AprOrleans.Countdown.Problems;
 
@@ -10,7 +11,9 @@ namespace AprOrleans.Countdown.Checking;
 /// leave exactly the written resulting numbers in any order; the first "Goal Reached" line must come when only the
 /// target remains. Nothing else is read: "Moving to", "Current State" and "Generated Node" lines may be miscopied,
 /// operand order is free, and a line that does not read as an operation with a non-negative result is skipped.
-/// <see cref="SolutionChecker"/> is the stricter rule (every line must agree with the replay) and stays the reward.
+/// Neither rule contains the other: <see cref="SolutionChecker"/> (the reward) wants every line to agree with the
+/// replay, but it accepts a path that starts at a deeper node (its Operations list replays first), which this rule,
+/// starting from the problem's numbers at the first operation line, refuses.
 /// </summary>
 public static partial class PaperCheck
 {
@@ -59,7 +62,8 @@ public static partial class PaperCheck
         _ => false,
     };
 
-    private static bool TryNumber(string digits, out int value) => int.TryParse(digits, out value);
+    private static bool TryNumber(string digits, out int value) =>
+        int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out value);
 
     private static bool TryNumbers(string list, out List<int> values)
     {
@@ -67,7 +71,7 @@ public static partial class PaperCheck
         if (list.Trim().Length == 0) return true;
         foreach (var item in list.Split(','))
         {
-            if (!int.TryParse(item.Trim(), out var value)) return false;
+            if (!int.TryParse(item.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)) return false;
             values.Add(value);
         }
         return true;

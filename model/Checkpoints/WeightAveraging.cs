@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Model.Checkpoints;
@@ -12,7 +13,8 @@ public static class WeightAveraging
     public static void Scale(LlamaForCausalLM net, double weight)
     {
         using var noGrad = no_grad();
-        foreach (var (_, parameter) in net.named_parameters()) parameter.mul_(weight);
+        using var factor = weight.ToScalar();
+        foreach (var (_, parameter) in net.named_parameters()) parameter.mul_(factor);
     }
 
     /// <summary>Adds <paramref name="weight"/> × each parameter of <paramref name="other"/> to <paramref name="sum"/>'s.</summary>
@@ -20,7 +22,8 @@ public static class WeightAveraging
     {
         if (sum.Config != other.Config) throw new ArgumentException($"shapes differ: {sum.Config} vs {other.Config}", nameof(other));
         using var noGrad = no_grad();
+        using var factor = weight.ToScalar();
         var others = other.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
-        foreach (var (name, parameter) in sum.named_parameters()) parameter.add_(others[name], alpha: weight);
+        foreach (var (name, parameter) in sum.named_parameters()) parameter.add_(others[name], alpha: factor);
     }
 }

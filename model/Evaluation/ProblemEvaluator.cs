@@ -2,6 +2,7 @@ using System.Diagnostics;
 using AprOrleans.Countdown.Checking;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Tokenization;
+using AprOrleans.Countdown.Trace;
 using AprOrleans.Model.Runtime;
 
 namespace AprOrleans.Model.Evaluation;
@@ -40,7 +41,7 @@ public sealed class ProblemEvaluator
             problem,
             Correct: chosen.Check?.Valid == true,
             AnyCorrect: verdicts.Any(v => v.Check?.Valid == true),
-            CorrectByPaperCheck: chosen.Tree.Answer is { } answer && PaperCheck.Check(problem, answer).Valid,
+            CorrectByPaperCheck: PaperCheckPasses(problem, chosen.Tree),
             chosen.Tree.Answer,
             chosen.Check?.Reason ?? (chosen.Tree.Answer is null ? DescribeNoAnswer(chosen.Tree) : null),
             MissClassifier.Classify(problem, chosen.Tree, chosen.Check),
@@ -50,6 +51,13 @@ public sealed class ProblemEvaluator
             clock.Elapsed,
             trees);
     }
+
+    /// <summary>
+    /// The paper's released evaluation reads the root's text whatever stopped it, so a path written before a limit hit
+    /// still counts there (our runtime gives such a root no answer).
+    /// </summary>
+    private static bool PaperCheckPasses(Problem problem, ThreadResult root) =>
+        (root.Answer ?? AnswerExtractor.Extract(root.Text)) is { } answer && PaperCheck.Check(problem, answer).Valid;
 
     /// <summary>cons@n: the most frequent answer (by its operations) wins; ties go to the earliest sample.</summary>
     private static (ThreadResult Tree, CheckResult? Check) MajorityVote(List<(ThreadResult Tree, CheckResult? Check)> verdicts)

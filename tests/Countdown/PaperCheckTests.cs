@@ -50,7 +50,7 @@ public class PaperCheckTests
         {
             if (SolvedPaths.Solved(sample.Numbers, sample.Index) is not { } s) return;
             var verdict = AssertRejected(new Problem([.. s.Problem.Nums, extra], s.Problem.Target), s.Ops);
-            Assert.Contains("Goal Reached", verdict.Reason);
+            Assert.Contains("left, not", verdict.Reason);
         }, iter: 100);
 
     [Fact]
@@ -91,6 +91,15 @@ public class PaperCheckTests
         var verdict = PaperCheck.Check(Problem, answer);
         Assert.False(verdict.Valid);
         Assert.Contains(reason, verdict.Reason);
+    }
+
+    [Fact]
+    public void A_path_that_starts_at_a_deeper_node_passes_the_exact_rule_only()
+    {
+        // The exact checker replays the Operations list of the first state; the paper's rule starts from the problem.
+        var fromChild = Answer[Answer.IndexOf("Moving to Node #0,0", StringComparison.Ordinal)..];
+        Assert.Equal(CheckResult.Ok, SolutionChecker.Check(Problem, fromChild));
+        Assert.Contains("not available", PaperCheck.Check(Problem, fromChild).Reason);
     }
 
     [Fact]

@@ -40,6 +40,17 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void A_results_line_written_before_the_paper_check_existed_still_reads()
+    {
+        const string older = "{\"mode\":\"apr\",\"samples\":1,\"sub_call_budget\":null,\"token_budget\":null,\"problems\":2," +
+            "\"accuracy\":0.5,\"pass_at_n\":0.5,\"mean_total_tokens\":10,\"mean_sequential_tokens\":5,\"mean_children_per_spawn\":0," +
+            "\"mean_latency_ms\":3,\"limit_hits\":{},\"misses\":null}";
+        var summary = System.Text.Json.JsonSerializer.Deserialize<EvalSummary>(older)!;
+        Assert.Equal(0.5, summary.Accuracy);
+        Assert.Null(summary.AccuracyByPaperCheck);
+    }
+
+    [Fact]
     public async Task Self_consistency_counts_every_sample_and_votes()
     {
         var (decoder, demos) = Replay("sosp", 12);

@@ -127,6 +127,21 @@ public class MissClassifierTests
     }
 
     [Fact]
+    public async Task A_path_written_before_a_limit_stopped_the_root_counts_by_the_paper_rule_only()
+    {
+        // The released evaluation reads the root's text whatever stopped it; our runtime gives such a root no answer.
+        var path = SolutionPath("81-77=4", "32, 4", "32+4=36");
+        var written = "\n" + path[(RootPrompt.Length + 1)..] + path;
+        var rambling = new ScriptedDecoder(_ => written + string.Concat(Enumerable.Repeat(Generate("0,0", "81+77=158", "32, 158"), 50)));
+        int limit = CountdownTokenizer.Default.Encode(RootPrompt + written).Count + 10; // the limit counts the prompt too
+        var settings = new EvalSettings { Mode = EvalMode.Apr, Limits = TreeLimits.Default with { MaxTokensPerThread = limit } };
+        var outcome = Assert.Single((await new Evaluator(rambling, CountdownTokenizer.Default, settings).RunAsync([Problem])).Outcomes);
+        Assert.Null(outcome.Answer);
+        Assert.Equal(MissKind.LimitOrFault, outcome.Miss);
+        Assert.True(outcome.CorrectByPaperCheck);
+    }
+
+    [Fact]
     public async Task A_root_stopped_by_a_limit_is_a_limit_or_fault()
     {
         var endless = new ScriptedDecoder(_ => "\n" + string.Concat(Enumerable.Repeat(Generate("0,0", "81+77=158", "32, 158"), 50)));

@@ -58,6 +58,16 @@ public sealed class AverageCommandTests : IDisposable
     }
 
     [Fact]
+    public void Huge_weights_are_scaled_before_they_are_summed()
+    {
+        string a = SaveCheckpoint("a", 1), b = SaveCheckpoint("b", 2);
+        var output = Path.Combine(_root, "avg");
+        Assert.Equal(0, Run("--from", $"{a},{b}", "--weights", "1e308,1e308", "--out", output).Code);
+        var (pa, pb, averaged) = (Parameters(a), Parameters(b), Parameters(output));
+        Assert.Equal((pa["lm_head.weight"][5] + pb["lm_head.weight"][5]) / 2, averaged["lm_head.weight"][5], 1e-6f);
+    }
+
+    [Fact]
     public void Equal_weights_are_the_default_and_the_average_loads_as_a_model()
     {
         string a = SaveCheckpoint("a", 1), b = SaveCheckpoint("b", 2);
@@ -76,22 +86,23 @@ public sealed class AverageCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--out", "x")]
-    [InlineData("--from", "A", "--out", "x")]
-    [InlineData("--from", "A,", "--out", "x")]
+    [InlineData("--out", "OUT")]
+    [InlineData("--from", "A,B", "--weights", "1,1,1", "--out", "OUT")]
+    [InlineData("--from", "A", "--out", "OUT")]
+    [InlineData("--from", "A,", "--out", "OUT")]
     [InlineData("--from", "A,B")]
-    [InlineData("--from", "A,nowhere", "--out", "x")]
-    [InlineData("--from", "A,SMALL", "--out", "x")]
-    [InlineData("--from", "A,B", "--weights", "1", "--out", "x")]
-    [InlineData("--from", "A,B", "--weights", "1,-1", "--out", "x")]
-    [InlineData("--from", "A,B", "--weights", "1,x", "--out", "x")]
+    [InlineData("--from", "A,nowhere", "--out", "OUT")]
+    [InlineData("--from", "A,SMALL", "--out", "OUT")]
+    [InlineData("--from", "A,B", "--weights", "1", "--out", "OUT")]
+    [InlineData("--from", "A,B", "--weights", "1,-1", "--out", "OUT")]
+    [InlineData("--from", "A,B", "--weights", "1,x", "--out", "OUT")]
     [InlineData("--from", "A,B", "--out", "A")]
     [InlineData("--from", "A,B", "--out", "ROOT")]
     public void Bad_options_exit_2_saying_what_is_wrong(params string[] args)
     {
         string a = SaveCheckpoint("a", 1), b = SaveCheckpoint("b", 2), small = SaveCheckpoint("small", 3, "small");
         var output = Path.Combine(_root, "out");
-        string Placeholder(string piece) => piece switch { "A" => a, "B" => b, "SMALL" => small, "ROOT" => _root, "x" => output, _ => piece };
+        string Placeholder(string piece) => piece switch { "A" => a, "B" => b, "SMALL" => small, "ROOT" => _root, "OUT" => output, _ => piece };
         var (code, _, error) = Run([.. args.Select(arg => string.Join(',', arg.Split(',').Select(Placeholder)))]);
         Assert.Equal(2, code);
         Assert.StartsWith("trainer average: --", error);

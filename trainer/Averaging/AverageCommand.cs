@@ -54,7 +54,7 @@ public static class AverageCommand
                     using (next) WeightAveraging.AddScaled(sum, next, weights[i]);
                 }
                 ModelCheckpoint.Save(output, sum, tokenizer);
-                stdout.WriteLine($"average: {sum.Config.Preset} ({sum.Config.ParameterCount / 1e6:F2}M parameters) = " +
+                stdout.WriteLine($"average: {sum.Config.Preset} ({(sum.Config.ParameterCount / 1e6).ToString("F2", CultureInfo.InvariantCulture)}M parameters) = " +
                                  string.Join(" + ", sources.Select((s, i) => $"{weights[i].ToString("0.###", CultureInfo.InvariantCulture)} × {s}")) +
                                  $"; saved {output}");
             }
@@ -84,8 +84,11 @@ public static class AverageCommand
             if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]) || values[i] <= 0)
                 throw new UsageException($"--weights '{text}': '{parts[i]}' is not a positive number");
         }
-        double total = values.Sum();
-        return [.. values.Select(v => v / total)];
+        // Scaled by the largest first, so that huge weights cannot overflow the sum.
+        double largest = values.Max();
+        var scaled = values.Select(v => v / largest).ToArray();
+        double total = scaled.Sum();
+        return [.. scaled.Select(v => v / total)];
     }
 
     /// <summary>Every checkpoint must have the first one's shape and vocabulary; checked from the small files first.</summary>
@@ -102,7 +105,7 @@ public static class AverageCommand
             var vocabulary = CheckpointDirectories.Readable(source, () => File.ReadAllBytes(Path.Combine(source, ModelCheckpoint.VocabularyFile)));
             if (first is null) (first, firstVocabulary) = (config, vocabulary);
             else if (config != first)
-                throw new UsageException($"--from '{source}': its shape ({config.Preset}, {config.MaxPositionEmbeddings} positions) differs from '{sources[0]}' ({first.Preset}, {first.MaxPositionEmbeddings} positions)");
+                throw new UsageException($"--from '{source}': its config.json ({config}) differs from '{sources[0]}''s ({first})");
             else if (!vocabulary.AsSpan().SequenceEqual(firstVocabulary))
                 throw new UsageException($"--from '{source}': its {ModelCheckpoint.VocabularyFile} differs from '{sources[0]}''s");
         }
