@@ -23,7 +23,7 @@ public static class RemoteEvaluator
             var response = solver.Solve(problems[i], settings.Mode == EvalMode.Serial, settings.Limits,
                 settings.Sampling with { Seed = i }, TimeSpan.FromMinutes(10));
             results[i] = (response.Correct,
-                response.Answer.Length > 0 && PaperCheck.Check(problems[i], response.Answer).Valid,
+                PaperCheck.CheckTrace(problems[i], response.Root.Text).Valid,
                 response.Totals.GeneratedTokens, response.Totals.SequentialTokens,
                 SpawnSizes(response.Root).ToList(), clock.Elapsed.TotalMilliseconds);
             progress?.Report(Interlocked.Increment(ref done));

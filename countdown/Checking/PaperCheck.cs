@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using AprOrleans.Countdown.Problems;
+using AprOrleans.Countdown.Trace;
 
 namespace AprOrleans.Countdown.Checking;
 
@@ -17,6 +18,15 @@ namespace AprOrleans.Countdown.Checking;
 /// </summary>
 public static partial class PaperCheck
 {
+    /// <summary>
+    /// Checks a root's whole text, whatever stopped it: the released evaluation extracts the answer from the text, so a
+    /// path written before a limit stopped the root still counts.
+    /// </summary>
+    public static CheckResult CheckTrace(Problem problem, string trace) =>
+        AnswerExtractor.Extract(trace) is { } answer
+            ? Check(problem, answer)
+            : CheckResult.Invalid("the trace reaches no goal (fewer than two 'Goal Reached')");
+
     /// <summary>Checks a solution path (the text after the second-to-last "Goal Reached").</summary>
     public static CheckResult Check(Problem problem, string solutionPath)
     {

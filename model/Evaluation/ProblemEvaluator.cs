@@ -2,7 +2,6 @@ using System.Diagnostics;
 using AprOrleans.Countdown.Checking;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Tokenization;
-using AprOrleans.Countdown.Trace;
 using AprOrleans.Model.Runtime;
 
 namespace AprOrleans.Model.Evaluation;
@@ -41,7 +40,7 @@ public sealed class ProblemEvaluator
             problem,
             Correct: chosen.Check?.Valid == true,
             AnyCorrect: verdicts.Any(v => v.Check?.Valid == true),
-            CorrectByPaperCheck: PaperCheckPasses(problem, chosen.Tree),
+            CorrectByPaperCheck: PaperCheck.CheckTrace(problem, chosen.Tree.Text).Valid,
             chosen.Tree.Answer,
             chosen.Check?.Reason ?? (chosen.Tree.Answer is null ? DescribeNoAnswer(chosen.Tree) : null),
             MissClassifier.Classify(problem, chosen.Tree, chosen.Check),
@@ -51,13 +50,6 @@ public sealed class ProblemEvaluator
             clock.Elapsed,
             trees);
     }
-
-    /// <summary>
-    /// The paper's released evaluation reads the root's text whatever stopped it, so a path written before a limit hit
-    /// still counts there (our runtime gives such a root no answer).
-    /// </summary>
-    private static bool PaperCheckPasses(Problem problem, ThreadResult root) =>
-        (root.Answer ?? AnswerExtractor.Extract(root.Text)) is { } answer && PaperCheck.Check(problem, answer).Valid;
 
     /// <summary>cons@n: the most frequent answer (by its operations) wins; ties go to the earliest sample.</summary>
     private static (ThreadResult Tree, CheckResult? Check) MajorityVote(List<(ThreadResult Tree, CheckResult? Check)> verdicts)

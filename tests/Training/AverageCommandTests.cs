@@ -13,13 +13,7 @@ public sealed class AverageCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = AverageCommand.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => TrainerVerb.Run(AverageCommand.Run, args);
 
     private string SaveCheckpoint(string name, long seed, string preset = "tiny")
     {

@@ -10,13 +10,7 @@ public sealed class SftCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = SftCommand.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => TrainerVerb.Run(SftCommand.Run, args);
 
     private static List<(int Step, double Loss)> Losses(string run) =>
         [.. File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(line =>
