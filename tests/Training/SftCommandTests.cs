@@ -73,6 +73,19 @@ public sealed class SftCommandTests : IDisposable
     }
 
     [Fact]
+    public void AnInitCheckpointWithABrokenConfigIsABadOption()
+    {
+        var broken = Directory.CreateDirectory(Path.Combine(_root, "broken")).FullName;
+        File.WriteAllBytes(Path.Combine(broken, "model.safetensors"), []);
+        File.WriteAllText(Path.Combine(broken, "config.json"), "{ not json");
+        var (code, output, err) = Run("--init", broken, "--numbers", "3", "--steps", "1", "--out", Path.Combine(_root, "bad"));
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Contains("--init", err);
+        Assert.Contains("config.json", err);
+    }
+
+    [Fact]
     public void TrainsFromADemonstrationFileWithValidation()
     {
         var tokenizer = AprOrleans.Countdown.Tokenization.CountdownTokenizer.Default;

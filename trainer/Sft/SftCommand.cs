@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using AprOrleans.Model;
+using AprOrleans.Model.Checkpoints;
 using AprOrleans.Trainer.Cli;
 using AprOrleans.Trainer.Data;
 
@@ -14,7 +15,7 @@ namespace AprOrleans.Trainer.Sft;
 public static class SftCommand
 {
     public const string Usage =
-        "usage: trainer sft [--demos FILE | --numbers 3 --solver apr|sos [--exclude PROBLEMS.jsonl[,...]]] [--preset tiny|small|base|paper]\n" +
+        "usage: trainer sft [--demos FILE | --numbers 3 --solver apr|sos [--exclude PROBLEMS.jsonl[,...]]] [--preset tiny|small|base|paper (default: --init's, else tiny)]\n" +
         "                   [--context POSITIONS (default: the preset's)] [--budget-prefix FRACTION (0..1, default 0)] [--device cpu|cuda:N]\n" +
         "                   [--precision fp32|bf16 (default: bf16 on CUDA, fp32 on the CPU; fp32 master weights either way)]\n" +
         "                   [--steps N] [--batch-tokens N] [--lr X] [--weight-decay X] [--warmup N] [--seed N] [--out DIR]\n" +
@@ -111,7 +112,8 @@ public static class SftCommand
             throw new UsageException($"--init '{init}': no model.safetensors there");
         if (init is not null) init = Path.GetFullPath(init);
 
-        var preset = o.String("preset") ?? baseSettings.Preset;
+        // A warm start trains the model it starts from: its preset unless --preset names one (which must then match).
+        var preset = o.String("preset") ?? (init is not null ? PresetOf(init) : null) ?? baseSettings.Preset;
         if (!ModelConfig.PresetNames.Contains(preset))
             throw new UsageException($"--preset '{preset}': unknown preset (known: {string.Join(", ", ModelConfig.PresetNames)})");
         var solver = o.String("solver") ?? baseSettings.Solver;
@@ -164,6 +166,21 @@ public static class SftCommand
             throw new UsageException($"--warmup {w}: more than --steps {settings.Steps}");
         // Threads: libtorch defaults to one per core; on a shared machine fewer can be faster (OpenMP barriers spin).
         return (settings, resume, o.Int("log-every", 1) ?? 10, o.Int("threads", 1, 1024));
+    }
+
+    /// <summary>The preset recorded in a checkpoint's config.json; null for a custom shape (the default preset then applies).</summary>
+    private static string? PresetOf(string checkpoint)
+    {
+        string configPath = Path.Combine(checkpoint, ModelCheckpoint.ConfigFile);
+        try
+        {
+            var config = HfLlamaConfig.Parse(File.ReadAllText(configPath), configPath);
+            return ModelConfig.PresetNames.Contains(config.Preset) ? config.Preset : null;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--init '{checkpoint}': {e.Message}");
+        }
     }
 
     private static string[] AbsolutePaths(string commaSeparated) =>
