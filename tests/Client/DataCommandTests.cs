@@ -121,6 +121,49 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal(expected.Take(3), ProblemFile.Read(PathOf("three.jsonl")));
     }
 
+    [Fact]
+    public void Select_by_trait_keeps_the_problems_with_any_listed_trait_and_meets_every_criterion_given()
+    {
+        var problems = PathOf("p.jsonl");
+        AprProcess.Run("data", "problems", "--numbers", "3", "--count", "2000", "--seed", "4", "--out", problems);
+        var all = ProblemFile.Read(problems);
+        bool repeated(Problem p) => p.Nums.Distinct().Count() < p.Nums.Count;
+        bool targetIn(Problem p) => p.Nums.Contains(p.Target);
+
+        Assert.Equal(0, AprProcess.Run("data", "select", "--problems", problems, "--trait", "repeated-number", "--out", PathOf("rep.jsonl")).ExitCode);
+        var expectedRepeated = all.Where(repeated).ToList();
+        Assert.InRange(expectedRepeated.Count, 5, all.Count - 1);
+        Assert.Equal(expectedRepeated, ProblemFile.Read(PathOf("rep.jsonl")));
+
+        var run = AprProcess.Run("data", "select", "--problems", problems, "--trait", "repeated-number", "--trait", "target-in-numbers",
+            "--out", PathOf("either.jsonl"));
+        Assert.Equal(0, run.ExitCode);
+        var expectedEither = all.Where(p => repeated(p) || targetIn(p)).ToList();
+        Assert.True(expectedEither.Count > expectedRepeated.Count, "some target equals a number without a repeated number");
+        Assert.Equal(expectedEither, ProblemFile.Read(PathOf("either.jsonl")));
+        Assert.Contains("trait repeated-number or target-in-numbers", run.StdErr);
+
+        // With an operation too, a problem must meet both.
+        Assert.Equal(0, AprProcess.Run("data", "select", "--problems", problems, "--trait", "target-in-numbers", "--every-solution-uses", "*",
+            "--out", PathOf("both.jsonl")).ExitCode);
+        var expectedBoth = all.Where(p => targetIn(p) && Solvability.EverySolutionUses(p.Nums, p.Target, '*')).ToList();
+        Assert.Equal(expectedBoth, ProblemFile.Read(PathOf("both.jsonl")));
+        Assert.True(expectedBoth.Count < all.Count(targetIn));
+    }
+
+    [Theory]
+    [InlineData("--trait", "duplicates", "--trait must be one of repeated-number, target-in-numbers, got 'duplicates'")]
+    [InlineData("--max", "5", "give --every-solution-uses OP and/or --trait NAME")]
+    public void Select_with_a_bad_trait_or_no_criterion_exits_2_naming_it(string option, string value, string message)
+    {
+        var problems = PathOf("p.jsonl");
+        AprProcess.Run("data", "problems", "--numbers", "3", "--count", "5", "--out", problems);
+        var run = AprProcess.Run("data", "select", "--problems", problems, option, value, "--out", PathOf("x.jsonl"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.StdErr);
+        Assert.False(File.Exists(PathOf("x.jsonl")));
+    }
+
     [Theory]
     [InlineData("%", null, "--every-solution-uses must be one of + * - /, got '%'")]
     [InlineData("+-", null, "--every-solution-uses must be one of + * - /, got '+-'")]
