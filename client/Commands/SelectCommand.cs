@@ -19,11 +19,10 @@ public static class SelectCommand
         var traits = new Option<string[]>("--trait")
         {
             Description = $"keep a problem that has this trait ({string.Join(" or ", ProblemTraits.Names)}); repeat the option to accept any of several",
-            AllowMultipleArgumentsPerToken = false,
         };
         var max = new Option<int?>("--max") { Description = "stop after this many selected problems (default: all)" };
         var output = new Option<string>("--out") { Description = "output JSON Lines file", Required = true };
-        var command = new Command("select", "Keep the problems whose every solution uses an operation, or that have a given trait")
+        var command = new Command("select", "Keep the problems that meet every criterion given: an operation each solution uses, a trait")
             { problems, uses, traits, max, output };
         command.SetAction(parse => Run(parse.GetValue(problems)!, parse.GetValue(uses), parse.GetValue(traits) ?? [],
                                        parse.GetValue(max), parse.GetValue(output)!));

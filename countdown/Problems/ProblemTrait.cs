@@ -17,15 +17,16 @@ public enum ProblemTrait
 
 public static class ProblemTraits
 {
-    /// <summary>The command-line names, in <see cref="ProblemTrait"/> order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["repeated-number", "target-in-numbers"];
-
-    public static bool TryParse(string name, out ProblemTrait trait)
+    private static readonly Dictionary<string, ProblemTrait> ByName = new()
     {
-        int index = Names.ToList().IndexOf(name);
-        trait = (ProblemTrait)Math.Max(index, 0);
-        return index >= 0;
-    }
+        ["repeated-number"] = ProblemTrait.RepeatedNumber,
+        ["target-in-numbers"] = ProblemTrait.TargetInNumbers,
+    };
+
+    /// <summary>The command-line names.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. ByName.Keys];
+
+    public static bool TryParse(string name, out ProblemTrait trait) => ByName.TryGetValue(name, out trait);
 
     public static bool Has(this Problem problem, ProblemTrait trait) => trait switch
     {

@@ -47,7 +47,7 @@ public static class HfLlamaConfig
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json)?.AsObject() ?? throw new InvalidDataException($"{path}: empty config");
+            root = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object");
         }
         catch (JsonException e)
         {
@@ -70,12 +70,23 @@ public static class HfLlamaConfig
                 ? value : throw new InvalidDataException($"{path}: field '{name}' is not a number ({node.ToJsonString()})");
         }
 
-        var architectures = root["architectures"]?.AsArray().Select(a => a?.GetValue<string>()).ToArray() ?? [];
+        // Optional fields: absent is fine, present with the wrong JSON type is an error naming the field.
+        T? Optional<T>(string name, Func<JsonNode, T> read)
+        {
+            if (root[name] is not { } node) return default;
+            try { return read(node); }
+            catch (Exception e) when (e is InvalidOperationException or FormatException)
+            {
+                throw new InvalidDataException($"{path}: field '{name}' has the wrong type ({node.ToJsonString()})");
+            }
+        }
+
+        var architectures = Optional("architectures", n => n.AsArray().Select(a => a?.GetValue<string>()).ToArray()) ?? [];
         if (!architectures.Contains("LlamaForCausalLM"))
             throw new InvalidDataException($"{path}: field 'architectures' must list LlamaForCausalLM");
-        if (root["tie_word_embeddings"]?.GetValue<bool>() == true)
+        if (Optional("tie_word_embeddings", n => n.GetValue<bool>()))
             throw new InvalidDataException($"{path}: field 'tie_word_embeddings' is true; this model has an untied LM head");
-        string preset = root["apr_preset"]?.GetValue<string>() ?? "custom";
+        string preset = Optional("apr_preset", n => n.GetValue<string>()) ?? "custom";
         var config = new ModelConfig(
             preset,
             VocabSize: Field<int>("vocab_size"),

@@ -147,6 +147,7 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal(0, AprProcess.Run("data", "select", "--problems", problems, "--trait", "target-in-numbers", "--every-solution-uses", "*",
             "--out", PathOf("both.jsonl")).ExitCode);
         var expectedBoth = all.Where(p => targetIn(p) && Solvability.EverySolutionUses(p.Nums, p.Target, '*')).ToList();
+        Assert.NotEmpty(expectedBoth);
         Assert.Equal(expectedBoth, ProblemFile.Read(PathOf("both.jsonl")));
         Assert.True(expectedBoth.Count < all.Count(targetIn));
     }

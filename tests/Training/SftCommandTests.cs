@@ -72,17 +72,23 @@ public sealed class SftCommandTests : IDisposable
         Assert.Contains(option.TrimStart('-'), lines[0]);
     }
 
-    [Fact]
-    public void AnInitCheckpointWithABrokenConfigIsABadOption()
+    [Theory]
+    [InlineData("{ not json", null, "not JSON")]
+    [InlineData("[]", null, "not a JSON object")]
+    [InlineData("{ not json", "tiny", "not JSON")]
+    [InlineData("{\"architectures\": 3}", null, "field 'architectures' has the wrong type")]
+    public void AnInitCheckpointWithABrokenConfigIsABadOption(string configJson, string? preset, string message)
     {
         var broken = Directory.CreateDirectory(Path.Combine(_root, "broken")).FullName;
         File.WriteAllBytes(Path.Combine(broken, "model.safetensors"), []);
-        File.WriteAllText(Path.Combine(broken, "config.json"), "{ not json");
-        var (code, output, err) = Run("--init", broken, "--numbers", "3", "--steps", "1", "--out", Path.Combine(_root, "bad"));
+        File.WriteAllText(Path.Combine(broken, "config.json"), configJson);
+        string[] args = ["--init", broken, "--numbers", "3", "--steps", "1", "--out", Path.Combine(_root, "bad")];
+        var (code, output, err) = Run(preset is null ? args : [.. args, "--preset", preset]);
         Assert.Equal(2, code);
         Assert.Equal("", output);
         Assert.Contains("--init", err);
         Assert.Contains("config.json", err);
+        Assert.Contains(message, err);
     }
 
     [Fact]
@@ -137,10 +143,12 @@ public sealed class SftCommandTests : IDisposable
         Assert.True(code == 0, err);
         var longerConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(longer, "checkpoints", "step-00000001", "config.json"))).RootElement;
         Assert.Equal(1024, longerConfig.GetProperty("max_position_embeddings").GetInt32());
-        // Another preset's weights are still refused.
+        // Another preset than the checkpoint's is a bad option, named before any work starts.
         (code, _, err) = Run("--init", checkpoint, "--preset", "small", "--steps", "1", "--out", Path.Combine(_root, "other"));
-        Assert.Equal(1, code);
-        Assert.Contains("differs from --preset small", err);
+        Assert.Equal(2, code);
+        Assert.Contains("--preset small: --init", err);
+        Assert.Contains("holds a tiny model", err);
+        Assert.False(Directory.Exists(Path.Combine(_root, "other")));
     }
 
     [Fact]

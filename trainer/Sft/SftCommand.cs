@@ -112,8 +112,13 @@ public static class SftCommand
             throw new UsageException($"--init '{init}': no model.safetensors there");
         if (init is not null) init = Path.GetFullPath(init);
 
-        // A warm start trains the model it starts from: its preset unless --preset names one (which must then match).
-        var preset = o.String("preset") ?? (init is not null ? PresetOf(init) : null) ?? baseSettings.Preset;
+        // A warm start trains the model it starts from: its preset, which --preset may repeat but not change.
+        string? initPreset = init is not null ? PresetOf(init) : null;
+        if (init is not null && initPreset is null && !o.Has("preset"))
+            throw new UsageException($"--init '{init}': its config.json names no preset ({string.Join(", ", ModelConfig.PresetNames)}); give --preset");
+        var preset = o.String("preset") ?? initPreset ?? baseSettings.Preset;
+        if (initPreset is not null && preset != initPreset)
+            throw new UsageException($"--preset {preset}: --init '{init}' holds a {initPreset} model; leave --preset out (for a larger preset, trainer grow it first)");
         if (!ModelConfig.PresetNames.Contains(preset))
             throw new UsageException($"--preset '{preset}': unknown preset (known: {string.Join(", ", ModelConfig.PresetNames)})");
         var solver = o.String("solver") ?? baseSettings.Solver;
@@ -168,19 +173,17 @@ public static class SftCommand
         return (settings, resume, o.Int("log-every", 1) ?? 10, o.Int("threads", 1, 1024));
     }
 
-    /// <summary>The preset recorded in a checkpoint's config.json; null for a custom shape (the default preset then applies).</summary>
+    /// <summary>The preset recorded in a checkpoint's config.json; null when it names none (then --preset must, and the shapes must agree).</summary>
     private static string? PresetOf(string checkpoint)
     {
         string configPath = Path.Combine(checkpoint, ModelCheckpoint.ConfigFile);
-        try
-        {
-            var config = HfLlamaConfig.Parse(File.ReadAllText(configPath), configPath);
-            return ModelConfig.PresetNames.Contains(config.Preset) ? config.Preset : null;
-        }
+        ModelConfig config;
+        try { config = HfLlamaConfig.Parse(File.ReadAllText(configPath), configPath); }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
             throw new UsageException($"--init '{checkpoint}': {e.Message}");
         }
+        return ModelConfig.PresetNames.Contains(config.Preset) ? config.Preset : null;
     }
 
     private static string[] AbsolutePaths(string commaSeparated) =>
