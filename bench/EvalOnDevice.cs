@@ -66,7 +66,7 @@ public static class EvalOnDevice
     /// </summary>
     private static EngineOptions EngineSized(string checkpoint, EvalSettings settings)
     {
-        var config = Model.Checkpoints.HfLlamaConfig.Parse(File.ReadAllText(Path.Combine(checkpoint, "config.json")), checkpoint);
+        var config = Model.Checkpoints.ModelCheckpoint.ReadConfig(checkpoint);
         int threadsPerTree = settings.Mode == EvalMode.Apr ? 1 + settings.Limits.MaxChildrenPerSpawn : 1;
         int slots = Math.Min(1024, settings.Concurrency * settings.Samples * threadsPerTree);
         return new EngineOptions { ContextTokens = config.MaxPositionEmbeddings, Slots = slots };

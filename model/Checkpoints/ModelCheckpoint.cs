@@ -60,9 +60,8 @@ public static class ModelCheckpoint
     /// </summary>
     public static (LlamaForCausalLM Model, CountdownTokenizer Tokenizer) Load(string directory, Device? device = null, ScalarType? dtype = null)
     {
+        var config = ReadConfig(directory);
         var configPath = Path.Combine(directory, ConfigFile);
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"{directory}: no {ConfigFile}", configPath);
-        var config = HfLlamaConfig.Parse(File.ReadAllText(configPath), configPath);
         var vocabPath = Path.Combine(directory, VocabularyFile);
         var tokenizer = File.Exists(vocabPath) ? CountdownTokenizer.Load(vocabPath) : throw new FileNotFoundException($"{directory}: no {VocabularyFile}", vocabPath);
         if (tokenizer.VocabularySize != config.VocabSize)
@@ -105,6 +104,14 @@ public static class ModelCheckpoint
     }
 
     /// <summary>Copies the file's tensors into <paramref name="net"/>'s parameters (shapes must match exactly).</summary>
+    /// <summary>The model shape a checkpoint directory's config.json describes, without reading any weights.</summary>
+    public static ModelConfig ReadConfig(string directory)
+    {
+        var configPath = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"{directory}: no {ConfigFile}", configPath);
+        return HfLlamaConfig.Parse(File.ReadAllText(configPath), configPath);
+    }
+
     public static void LoadWeights(string path, LlamaForCausalLM net)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no weights file {path}", path);

@@ -127,8 +127,9 @@ public sealed class DataCommandTests : IDisposable
         var problems = PathOf("p.jsonl");
         AprProcess.Run("data", "problems", "--numbers", "3", "--count", "2000", "--seed", "4", "--out", problems);
         var all = ProblemFile.Read(problems);
-        bool repeated(Problem p) => p.Nums.Distinct().Count() < p.Nums.Count;
-        bool targetIn(Problem p) => p.Nums.Contains(p.Target);
+        // What each trait means is ProblemTraitTests' subject (hand-built problems); here, that the command applies them.
+        bool repeated(Problem p) => p.Has(ProblemTrait.RepeatedNumber);
+        bool targetIn(Problem p) => p.Has(ProblemTrait.TargetInNumbers);
 
         Assert.Equal(0, AprProcess.Run("data", "select", "--problems", problems, "--trait", "repeated-number", "--out", PathOf("rep.jsonl")).ExitCode);
         var expectedRepeated = all.Where(repeated).ToList();

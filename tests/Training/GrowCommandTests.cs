@@ -47,12 +47,10 @@ public sealed class GrowCommandTests : IDisposable
         }
 
         // It trains as the preset it was grown into without naming it again: --init brings its preset.
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int sft = SftCommand.Run(["--init", grown, "--numbers", "3", "--steps", "2", "--batch-tokens", "512",
-            "--eval-every", "0", "--save-every", "0", "--out", Path.Combine(_root, "run")], stdout, stderr);
-        Assert.True(sft == 0, stderr.ToString());
-        Assert.Contains("preset small", stdout.ToString());
+        var (sft, stdout, stderr) = TrainerVerb.Run(SftCommand.Run, ["--init", grown, "--numbers", "3", "--steps", "2", "--batch-tokens", "512",
+            "--eval-every", "0", "--save-every", "0", "--out", Path.Combine(_root, "run")]);
+        Assert.True(sft == 0, stderr);
+        Assert.Contains("preset small", stdout);
     }
 
     [Theory]

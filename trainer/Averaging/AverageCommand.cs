@@ -44,13 +44,13 @@ public static class AverageCommand
 
         try
         {
-            var (sum, tokenizer) = CheckpointDirectories.Readable(sources[0], () => ModelCheckpoint.Load(sources[0], dtype: TorchSharp.torch.ScalarType.Float32));
+            var (sum, tokenizer) = CheckpointDirectories.Readable("from", sources[0], () => ModelCheckpoint.Load(sources[0], dtype: TorchSharp.torch.ScalarType.Float32));
             using (sum)
             {
                 WeightAveraging.Scale(sum, weights[0]);
                 for (int i = 1; i < sources.Count; i++)
                 {
-                    var (next, _) = CheckpointDirectories.Readable(sources[i], () => ModelCheckpoint.Load(sources[i], dtype: TorchSharp.torch.ScalarType.Float32));
+                    var (next, _) = CheckpointDirectories.Readable("from", sources[i], () => ModelCheckpoint.Load(sources[i], dtype: TorchSharp.torch.ScalarType.Float32));
                     using (next) WeightAveraging.AddScaled(sum, next, weights[i]);
                 }
                 ModelCheckpoint.Save(output, sum, tokenizer);
@@ -100,9 +100,8 @@ public static class AverageCommand
         {
             if (!File.Exists(Path.Combine(source, ModelCheckpoint.WeightsFile)))
                 throw new UsageException($"--from '{source}': no {ModelCheckpoint.WeightsFile} there");
-            var configPath = Path.Combine(source, ModelCheckpoint.ConfigFile);
-            var config = CheckpointDirectories.Readable(source, () => HfLlamaConfig.Parse(File.ReadAllText(configPath), configPath));
-            var vocabulary = CheckpointDirectories.Readable(source, () => File.ReadAllBytes(Path.Combine(source, ModelCheckpoint.VocabularyFile)));
+            var config = CheckpointDirectories.Readable("from", source, () => ModelCheckpoint.ReadConfig(source));
+            var vocabulary = CheckpointDirectories.Readable("from", source, () => File.ReadAllBytes(Path.Combine(source, ModelCheckpoint.VocabularyFile)));
             if (first is null) (first, firstVocabulary) = (config, vocabulary);
             else if (config != first)
                 throw new UsageException($"--from '{source}': its config.json ({config}) differs from '{sources[0]}''s ({first})");

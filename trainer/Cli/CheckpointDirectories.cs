@@ -1,6 +1,6 @@
 namespace AprOrleans.Trainer.Cli;
 
-/// <summary>Checks shared by the commands that read checkpoints and write a new one (grow, average).</summary>
+/// <summary>Checks shared by the commands that read checkpoints (sft --init, grow, average).</summary>
 public static class CheckpointDirectories
 {
     /// <summary>Saving replaces a directory whole, so --out must be new and must not overlap a source.</summary>
@@ -18,14 +18,14 @@ public static class CheckpointDirectories
             throw new UsageException($"--out '{output}' exists and is not empty: the new checkpoint goes into a new directory");
     }
 
-    /// <summary>Reads from a --from checkpoint; what cannot be read there is a bad --from (exit 2).</summary>
-    public static T Readable<T>(string from, Func<T> read)
+    /// <summary>Reads from the checkpoint an option names; what cannot be read there is a bad option (exit 2).</summary>
+    public static T Readable<T>(string option, string directory, Func<T> read)
     {
         try { return read(); }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
                                       or System.Text.Json.JsonException or ArgumentException)
         {
-            throw new UsageException($"--from '{from}': {e.Message}");
+            throw new UsageException($"--{option} '{directory}': {e.Message}");
         }
     }
 }

@@ -43,15 +43,14 @@ public static class GrowCommand
             seed = o.Int("seed", 0) ?? 1;
             int? context = o.Int("context", 1);
             // The shape is checked from config.json before any weights are read.
-            var configPath = Path.Combine(from, ModelCheckpoint.ConfigFile);
-            var sourceConfig = CheckpointDirectories.Readable(from, () => HfLlamaConfig.Parse(File.ReadAllText(configPath), configPath));
+            var sourceConfig = CheckpointDirectories.Readable("from", from, () => ModelCheckpoint.ReadConfig(from));
             target = ModelConfig.FromPreset(preset, sourceConfig.VocabSize) with
             {
                 MaxPositionEmbeddings = context ?? sourceConfig.MaxPositionEmbeddings,
             };
             try { ModelGrowth.CheckGrowable(sourceConfig, target); }
             catch (ArgumentException e) { throw new UsageException($"--preset {preset}: {e.Message}"); }
-            (source, tokenizer) = CheckpointDirectories.Readable(from, () => ModelCheckpoint.Load(from));
+            (source, tokenizer) = CheckpointDirectories.Readable("from", from, () => ModelCheckpoint.Load(from));
         }
         catch (UsageException e)
         {

@@ -176,13 +176,7 @@ public static class SftCommand
     /// <summary>The preset recorded in a checkpoint's config.json; null when it names none (then --preset must, and the shapes must agree).</summary>
     private static string? PresetOf(string checkpoint)
     {
-        string configPath = Path.Combine(checkpoint, ModelCheckpoint.ConfigFile);
-        ModelConfig config;
-        try { config = HfLlamaConfig.Parse(File.ReadAllText(configPath), configPath); }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"--init '{checkpoint}': {e.Message}");
-        }
+        var config = CheckpointDirectories.Readable("init", checkpoint, () => ModelCheckpoint.ReadConfig(checkpoint));
         return ModelConfig.PresetNames.Contains(config.Preset) ? config.Preset : null;
     }
 

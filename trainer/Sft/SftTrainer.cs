@@ -69,9 +69,7 @@ public sealed class SftTrainer : IDisposable
         settings = settings with { Precision = settings.EffectivePrecision };
         var device = DeviceSelection.Parse(settings.Device);
         var config = ModelConfig.FromPreset(settings.Preset, tokenizer.VocabularySize);
-        ModelConfig? initConfig = settings.InitPath is { } initPath
-            ? HfLlamaConfig.Parse(File.ReadAllText(Path.Combine(initPath, "config.json")), Path.Combine(initPath, "config.json"))
-            : null;
+        ModelConfig? initConfig = settings.InitPath is { } initPath ? ModelCheckpoint.ReadConfig(initPath) : null;
         // A warm start keeps the context of the model it starts from unless --context says otherwise.
         if (settings.Context is null && initConfig is not null && initConfig.MaxPositionEmbeddings != config.MaxPositionEmbeddings)
             settings = settings with { Context = initConfig.MaxPositionEmbeddings };
