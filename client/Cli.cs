@@ -16,6 +16,7 @@ public static class Cli
         DataCommands.Build(),
         SolveCommand.Build(),
         EvalCommand.Build(),
+        ReportCommand.Build(),
         QuickstartCommand.Build(),
         DbCommands.Build(),
         ExperimentCommand.Build(),

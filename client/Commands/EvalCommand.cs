@@ -11,7 +11,8 @@ namespace AprOrleans.Client.Commands;
 
 /// <summary>
 /// `apr eval`: accuracy, compute and latency of a checkpoint on a problem file in one mode; with --plots DIR the
-/// run is added to DIR/results.jsonl and the accuracy-vs-tokens and accuracy-vs-latency plots are redrawn.
+/// run is added to DIR/results.jsonl and the accuracy-vs-tokens and accuracy-vs-latency plots are redrawn; with
+/// --record FILE every sample of every problem is written for `apr report`.
 /// </summary>
 public static class EvalCommand
 {
@@ -30,8 +31,10 @@ public static class EvalCommand
         var plots = new Option<string?>("--plots") { Description = "folder collecting results and plots (SVG)" };
         var outcomes = new Option<string?>("--outcomes") { Description = "write one JSON line per problem (solved or not, why, tokens, the root's text) to FILE" };
         var silo = new Option<string?>("--silo") { Description = "evaluate through a running silo's gRPC API (apr and serial modes)" };
+        var record = new Option<string?>("--record") { Description = "write the run, every sample of every problem, to FILE (JSON Lines) for apr report" };
+        var label = new Option<string?>("--label") { Description = "the model's name in a recorded run and the report's legends (default: the checkpoint folder's name)" };
         var model = new ModelOptions();
-        var command = new Command("eval", "Evaluate a checkpoint on a problem file") { problems, mode, samples, subCalls, tokenBudget, concurrency, json, plots, outcomes, silo };
+        var command = new Command("eval", "Evaluate a checkpoint on a problem file") { problems, mode, samples, subCalls, tokenBudget, concurrency, json, plots, outcomes, silo, record, label };
         model.AddTo(command);
         command.SetAction(parse =>
         {
@@ -54,14 +57,20 @@ public static class EvalCommand
             var outcomesPath = parse.GetValue(outcomes);
             if (outcomesPath is not null && parse.GetValue(silo) is not null)
                 throw new CliException("--outcomes needs the model in-process: the Solve API returns no per-thread data for it");
-            return Run(parse.GetValue(problems)!, settings, parse.GetValue(json), parse.GetValue(plots), outcomesPath, parse.GetValue(silo), model, parse);
+            var recording = parse.GetValue(record) is { } recordPath ? new RunRecording(recordPath, parse.GetValue(label)) : null;
+            if (recording is not null && parse.GetValue(silo) is not null)
+                throw new CliException("--record needs the model in-process: the Solve API returns no per-thread data for it");
+            if (recording?.Label is { Length: 0 }) throw new CliException("--label must not be empty");
+            return Run(parse.GetValue(problems)!, settings, parse.GetValue(json), parse.GetValue(plots), outcomesPath, recording, parse.GetValue(silo), model, parse);
         });
         return command;
     }
 
-    private static int Run(string problemsPath, EvalSettings settings, bool asJson, string? plotsDir, string? outcomesPath, string? silo, ModelOptions options, ParseResult parse)
+    private static int Run(string problemsPath, EvalSettings settings, bool asJson, string? plotsDir, string? outcomesPath,
+        RunRecording? recording, string? silo, ModelOptions options, ParseResult parse)
     {
         var problems = ProblemFile.Read(problemsPath);
+        var started = DateTimeOffset.UtcNow;
         var progress = new ProgressBar($"eval {EvalModes.Name(settings.Mode)}", problems.Count);
         var reporter = new Progress<int>(done => progress.Report(done));
         EvalSummary summary;
@@ -79,6 +88,9 @@ public static class EvalCommand
             IReadOnlyList<ProblemOutcome> outcomes;
             (summary, outcomes) = new Evaluator(local.Engine, local.Tokenizer, settings).RunAsync(problems, reporter).GetAwaiter().GetResult();
             if (outcomesPath is not null) WriteOutcomes(outcomesPath, outcomes);
+            if (recording is not null)
+                RunRecorder.Write(recording, problemsPath, problems, settings, summary, outcomes, local.Checkpoint, parse.GetValue(options.Device)!,
+                    parse.GetValue(options.TorchThreads), started);
         }
         progress.Finish(problems.Count);
 

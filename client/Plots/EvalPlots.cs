@@ -37,6 +37,20 @@ public static class EvalPlots
         return model;
     }
 
+    /// <summary>Writes each plot to its file in <paramref name="directory"/> (created if missing); returns the paths in order.</summary>
+    internal static IReadOnlyList<string> ExportAll(string directory, IEnumerable<(string File, PlotModel Model)> plots)
+    {
+        Directory.CreateDirectory(directory);
+        var paths = new List<string>();
+        foreach (var (file, model) in plots)
+        {
+            var path = Path.Combine(directory, file);
+            Export(model, path);
+            paths.Add(path);
+        }
+        return paths;
+    }
+
     /// <summary>Writes <paramref name="model"/> as SVG, atomically (a reader never sees half a file).</summary>
     internal static void Export(PlotModel model, string path)
     {

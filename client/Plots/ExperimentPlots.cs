@@ -11,7 +11,6 @@ public static class ExperimentPlots
 {
     public static IReadOnlyList<string> Write(string directory, ExperimentHistory history)
     {
-        Directory.CreateDirectory(directory);
         var steps = history.Steps;
         var files = new (string File, PlotModel Model)[]
         {
@@ -21,14 +20,7 @@ public static class ExperimentPlots
             ("tokens.svg", Plot($"{history.Name}: tokens per trajectory", "tokens", steps,
                 ("total", s => s.TotalTokens), ("sequential", s => s.SequentialTokens))),
         };
-        var paths = new List<string>();
-        foreach (var (file, model) in files)
-        {
-            var path = Path.Combine(directory, file);
-            EvalPlots.Export(model, path);
-            paths.Add(path);
-        }
-        return paths;
+        return EvalPlots.ExportAll(directory, files);
     }
 
     private static PlotModel Plot(string title, string yTitle, IEnumerable<StepMetrics> steps, params (string Title, Func<StepMetrics, double> Y)[] curves)

@@ -30,9 +30,10 @@ public sealed class ProblemEvaluator
             _settings.Mode == EvalMode.Apr ? _settings.SubCallBudget : null,
             _settings.Mode == EvalMode.Apr ? null : _settings.TokenBudget);
         var clock = Stopwatch.StartNew();
-        var trees = await Task.WhenAll(Enumerable.Range(0, _settings.Samples).Select(i =>
-            _runtime.RunAsync(prompt, _settings.Sampling with { Seed = seed * 1_000_003 + i }, ct))).ConfigureAwait(false);
+        var samples = await Task.WhenAll(Enumerable.Range(0, _settings.Samples).Select(i =>
+            RunTimedAsync(prompt, _settings.Sampling with { Seed = seed * 1_000_003 + i }, ct))).ConfigureAwait(false);
         clock.Stop();
+        var trees = samples.Select(s => s.Tree).ToList();
 
         var verdicts = trees.Select(t => (Tree: t, Check: t.Answer is null ? null : SolutionChecker.Check(problem, t.Answer))).ToList();
         var chosen = _settings.Mode == EvalMode.SelfConsistency ? MajorityVote(verdicts) : verdicts[0];
@@ -48,7 +49,16 @@ public sealed class ProblemEvaluator
             trees.Max(t => t.SequentialTokens),
             [.. trees.SelectMany(t => t.SelfAndDescendants()).SelectMany(t => t.Spawns.Select(s => s.Count))],
             clock.Elapsed,
-            trees);
+            trees,
+            [.. samples.Select(s => s.Latency)]);
+    }
+
+    /// <summary>One sample's tree and its own wall time (samples of a problem decode side by side).</summary>
+    private async Task<(ThreadResult Tree, TimeSpan Latency)> RunTimedAsync(string prompt, SamplingSettings sampling, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var tree = await _runtime.RunAsync(prompt, sampling, ct).ConfigureAwait(false);
+        return (tree, clock.Elapsed);
     }
 
     /// <summary>cons@n: the most frequent answer (by its operations) wins; ties go to the earliest sample.</summary>
@@ -57,15 +67,11 @@ public sealed class ProblemEvaluator
         var answered = verdicts.Where(v => v.Tree.Answer is not null).ToList();
         if (answered.Count == 0) return verdicts[0];
         return answered
-            .GroupBy(v => AnswerKey(v.Tree.Answer!))
+            .GroupBy(v => AnswerKey.Of(v.Tree.Answer!))
             .OrderByDescending(g => g.Count())
             .ThenBy(g => verdicts.IndexOf(g.First()))
             .First().First();
     }
-
-    /// <summary>Answers that take the same operations are the same answer, however their node ids read.</summary>
-    private static string AnswerKey(string answer) =>
-        string.Join('|', answer.Split('\n').Where(l => l.StartsWith(Countdown.Trace.TraceLiterals.ExploringOperation, StringComparison.Ordinal)));
 
     private static string DescribeNoAnswer(ThreadResult tree) =>
         tree.End == ThreadEnd.Finished ? "no solution found" : $"no answer: {tree.End} ({tree.EndDetail})";

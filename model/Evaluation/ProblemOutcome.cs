@@ -6,6 +6,8 @@ namespace AprOrleans.Model.Evaluation;
 /// <summary>
 /// What one problem's evaluation found: correctness (by the exact checker, and by the paper's released rule,
 /// <see cref="Countdown.Checking.PaperCheck"/>), why it was missed (null when correct), compute, latency, and the trees.
+/// <see cref="Latency"/> is the whole problem's (its samples decode side by side); <see cref="SampleLatencies"/> has
+/// each sample's own, in sample order.
 /// </summary>
 public sealed record ProblemOutcome(
     Problem Problem,
@@ -19,4 +21,5 @@ public sealed record ProblemOutcome(
     int SequentialTokens,
     IReadOnlyList<int> ChildrenPerSpawn,
     TimeSpan Latency,
-    IReadOnlyList<ThreadResult> Trees);
+    IReadOnlyList<ThreadResult> Trees,
+    IReadOnlyList<TimeSpan> SampleLatencies);

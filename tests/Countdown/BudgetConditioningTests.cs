@@ -48,6 +48,19 @@ public class BudgetConditioningTests
     }
 
     [Fact]
+    public void A_finer_token_budget_step_labels_short_traces_apart()
+    {
+        var demo = DemoSamples.SosPlus(3, 3);
+        var conditioned = BudgetConditioning.Condition(demo, contextTokens: 2048, tokenBudgetStep: 128);
+        int expected = (demo.SequentialTokens + 127) / 128 * 128;
+        Assert.StartsWith(PromptBuilder.Root(demo.Problem, tokenBudget: expected), conditioned.Sequences[0].Text);
+        Assert.Equal(128, ConditioningPrefix.TokenBudgetFor(100, 2048, step: 128));
+        Assert.Equal(384, ConditioningPrefix.TokenBudgetFor(300, 2048, step: 128));
+        Assert.Equal(512, ConditioningPrefix.TokenBudgetFor(300, 2048));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ConditioningPrefix.TokenBudgetFor(300, 2048, step: 0));
+    }
+
+    [Fact]
     public void The_conditioned_share_follows_the_fraction_and_depends_only_on_seed_and_index()
     {
         Assert.DoesNotContain(Enumerable.Range(0, 1000), i => BudgetConditioning.Chooses(0, 1, i));

@@ -9,7 +9,7 @@ namespace AprOrleans.Tests.Evaluation;
 public class EvaluatorTests
 {
     /// <summary>A decoder that writes exactly what the symbolic solver wrote for these problems.</summary>
-    private static (ScriptedDecoder Decoder, List<Demonstration> Demos) Replay(string solver, int count)
+    internal static (ScriptedDecoder Decoder, List<Demonstration> Demos) Replay(string solver, int count)
     {
         var demos = Enumerable.Range(0, count).Select(i => DemoSamples.Solve(solver, 4, i)).ToList();
         var sequences = demos.SelectMany(d => d.Sequences).Select(s => s.Text).ToList();

@@ -167,6 +167,23 @@ public sealed class SftCommandTests : IDisposable
     }
 
     [Fact]
+    public void TokenBudgetStepIsSavedWithTheRunAndKeptOnResume()
+    {
+        var run = Path.Combine(_root, "token-step");
+        var (code, _, err) = Run("--solver", "sos", "--steps", "1", "--batch-tokens", "256", "--eval-every", "0", "--out", run,
+            "--budget-prefix", "1", "--token-budget-step", "128");
+        Assert.True(code == 0, err);
+        var checkpoint = Path.Combine(run, "checkpoints", "step-00000001");
+        Assert.Equal(128, TrainerState.Read(checkpoint).Settings.TokenBudgetStep);
+        (code, _, err) = Run("--resume", checkpoint, "--token-budget-step", "512");
+        Assert.Equal(2, code);
+        Assert.Contains("--token-budget-step 512 differs from the checkpoint's 128", err);
+        (code, _, err) = Run("--steps", "1", "--out", Path.Combine(_root, "zero-step"), "--token-budget-step", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--token-budget-step", err);
+    }
+
+    [Fact]
     public void ExclusionsApplyToGeneratedDataOnly()
     {
         var demos = Path.Combine(_root, "demos.jsonl");

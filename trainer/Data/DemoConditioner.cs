@@ -1,4 +1,5 @@
 using AprOrleans.Countdown.Solvers;
+using AprOrleans.Countdown.Trace;
 
 namespace AprOrleans.Trainer.Data;
 
@@ -7,10 +8,10 @@ namespace AprOrleans.Trainer.Data;
 /// chosen by (seed, demonstration index). A fraction below 1 keeps the unconditioned prompt in distribution too,
 /// so one model answers both with and without a budget.
 /// </summary>
-public sealed class DemoConditioner(double fraction, int seed, int contextTokens)
+public sealed class DemoConditioner(double fraction, int seed, int contextTokens, int tokenBudgetStep = ConditioningPrefix.TokenBudgetStep)
 {
     public static DemoConditioner None { get; } = new(0, 0, 0);
 
     public Demonstration Apply(Demonstration demo, long index) =>
-        BudgetConditioning.Chooses(fraction, seed, index) ? BudgetConditioning.Condition(demo, contextTokens) : demo;
+        BudgetConditioning.Chooses(fraction, seed, index) ? BudgetConditioning.Condition(demo, contextTokens, tokenBudgetStep) : demo;
 }

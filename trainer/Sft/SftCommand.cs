@@ -16,7 +16,8 @@ public static class SftCommand
 {
     public const string Usage =
         "usage: trainer sft [--demos FILE | --numbers 3 --solver apr|sos [--exclude PROBLEMS.jsonl[,...]]] [--preset tiny|small|base|paper (default: --init's, else tiny)]\n" +
-        "                   [--context POSITIONS (default: the preset's)] [--budget-prefix FRACTION (0..1, default 0)] [--device cpu|cuda:N]\n" +
+        "                   [--context POSITIONS (default: the preset's)] [--budget-prefix FRACTION (0..1, default 0)]\n" +
+        "                   [--token-budget-step N (SoS+ budgets round up to N tokens, default 512)] [--device cpu|cuda:N]\n" +
         "                   [--precision fp32|bf16 (default: bf16 on CUDA, fp32 on the CPU; fp32 master weights either way)]\n" +
         "                   [--steps N] [--batch-tokens N] [--lr X] [--weight-decay X] [--warmup N] [--seed N] [--out DIR]\n" +
         "                   [--eval-every N] [--save-every N] [--log-every N] [--threads N] [--resume CHECKPOINT_DIR | --init MODEL_DIR]";
@@ -25,11 +26,11 @@ public static class SftCommand
     [
         "demos", "numbers", "solver", "preset", "device", "steps", "batch-tokens", "lr", "weight-decay", "warmup",
         "seed", "out", "eval-every", "save-every", "log-every", "resume", "threads", "init", "precision", "exclude", "context",
-        "budget-prefix",
+        "budget-prefix", "token-budget-step",
     ];
 
     // Options that fix the data stream or the network: on --resume they must agree with the checkpoint.
-    private static readonly string[] FixedOnResume = ["demos", "numbers", "solver", "preset", "seed", "batch-tokens", "exclude", "context", "budget-prefix"];
+    private static readonly string[] FixedOnResume = ["demos", "numbers", "solver", "preset", "seed", "batch-tokens", "exclude", "context", "budget-prefix", "token-budget-step"];
 
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
@@ -84,6 +85,7 @@ public static class SftCommand
                     "exclude" => string.Join(",", baseSettings.ExcludePaths ?? []),
                     "context" => baseSettings.Context?.ToString(CultureInfo.InvariantCulture) ?? "",
                     "budget-prefix" => baseSettings.BudgetPrefix.ToString(CultureInfo.InvariantCulture),
+                    "token-budget-step" => baseSettings.TokenBudgetStep.ToString(CultureInfo.InvariantCulture),
                     _ => baseSettings.BatchTokens.ToString(CultureInfo.InvariantCulture),
                 };
                 string given = name switch
@@ -148,6 +150,7 @@ public static class SftCommand
             ExcludePaths = exclude,
             Context = o.Int("context", 16, 1 << 20) ?? baseSettings.Context,
             BudgetPrefix = o.Double("budget-prefix", 0) ?? baseSettings.BudgetPrefix,
+            TokenBudgetStep = o.Int("token-budget-step", 1) ?? baseSettings.TokenBudgetStep,
             Steps = o.Int("steps", 1) ?? baseSettings.Steps,
             BatchTokens = o.Int("batch-tokens", 16) ?? baseSettings.BatchTokens,
             LearningRate = o.Double("lr", 0, exclusive: true) ?? baseSettings.LearningRate,

@@ -41,6 +41,11 @@ public sealed record SftSettings
     /// search width. 0 = none (the default; runs saved before this setting read as 0).
     /// </summary>
     public double BudgetPrefix { get; init; }
+    /// <summary>
+    /// What a SoS+ trace's length is rounded up to in its "Token Budget: B" label: the paper's 512 by default (and for
+    /// runs saved before this setting); a finer step gives short Countdown-3 traces more than one budget to sweep.
+    /// </summary>
+    public int TokenBudgetStep { get; init; } = Countdown.Trace.ConditioningPrefix.TokenBudgetStep;
     /// <summary>Problems per generated pool (the unit of length bucketing).</summary>
     public int ProblemsPerPool { get; init; } = 128;
     /// <summary>File sequences per pool (the unit of length bucketing for <see cref="DemosPath"/>).</summary>

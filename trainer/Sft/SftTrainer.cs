@@ -117,7 +117,7 @@ public sealed class SftTrainer : IDisposable
             : new GeneratedDemoSource(settings.Numbers, settings.Solver, settings.Seed, tokenizer, maxLength, settings.ProblemsPerPool,
                                       settings.ValidationProblems, ExcludedKeys(settings.ExcludePaths), Conditioner(settings, maxLength));
 
-    private static DemoConditioner Conditioner(SftSettings settings, int maxLength) => new(settings.BudgetPrefix, settings.Seed, maxLength);
+    private static DemoConditioner Conditioner(SftSettings settings, int maxLength) => new(settings.BudgetPrefix, settings.Seed, maxLength, settings.TokenBudgetStep);
 
     private static HashSet<string> ExcludedKeys(string[]? paths) =>
         (paths ?? []).SelectMany(ProblemFile.Read).Select(problem => problem.Key).ToHashSet();

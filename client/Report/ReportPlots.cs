@@ -1,0 +1,45 @@
+using AprOrleans.Client.Plots;
+using OxyPlot;
+using OxyPlot.Axes;
+using OxyPlot.Legends;
+using OxyPlot.Series;
+
+namespace AprOrleans.Client.Report;
+
+/// <summary>The report's four plots (the paper's Figs. 4a, 4b and 6), drawn with OxyPlot to SVG.</summary>
+public static class ReportPlots
+{
+    public const string Compute = "accuracy_vs_total_tokens.svg";
+    public const string ContextWindow = "accuracy_vs_context_window.svg";
+    public const string Latency = "accuracy_vs_latency.svg";
+    public const string Sequential = "accuracy_vs_sequential_tokens.svg";
+
+    public static IReadOnlyList<string> Write(string directory, ReportData data)
+    {
+        var plots = new (string File, PlotModel Model)[]
+        {
+            (Compute, Plot("Accuracy vs compute", "mean total tokens per problem", data.Compute, logX: true)),
+            (ContextWindow, Plot("Accuracy vs context window (a sample counts if its longest thread fits)", "tokens per thread", data.ContextWindow, logX: true)),
+            (Latency, Plot("Accuracy vs latency", "mean wall time per problem (s)", data.Latency, logX: false)),
+            (Sequential, Plot("Accuracy vs sequential tokens", "mean sequential tokens per problem", data.Sequential, logX: false)),
+        };
+        return EvalPlots.ExportAll(directory, plots);
+    }
+
+    private static PlotModel Plot(string title, string xTitle, IReadOnlyList<ReportSeries> series, bool logX)
+    {
+        var model = new PlotModel { Title = title, TitleFontSize = 13, Background = OxyColors.White };
+        model.Legends.Add(new Legend { LegendPosition = LegendPosition.BottomRight, LegendFontSize = 10 });
+        model.Axes.Add(logX
+            ? new LogarithmicAxis { Position = AxisPosition.Bottom, Title = xTitle, MinimumPadding = 0.05, MaximumPadding = 0.05 }
+            : new LinearAxis { Position = AxisPosition.Bottom, Title = xTitle, MinimumPadding = 0.05, MaximumPadding = 0.05 });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "accuracy (%)", Minimum = 0, Maximum = 100 });
+        foreach (var s in series)
+        {
+            var line = new LineSeries { Title = s.Name, MarkerType = MarkerType.Circle, MarkerSize = 3.5 };
+            foreach (var p in s.Points.Where(p => !logX || p.X > 0)) line.Points.Add(new DataPoint(p.X, 100 * p.Accuracy));
+            model.Series.Add(line);
+        }
+        return model;
+    }
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using AprOrleans.Model.Evaluation.Records;
+
+namespace AprOrleans.Client.Report;
+
+/// <summary>
+/// The recorded runs a report is made from: every `*.jsonl` in a folder, read in name order, all on one problem
+/// set (the same problems in the same order, so rows pair up), with no configuration recorded twice. Anything
+/// else is a <see cref="CliException"/> naming the file (exit 2).
+/// </summary>
+public static class ReportRuns
+{
+    public static IReadOnlyList<RecordedRun> Read(string directory)
+    {
+        if (!Directory.Exists(directory)) throw new CliException($"--runs {directory}: folder not found");
+        var files = Directory.GetFiles(directory, "*.jsonl").Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0) throw new CliException($"--runs {directory}: no recorded runs (*.jsonl, written by apr eval --record) in it");
+        var runs = files.Select(RunRecordFile.Read).ToList();
+        var first = runs[0];
+        foreach (var run in runs.Skip(1))
+        {
+            if (run.Header.ProblemsSha256 != first.Header.ProblemsSha256)
+                throw new CliException($"{run.Path}: its problems ({run.Header.ProblemsFile}, {run.Header.Problems}, sha256 {run.Header.ProblemsSha256[..12]}) " +
+                                       $"are not those of {Path.GetFileName(first.Path)} ({first.Header.ProblemsFile}, {first.Header.Problems}, " +
+                                       $"sha256 {first.Header.ProblemsSha256[..12]}); a report compares runs on one problem set");
+        }
+        foreach (var group in runs.GroupBy(Configuration).Where(g => g.Count() > 1))
+            throw new CliException($"{group.ElementAt(1).Path}: records the same configuration as {Path.GetFileName(group.First().Path)} ({group.Key}); keep one");
+        return runs;
+    }
+
+    /// <summary>What makes a run a distinct point: model, mode, budget, samples and sampling.</summary>
+    public static string Configuration(RecordedRun run)
+    {
+        var h = run.Header;
+        return string.Join(' ', h.Label, h.Mode, $"n={h.Samples}", $"sub-call={h.SubCallBudget?.ToString(CultureInfo.InvariantCulture) ?? "-"}",
+            $"token={h.TokenBudget?.ToString(CultureInfo.InvariantCulture) ?? "-"}", $"T={h.Temperature.ToString("0.###", CultureInfo.InvariantCulture)}",
+            $"top-k={h.TopK}", $"top-p={h.TopP.ToString("0.###", CultureInfo.InvariantCulture)}", $"max-children={h.Limits.MaxChildrenPerSpawn}");
+    }
+}
