@@ -18,10 +18,10 @@ public static class ReportPlots
     {
         var plots = new (string File, PlotModel Model)[]
         {
-            (Compute, Plot("Accuracy vs compute", "mean total tokens per problem", data.Compute, logX: true)),
+            (Compute, Plot("Accuracy vs compute", "mean total tokens per problem (every thread's whole sequence)", data.Compute, logX: true)),
             (ContextWindow, Plot("Accuracy vs context window (a sample counts if its longest thread fits)", "tokens per thread", data.ContextWindow, logX: true)),
             (Latency, Plot("Accuracy vs latency", "mean wall time per problem (s)", data.Latency, logX: false)),
-            (Sequential, Plot("Accuracy vs sequential tokens", "mean sequential tokens per problem", data.Sequential, logX: false)),
+            (Sequential, Plot("Accuracy vs sequential tokens", "mean sequential tokens per problem (longest thread)", data.Sequential, logX: false)),
         };
         return EvalPlots.ExportAll(directory, plots);
     }

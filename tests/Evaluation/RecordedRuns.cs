@@ -7,7 +7,7 @@ namespace AprOrleans.Tests.Evaluation;
 internal static class RecordedRuns
 {
     public static SampleRecord Sample(string? answer, bool correct, int longest = 100, int total = 100, double latencyMs = 10, int[]? spawns = null) =>
-        new(correct, correct, answer, total, Math.Min(total, longest), longest, spawns is null ? 1 : 1 + spawns.Sum(), spawns ?? [], latencyMs, "Finished");
+        new(correct, correct, answer, total, Math.Min(total, longest), longest, total + 20, spawns is null ? 1 : 1 + spawns.Sum(), spawns ?? [], latencyMs, "Finished");
 
     public static RecordedRun Run(string path, IReadOnlyList<IReadOnlyList<SampleRecord>> problems, string label = "model", string mode = "apr",
         int? subCallBudget = null, int? tokenBudget = null, double temperature = 0, string problemsSha = "0123456789abcdef0123", int threadLimit = 2048)

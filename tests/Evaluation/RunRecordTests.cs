@@ -35,6 +35,8 @@ public sealed class RunRecordTests : IDisposable
             // The longest thread holds its prompt as well as what it generated: more than any thread's own output.
             int longestOutput = outcomes[i].Trees[0].SelfAndDescendants().Max(t => t.GeneratedTokens);
             Assert.True(sample.LongestThreadTokens > longestOutput, $"problem {i}: {sample.LongestThreadTokens} ≤ {longestOutput}");
+            Assert.Equal(outcomes[i].Trees[0].SelfAndDescendants().Sum(RunRecordBuilder.HeldTokens), sample.SequenceTokens);
+            Assert.True(sample.SequenceTokens > sample.TotalTokens, "whole sequences hold prompts and join blocks besides the generated tokens");
             int longestDemoSequence = demos[i].Sequences.Max(s => CountdownTokenizer.Default.Encode(s.Text).Count);
             Assert.True(sample.LongestThreadTokens >= longestDemoSequence, $"problem {i}: {sample.LongestThreadTokens} < {longestDemoSequence}");
         }
@@ -75,7 +77,7 @@ public sealed class RunRecordTests : IDisposable
 
     [Theory]
     [InlineData("index", 3, "\"index\":1", "\"index\":5", "field 'index'")]
-    [InlineData("samples", 2, "\"samples\":[{", "\"samples\":[{\"correct\":true,\"correct_paper_check\":true,\"answer_key\":null,\"total_tokens\":1,\"sequential_tokens\":1,\"longest_thread_tokens\":1,\"threads\":1,\"children_per_spawn\":[],\"latency_ms\":1,\"end\":\"Finished\"},{", "field 'samples'")]
+    [InlineData("samples", 2, "\"samples\":[{", "\"samples\":[{\"correct\":true,\"correct_paper_check\":true,\"answer_key\":null,\"total_tokens\":1,\"sequential_tokens\":1,\"longest_thread_tokens\":1,\"sequence_tokens\":1,\"threads\":1,\"children_per_spawn\":[],\"latency_ms\":1,\"end\":\"Finished\"},{", "field 'samples'")]
     [InlineData("record", 1, "apr-eval-run", "something-else", "field 'record'")]
     public void An_inconsistent_record_is_refused_naming_file_line_and_field(string what, int line, string find, string replace, string message)
     {

@@ -26,6 +26,7 @@ public static class RunRecordBuilder
             TotalTokens: tree.TotalGeneratedTokens,
             SequentialTokens: tree.SequentialTokens,
             LongestThreadTokens: threads.Max(HeldTokens),
+            SequenceTokens: threads.Sum(HeldTokens),
             Threads: threads.Count,
             ChildrenPerSpawn: [.. threads.SelectMany(t => t.Spawns.Select(s => s.Count))],
             LatencyMs: latency.TotalMilliseconds,

@@ -9,7 +9,8 @@ namespace AprOrleans.Model.Evaluation.Records;
 /// <item>The context-window rule (the paper's Fig. 4b): a sample counts only if its longest thread fits the
 /// window; one that does not is treated as giving no answer.</item>
 /// </list>
-/// Compute is summed over the samples used: n samples cost n trees' tokens.
+/// Compute is summed over the samples used: n samples cost n trees' tokens. Generated tokens (TotalTokens) are this
+/// project's count; the paper counts whole sequences (SequenceTokens) and calls the longest one "sequential".
 /// </summary>
 public static class RunStatistics
 {
@@ -24,6 +25,10 @@ public static class RunStatistics
 
     public static double MeanTotalTokens(RecordedRun run, int n = 1) =>
         run.Problems.Average(p => (double)First(p, n, run).Sum(s => s.TotalTokens));
+
+    /// <summary>The paper's total tokens: every thread's whole sequence, summed over the first n samples.</summary>
+    public static double MeanSequenceTokens(RecordedRun run, int n = 1) =>
+        run.Problems.Average(p => (double)First(p, n, run).Sum(s => s.SequenceTokens));
 
     public static double MeanSequentialTokens(RecordedRun run, int n = 1) =>
         run.Problems.Average(p => (double)First(p, n, run).Max(s => s.SequentialTokens));
