@@ -4,7 +4,7 @@
 # The ENTRYPOINT is the command of k8s/base/silo.yaml (tests/K8s compares them).
 ARG DOTNET_VERSION=10.0
 # TorchSharp 0.107.0 binds libtorch 2.10.0 (DESIGN §11): the CUDA image runs on that PyTorch's own libtorch,
-# since no TorchSharp CUDA package is available to us (shared/gpu/pack.sh does the same outside containers).
+# since no TorchSharp CUDA package is available to us (docs/design.md §11 says how to do the same outside containers).
 # Any image whose PyTorch is 2.10.x (CUDA build) will do; check the tag exists in your registry mirror.
 ARG TORCH_IMAGE=pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime
 
