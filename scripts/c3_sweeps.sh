@@ -25,7 +25,7 @@ for model in "$apr_model" "$sosp_model"; do
 done
 dotnet build client/AprOrleans.Client.csproj -c Release --nologo -v quiet
 apr=(dotnet client/bin/Release/net10.0/linux-x64/apr.dll)
-# The held-out set (seed 9, as README's recipe): regenerated identically when missing.
+# The held-out set (seed 9, as in the recipe of checkpoints/countdown3-apr/README.md): regenerated identically when missing.
 [[ -f "$problems" ]] || "${apr[@]}" data problems --numbers 3 --count 500 --seed 9 --out "$problems"
 mkdir -p "$runs"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The CPU GRPO demo (README "GRPO on a CPU"): from the shipped SFT checkpoint, a short GRPO run on Countdown-3.
+# The CPU GRPO demo (docs/grpo.md, "GRPO on a CPU"): from the shipped SFT checkpoint, a short GRPO run on Countdown-3.
 #   1. starts a private PostgreSQL (or uses APR_POSTGRES) and a silo serving checkpoints/countdown3-apr,
 #   2. creates and starts experiment NAME (G = 5, PROBLEMS problems per step, STEPS steps, temperature 1),
 #   3. runs `trainer grpo` until the experiment is done (weights published to the silo after every step),

@@ -1,5 +1,5 @@
 // The silo host (DESIGN §6): ASP.NET Core + Orleans + gRPC in one process. Configuration: silo/appsettings.json,
-// environment variables (Apr__SiloName, Apr__ConnectionString, …) and switches (--storage memory, …); see README.
+// environment variables (Apr__SiloName, Apr__ConnectionString, …) and switches (--storage memory, …); see silo/README.md.
 using AprOrleans.Silo.Hosting;
 
 try

@@ -8,7 +8,7 @@ namespace AprOrleans.Client.Commands;
 /// `apr data select`: keeps, in file order, the problems that meet every criterion given: each solution uses an
 /// operation (`--every-solution-uses`), and/or the problem has one of the listed traits (`--trait`, repeatable: any
 /// one suffices). Used to over-sample the problems a model misses (the session-9 Countdown-3 model solved 31 % of the
-/// held-out problems that need a division and 95.5 % of the rest; README "Shipped checkpoint").
+/// held-out problems that need a division and 95.5 % of the rest; docs/training-log.md, "Session 10").
 /// </summary>
 public static class SelectCommand
 {

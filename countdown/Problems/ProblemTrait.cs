@@ -4,7 +4,7 @@ namespace AprOrleans.Countdown.Problems;
 /// Shapes of a problem that a model may handle worse than the rest, for over-sampling them in training data
 /// (<c>apr data select --trait</c>). A repeated number or a target that is already one of the numbers makes the trace
 /// repeat the same tokens (<c>24-24=0</c>, <c>43*1=43</c>), and small models copy those lines wrongly when they
-/// write the solution path after a join (README "Shipped checkpoint").
+/// write the solution path after a join (checkpoints/countdown3-apr/README.md, "The shipped file").
 /// </summary>
 public enum ProblemTrait
 {

@@ -204,7 +204,7 @@ public sealed class GrpoManifestTests
     [Fact]
     public void The_operators_settings_patch_reaches_every_command_line()
     {
-        // tests/K8s/overlays/cpu-grpo patches GRPO_EXPERIMENT, GRPO_LR and GRPO_MAX_STEPS, as README shows.
+        // tests/K8s/overlays/cpu-grpo patches GRPO_EXPERIMENT, GRPO_LR and GRPO_MAX_STEPS, as k8s/README.md shows.
         const string target = Kustomize.GrpoCpu;
         var create = Expanded(target, InitContainers(target)[0]);
         Assert.Equal("grpo-c3-lr1e4", create[2]);

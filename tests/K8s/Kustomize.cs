@@ -13,7 +13,7 @@ namespace AprOrleans.Tests.K8s;
 internal static class Kustomize
 {
     /// <summary>
-    /// An operator's overlays with GRPO (test fixtures, as README "Kubernetes" writes them): the CPU overlay with the
+    /// An operator's overlays with GRPO (test fixtures, as k8s/README.md writes them): the CPU overlay with the
     /// grpo component and a settings patch; the GPU overlay with the grpo-gpu component.
     /// </summary>
     public const string GrpoCpu = "tests/K8s/overlays/cpu-grpo";

@@ -235,7 +235,7 @@ public sealed partial class ManifestTests
                 Assert.DoesNotContain(secretValues, s => v.Contains(s, StringComparison.Ordinal));
             }
         }
-        // The base Secret holds placeholders only; a deployment replaces it (README, "Kubernetes").
+        // The base Secret holds placeholders only; a deployment replaces it (k8s/README.md, "Deploy").
         Assert.All(SecretValues(secret), v => Assert.Contains("CHANGE-ME", v));
     }
 
