@@ -22,7 +22,7 @@ public static class RunRecorder
             checkpointPath,
             ModelDigest(checkpointPath),
             EvalModes.Name(settings.Mode), settings.Samples, settings.SubCallBudget, settings.TokenBudget,
-            settings.Sampling.Temperature, settings.Sampling.TopK, settings.Sampling.TopP,
+            RunHeader.Decimal(settings.Sampling.Temperature), settings.Sampling.TopK, RunHeader.Decimal(settings.Sampling.TopP),
             RunLimits.From(settings.Limits), settings.Concurrency, torchThreads, device, Environment.ProcessorCount,
             System.IO.Path.GetFileName(problemsPath), RunRecordBuilder.ProblemsDigest(problems), problems.Count,
             started, (DateTimeOffset.UtcNow - started).TotalSeconds, summary);

@@ -66,6 +66,16 @@ public sealed class RunRecordTests : IDisposable
     }
 
     [Fact]
+    public void A_temperature_written_from_a_float_reads_as_the_decimal_it_was_given_as()
+    {
+        var path = Path.Combine(_dir, "t.jsonl");
+        var run = Run(path, [[Sample("A", true)]], temperature: 0.1f);
+        Assert.NotEqual(0.1, run.Header.Temperature);
+        RunRecordFile.Write(path, run.Header, run.Problems);
+        Assert.Equal(0.1, RunRecordFile.Read(path).Header.Temperature);
+    }
+
+    [Fact]
     public void The_problems_digest_depends_on_the_problems_and_their_order()
     {
         var a = new AprOrleans.Countdown.Problems.Problem([1, 2, 3], 6);

@@ -35,6 +35,12 @@ public sealed record RunHeader(
 {
     public const string Kind = "apr-eval-run";
     public const int CurrentFormat = 1;
+
+    /// <summary>
+    /// A sampling setting (a float in the sampler) as the decimal it was given as: 0.1f widens to 0.10000000149011612,
+    /// which would make runs at "T 0.1" look like another temperature than a run recorded from a double.
+    /// </summary>
+    public static double Decimal(double value) => Math.Round(value, 6);
 }
 
 /// <summary>The tree limits a run was evaluated under (<see cref="Runtime.TreeLimits"/>).</summary>

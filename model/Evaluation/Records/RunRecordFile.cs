@@ -36,6 +36,7 @@ public static class RunRecordFile
                 if (header.Format != RunHeader.CurrentFormat)
                     throw new InputFileException(path, lineNumber, "format", $"format {header.Format}; this version reads {RunHeader.CurrentFormat}");
                 if (header.Samples < 1) throw new InputFileException(path, lineNumber, "samples", "must be at least 1");
+                header = header with { Temperature = RunHeader.Decimal(header.Temperature), TopP = RunHeader.Decimal(header.TopP) };
                 continue;
             }
             var problem = Parse<ProblemRecord>(path, lineNumber, line, "problem");
