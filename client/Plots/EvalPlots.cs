@@ -38,24 +38,24 @@ public static class EvalPlots
     }
 
     /// <summary>Writes each plot to its file in <paramref name="directory"/> (created if missing); returns the paths in order.</summary>
-    internal static IReadOnlyList<string> ExportAll(string directory, IEnumerable<(string File, PlotModel Model)> plots)
+    internal static IReadOnlyList<string> ExportAll(string directory, IEnumerable<(string File, PlotModel Model)> plots, int width = 720, int height = 460)
     {
         Directory.CreateDirectory(directory);
         var paths = new List<string>();
         foreach (var (file, model) in plots)
         {
             var path = Path.Combine(directory, file);
-            Export(model, path);
+            Export(model, path, width, height);
             paths.Add(path);
         }
         return paths;
     }
 
     /// <summary>Writes <paramref name="model"/> as SVG, atomically (a reader never sees half a file).</summary>
-    internal static void Export(PlotModel model, string path)
+    internal static void Export(PlotModel model, string path, int width = 720, int height = 460)
     {
         var temp = path + ".tmp";
-        using (var stream = File.Create(temp)) new SvgExporter { Width = 720, Height = 460 }.Export(model, stream);
+        using (var stream = File.Create(temp)) new SvgExporter { Width = width, Height = height, UseVerticalTextAlignmentWorkaround = true }.Export(model, stream);
         File.Move(temp, path, overwrite: true);
     }
 }

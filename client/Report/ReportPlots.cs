@@ -23,20 +23,29 @@ public static class ReportPlots
             (Latency, Plot("Accuracy vs latency", "mean wall time per problem (s)", data.Latency, logX: false)),
             (Sequential, Plot("Accuracy vs sequential tokens", "mean sequential tokens per problem (longest thread)", data.Sequential, logX: false)),
         };
-        return EvalPlots.ExportAll(directory, plots);
+        // The legend goes below the plot, left-aligned: curve names are long (model, mode, budget kind, temperature) and
+        // OxyPlot's SVG export measures text narrower than it is drawn, so a legend at the right edge gets cut.
+        return EvalPlots.ExportAll(directory, plots, width: 900, height: 640);
     }
+
+    /// <summary>
+    /// The curve's name padded with no-break spaces: OxyPlot's SVG export sizes the legend by its own estimate of
+    /// the text's width, about two thirds of what a renderer draws, and clips each entry to that box.
+    /// </summary>
+    private static string LegendTitle(string name) => name + new string('\u00A0', name.Length);
 
     private static PlotModel Plot(string title, string xTitle, IReadOnlyList<ReportSeries> series, bool logX)
     {
-        var model = new PlotModel { Title = title, TitleFontSize = 13, Background = OxyColors.White };
-        model.Legends.Add(new Legend { LegendPosition = LegendPosition.BottomRight, LegendFontSize = 10 });
+        var model = new PlotModel { Title = title, TitleFontSize = 13, Background = OxyColors.White, Padding = new OxyThickness(8, 16, 8, 8) };
+        model.Legends.Add(new Legend { LegendPlacement = LegendPlacement.Outside, LegendPosition = LegendPosition.BottomLeft,
+            LegendOrientation = LegendOrientation.Vertical, LegendFontSize = 10 });
         model.Axes.Add(logX
             ? new LogarithmicAxis { Position = AxisPosition.Bottom, Title = xTitle, MinimumPadding = 0.05, MaximumPadding = 0.05 }
             : new LinearAxis { Position = AxisPosition.Bottom, Title = xTitle, MinimumPadding = 0.05, MaximumPadding = 0.05 });
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "accuracy (%)", Minimum = 0, Maximum = 100 });
         foreach (var s in series)
         {
-            var line = new LineSeries { Title = s.Name, MarkerType = MarkerType.Circle, MarkerSize = 3.5 };
+            var line = new LineSeries { Title = LegendTitle(s.Name), MarkerType = MarkerType.Circle, MarkerSize = 3.5 };
             foreach (var p in s.Points.Where(p => !logX || p.X > 0)) line.Points.Add(new DataPoint(p.X, 100 * p.Accuracy));
             model.Series.Add(line);
         }

@@ -4,7 +4,8 @@ using AprOrleans.Model.Evaluation.Records;
 namespace AprOrleans.Client.Report;
 
 /// <summary>
-/// The recorded runs a report is made from: every `*.jsonl` in a folder, read in name order, all on one problem
+/// The recorded runs a report is made from: every `*.jsonl` in a folder (checked in name order, shown grouped by
+/// model, mode, samples, budget and temperature), all on one problem
 /// set (the same problems in the same order, so rows pair up), with no configuration recorded twice. Anything
 /// else is a <see cref="CliException"/> naming the file (exit 2).
 /// </summary>
@@ -26,7 +27,10 @@ public static class ReportRuns
         }
         foreach (var group in runs.GroupBy(Configuration).Where(g => g.Count() > 1))
             throw new CliException($"{group.ElementAt(1).Path}: records the same configuration as {Path.GetFileName(group.First().Path)} ({group.Key}); keep one");
-        return runs;
+        // Shown grouped: model, mode, samples, budget, temperature (file names need not say any of it).
+        return [.. runs.OrderBy(r => r.Header.Label, StringComparer.Ordinal).ThenBy(r => r.Header.Mode, StringComparer.Ordinal)
+            .ThenBy(r => r.Header.Samples).ThenBy(r => r.Header.SubCallBudget ?? -1).ThenBy(r => r.Header.TokenBudget ?? -1)
+            .ThenBy(r => r.Header.Temperature)];
     }
 
     /// <summary>What makes a run a distinct point: model, mode, budget, samples and sampling.</summary>
