@@ -19,7 +19,8 @@ public static class RunRecorder
         var header = new RunHeader(
             RunHeader.Kind, RunHeader.CurrentFormat,
             recording.Label ?? System.IO.Path.GetFileName(checkpointPath),
-            checkpointPath,
+            // Relative to where eval ran (the repository, for the committed records): a record names no machine's paths.
+            System.IO.Path.GetRelativePath(Environment.CurrentDirectory, checkpointPath),
             ModelDigest(checkpointPath),
             EvalModes.Name(settings.Mode), settings.Samples, settings.SubCallBudget, settings.TokenBudget,
             RunHeader.Decimal(settings.Sampling.Temperature), settings.Sampling.TopK, RunHeader.Decimal(settings.Sampling.TopP),

@@ -125,6 +125,9 @@ public sealed class ReportCommandTests(RandomCheckpoint checkpoint) : IClassFixt
             Assert.Equal(60, h.GetProperty("limits").GetProperty("max_tokens_per_thread").GetInt32());
             Assert.Equal(64, h.GetProperty("model_sha256").GetString()!.Length);
             Assert.Equal("p.jsonl", h.GetProperty("problems_file").GetString());
+            var recorded = h.GetProperty("checkpoint").GetString()!;
+            Assert.False(Path.IsPathRooted(recorded), $"a record names no machine path: {recorded}");
+            Assert.Equal(Path.GetFullPath(checkpoint.Directory), Path.GetFullPath(recorded, Environment.CurrentDirectory));
         }
         var read = RunRecordFile.Read(record);
         Assert.All(read.Problems, p => Assert.All(p.Samples, s => Assert.InRange(s.LongestThreadTokens, 1, 60)));

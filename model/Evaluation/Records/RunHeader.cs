@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 namespace AprOrleans.Model.Evaluation.Records;
 
 /// <summary>
-/// The first line of a recorded run (`apr eval --record FILE`): what was evaluated and how. <see cref="Label"/>
+/// The first line of a recorded run (`apr eval --record FILE`): what was evaluated and how (<see cref="Checkpoint"/>
+/// relative to the directory eval ran in; <see cref="ModelSha256"/> identifies the weights wherever they are). <see cref="Label"/>
 /// names the model in the report's legends (default: the checkpoint folder's name); <see cref="ProblemsSha256"/>
 /// identifies the problem set and its order, so the report can refuse to set runs on different problems side
 /// by side. <see cref="Summary"/> is what `apr eval --json` printed for the run.
