@@ -35,11 +35,15 @@ public static class ReportCurves
             [.. windows.Select(w => new ReportPoint(w, RunStatistics.ConsAt(run, 1, w), $"window {w}"))]))];
 
     public static IEnumerable<RecordedRun> WindowRuns(IReadOnlyList<RecordedRun> runs) =>
-        runs.Where(r => r.Header.Samples == 1 && BudgetKind(r) is null)
+        Plain(runs)
             .GroupBy(r => (r.Header.Label, r.Header.Mode))
             .Select(g => g.MinBy(r => r.Header.Temperature)!);
 
     public static bool IsSingleSample(RecordedRun run) => run.Header.Mode != "sc";
+
+    /// <summary>Single-sample runs without a budget prefix: the ones the temperature table, the window curves and the paired tests compare.</summary>
+    public static IReadOnlyList<RecordedRun> Plain(IReadOnlyList<RecordedRun> runs) =>
+        [.. runs.Where(r => IsSingleSample(r) && BudgetKind(r) is null)];
 
     /// <summary>"sub-call budget", "token budget" or null for an unconditioned prompt.</summary>
     public static string? BudgetKind(RecordedRun run) =>

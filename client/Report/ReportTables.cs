@@ -81,7 +81,7 @@ public static class ReportTables
 
     private static void Temperature(StringBuilder md, IReadOnlyList<RecordedRun> runs)
     {
-        var plain = runs.Where(r => ReportCurves.IsSingleSample(r) && ReportCurves.BudgetKind(r) is null).ToList();
+        var plain = ReportCurves.Plain(runs);
         var temperatures = plain.Select(r => r.Header.Temperature).Distinct().Order().ToList();
         md.AppendLine("## Temperature (paper Table 1)").AppendLine();
         md.AppendLine("| model · mode | " + string.Join(" | ", temperatures.Select(t => $"T {Num(t)}")) + " |");
@@ -94,7 +94,7 @@ public static class ReportTables
 
     private static void Paired(StringBuilder md, IReadOnlyList<RecordedRun> runs)
     {
-        var plain = runs.Where(r => ReportCurves.IsSingleSample(r) && ReportCurves.BudgetKind(r) is null).ToList();
+        var plain = ReportCurves.Plain(runs);
         md.AppendLine("## Paired comparisons (McNemar's exact test, same problems)").AppendLine();
         md.AppendLine("| first | second | both right | only first | only second | both wrong | p |").AppendLine("|---|---|---|---|---|---|---|");
         for (int i = 0; i < plain.Count; i++)
