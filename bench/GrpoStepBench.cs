@@ -13,8 +13,10 @@ namespace AprOrleans.Bench;
 /// length, side by side: seconds, padded positions, and the loss (which the packing must not change). The rollouts are
 /// G sampled APR trees (T = 1) per problem from the checkpoint on the continuous-batching engine, rewarded by the exact
 /// checker, as the rollout grains make them.
-/// Usage: grpo-step --checkpoint DIR --problems FILE [--count 8] [--group 5] [--repeats 3] [--threads 1]
-///        [--micro-batch-tokens 32768] [--device cpu]
+/// <c>--save-groups FILE</c> keeps the sampled groups and <c>--groups FILE</c> trains on saved ones instead of sampling,
+/// so that two builds or settings can be timed on the very same rollouts; <c>--packing length|trajectory|both</c>.
+/// Usage: grpo-step --checkpoint DIR (--problems FILE [--count 8] [--group 5] | --groups FILE) [--save-groups FILE]
+///        [--repeats 3] [--threads 1] [--micro-batch-tokens 32768] [--packing both] [--device cpu]
 /// </summary>
 public static class GrpoStepBench
 {
@@ -22,9 +24,23 @@ public static class GrpoStepBench
     {
         var checkpoint = Args.String(args, "--checkpoint", "");
         var problemsPath = Args.String(args, "--problems", "");
-        if (checkpoint.Length == 0 || !File.Exists(problemsPath))
+        var groupsPath = Args.String(args, "--groups", "");
+        if (checkpoint.Length == 0 || (groupsPath.Length > 0 ? !File.Exists(groupsPath) : !File.Exists(problemsPath)))
         {
-            Console.Error.WriteLine("grpo-step: --checkpoint DIR and --problems FILE (an existing problem file) are required");
+            Console.Error.WriteLine("grpo-step: --checkpoint DIR and --problems FILE or --groups FILE (an existing file) are required");
+            return 2;
+        }
+        var packingName = Args.String(args, "--packing", "both");
+        MicroBatchPacking[]? packings = packingName switch
+        {
+            "both" => [MicroBatchPacking.ByTrajectory, MicroBatchPacking.ByLength],
+            "length" => [MicroBatchPacking.ByLength],
+            "trajectory" => [MicroBatchPacking.ByTrajectory],
+            _ => null,
+        };
+        if (packings is null)
+        {
+            Console.Error.WriteLine($"grpo-step: --packing '{packingName}': expected length, trajectory or both");
             return 2;
         }
         int count = Args.Int(args, "--count", 8), group = Args.Int(args, "--group", 5), repeats = Args.Int(args, "--repeats", 3);
@@ -36,8 +52,11 @@ public static class GrpoStepBench
             return 2;
         }
         TorchSharp.torch.set_num_threads(threads);
-        var problems = ProblemFile.Read(problemsPath).Take(count).ToList();
-        var groups = SampleGroups(checkpoint, device, problems, group);
+        List<RolloutGroup> groups;
+        if (groupsPath.Length > 0) groups = RolloutGroupsFile.Read(groupsPath);
+        else groups = SampleGroups(checkpoint, device, ProblemFile.Read(problemsPath).Take(count).ToList(), group);
+        if (Args.String(args, "--save-groups", "") is { Length: > 0 } savePath) RolloutGroupsFile.Write(savePath, groups);
+        group = groups.Max(g => g.Trajectories.Count);
         int trees = groups.Sum(g => g.Trajectories.Count);
         double reward = groups.SelectMany(g => g.Trajectories).Average(t => t.Reward);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -45,7 +64,7 @@ public static class GrpoStepBench
             $"{groups.Sum(g => g.Trajectories.Sum(t => t.Segments.Sum(s => (long)s.Generated.Length)))} generated tokens, mean reward {reward:F3}; " +
             $"machine: {Environment.ProcessorCount} cores, torch threads {TorchSharp.torch.get_num_threads()}, device {device}, .NET {Environment.Version}"));
 
-        var seconds = new Dictionary<MicroBatchPacking, List<double>> { [MicroBatchPacking.ByTrajectory] = [], [MicroBatchPacking.ByLength] = [] };
+        var seconds = packings.ToDictionary(p => p, _ => new List<double>());
         var output = Directory.CreateTempSubdirectory("apr-grpo-bench-").FullName;
         try
         {
@@ -60,15 +79,17 @@ public static class GrpoStepBench
                     var stats = trainer.Train(groups, currentVersion: 0, packing);
                     seconds[packing].Add(stats.TrainSeconds);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"round {round}, {packing,-12}: {stats.TrainSeconds,6:F2} s ({settings.InnerUpdates} updates), {stats.PaddedTokens} padded positions " +
-                        $"per pass ({stats.PaddingFraction:P1} padding), loss {stats.Loss:F6}, kl {stats.Kl:F6}"));
+                        $"round {round}, {packing,-12}: {stats.TrainSeconds,6:F2} s ({settings.InnerUpdates} updates), {stats.GeneratedTokens / stats.TrainSeconds:F0} generated tokens/s; " +
+                        $"{stats.RowTokens} row positions, {stats.PaddedTokens} with padding per pass ({stats.PaddingFraction:P1} padding), loss {stats.Loss:F6}, kl {stats.Kl:F6}"));
                 }
             }
         }
         finally { Directory.Delete(output, recursive: true); }
-        double before = Statistics.Median(seconds[MicroBatchPacking.ByTrajectory]), after = Statistics.Median(seconds[MicroBatchPacking.ByLength]);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"median step: by trajectory {before:F2} s, by length {after:F2} s: {before / after:F2}x faster ({threads} torch threads)"));
+        foreach (var (packing, times) in seconds)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median step, {packing}: {Statistics.Median(times):F2} s ({threads} torch threads)"));
+        if (seconds.Count == 2)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"by length is {Statistics.Median(seconds[MicroBatchPacking.ByTrajectory]) / Statistics.Median(seconds[MicroBatchPacking.ByLength]):F2}x faster than by trajectory"));
         return 0;
     }
 

@@ -94,6 +94,25 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// Causal forward over rows that carry tails (<see cref="TailAttention"/>): tokens [B, M + T] are M main positions
+    /// then T tail positions at <paramref name="tailPositions"/> [B, T], which attend as <paramref name="tailMask"/>
+    /// [B, 1, T, M + T] allows. Logits [B, M + T, V]; padding tail queries must still be allowed one key.
+    /// </summary>
+    public Tensor ForwardWithTails(Tensor tokens, long mainLength, Tensor tailPositions, Tensor tailMask)
+    {
+        using var scope = NewDisposeScope();
+        if (mainLength > Config.MaxPositionEmbeddings)
+            throw new ArgumentException($"{mainLength} tokens exceed the model's {Config.MaxPositionEmbeddings} positions", nameof(mainLength));
+        if (tokens.shape[1] != mainLength + tailPositions.shape[1])
+            throw new ArgumentException($"{tokens.shape[1]} tokens per row, but {mainLength} main and {tailPositions.shape[1]} tail positions", nameof(tokens));
+        var (cos, sin) = model.Rotary.ForPrefix(mainLength);
+        var (tailCos, tailSin) = model.Rotary.ForPositions(tailPositions);
+        var tails = new TailAttention { MainLength = mainLength, Cos = tailCos, Sin = tailSin, Mask = tailMask };
+        var hidden = model.forward(tokens, new AttentionContext { Cos = cos, Sin = sin, Tails = tails });
+        return lm_head.forward(hidden).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// Incremental forward: row b of <paramref name="tokens"/> [B, T] continues the sequence in cache slot
     /// <paramref name="slots"/>[b] from that slot's current length, so rows may sit at different positions (a
     /// sequence that joined late, a fork). Right-padded rows pass their real token counts in

@@ -5,9 +5,12 @@
 #   3. runs `trainer grpo` until the experiment is done (weights published to the silo after every step),
 #   4. plots the experiment's curves and evaluates the final weights on the held-out problems (if present).
 # Usage: bash scripts/grpo_demo.sh [NAME] [STEPS] [PROBLEMS] [LR]     (defaults: grpo-demo 10 8 1e-4)
+# Environment: APR_TRAINER_THREADS (torch threads of the trainer; default every core: with no rollouts ahead the silo
+# idles while the trainer trains), APR_HELDOUT (the held-out file evaluated at the end; a missing file skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-grpo-demo}; steps=${2:-10}; problems=${3:-8}; lr=${4:-1e-4}
+threads=${APR_TRAINER_THREADS:-$(nproc)}
 out="runs/$name"
 heldout=${APR_HELDOUT:-data/c3/heldout3.jsonl}
 
@@ -54,9 +57,9 @@ url="http://127.0.0.1:$grpc_port"
 if [[ -f "$out/checkpoints/step-$(printf %08d 0)/grpo_state.json" ]] || ls "$out"/checkpoints/step-* >/dev/null 2>&1; then
   last=$(ls -d "$out"/checkpoints/step-* | tail -1)
   echo "== resuming the trainer from $last"
-  "${trainer[@]}" grpo --resume "$last" --silo "$url" --threads 1
+  "${trainer[@]}" grpo --resume "$last" --silo "$url" --threads "$threads"
 else
-  "${trainer[@]}" grpo --silo "$url" --experiment "$name" --init checkpoints/countdown3-apr --out "$out" --lr "$lr" --threads 1
+  "${trainer[@]}" grpo --silo "$url" --experiment "$name" --init checkpoints/countdown3-apr --out "$out" --lr "$lr" --threads "$threads"
 fi
 "${apr[@]}" experiment status "$name" --silo "$url"
 "${apr[@]}" experiment plot "$name" --out "$out/plots" --silo "$url"
@@ -64,5 +67,5 @@ if [[ -f "$heldout" ]]; then
   last=$(ls -d "$out"/checkpoints/step-* | tail -1)
   echo "== held-out accuracy of $last (first 100 problems of $heldout)"
   head -100 "$heldout" > "$out/heldout100.jsonl"
-  "${apr[@]}" eval --problems "$out/heldout100.jsonl" --mode apr --checkpoint "$last" --threads 1 --json | tee "$out/heldout-after.json"
+  "${apr[@]}" eval --problems "$out/heldout100.jsonl" --mode apr --checkpoint "$last" --threads "$threads" --json | tee "$out/heldout-after.json"
 fi

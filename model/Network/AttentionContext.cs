@@ -15,6 +15,9 @@ public sealed class AttentionContext
 
     /// <summary>Null for a plain causal forward over the given tokens (training, scoring).</summary>
     public CacheStep? Cache { get; init; }
+
+    /// <summary>Tails after each row's main sequence (a training forward without cache only); null = none.</summary>
+    public TailAttention? Tails { get; init; }
 }
 
 /// <summary>The cache side of a forward pass: write positions, and the row groups that attend over the cache.</summary>

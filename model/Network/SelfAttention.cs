@@ -42,6 +42,11 @@ public sealed class SelfAttention : nn.Module<Tensor, AttentionContext, Tensor>
         var q = q_proj.forward(x).view(batch, length, _heads, _headDim).transpose(1, 2);
         var k = k_proj.forward(x).view(batch, length, _heads, _headDim).transpose(1, 2);
         var v = v_proj.forward(x).view(batch, length, _heads, _headDim).transpose(1, 2);
+        if (context.Tails is { } tails)
+        {
+            var withTails = AttendWithTails(q, k, v, context, tails).transpose(1, 2).reshape(batch, length, _heads * _headDim);
+            return o_proj.forward(withTails).MoveToOuterDisposeScope();
+        }
         q = RotaryEmbedding.Apply(q, context.Cos, context.Sin);
         k = RotaryEmbedding.Apply(k, context.Cos, context.Sin);
 
@@ -59,6 +64,23 @@ public sealed class SelfAttention : nn.Module<Tensor, AttentionContext, Tensor>
                 : cat(step.Groups.Select(g => Attend(q.narrow(0, g.Keys.FirstRow, g.Keys.Rows), step.Cache, g)).ToList(), 0);
         var merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Main positions attend causally among themselves (the flash-eligible causal flag); tail queries attend over the
+    /// main and tail keys through the tails' mask. [B, H, T, D] in, [B, H, T, D] out.
+    /// </summary>
+    private static Tensor AttendWithTails(Tensor q, Tensor k, Tensor v, AttentionContext context, TailAttention tails)
+    {
+        long main = tails.MainLength, tail = q.shape[2] - main;
+        var qMain = RotaryEmbedding.Apply(q.narrow(2, 0, main), context.Cos, context.Sin);
+        var kMain = RotaryEmbedding.Apply(k.narrow(2, 0, main), context.Cos, context.Sin);
+        var qTail = RotaryEmbedding.Apply(q.narrow(2, main, tail), tails.Cos, tails.Sin);
+        var kTail = RotaryEmbedding.Apply(k.narrow(2, main, tail), tails.Cos, tails.Sin);
+        var vMain = v.narrow(2, 0, main);
+        var mainOut = nn.functional.scaled_dot_product_attention(qMain, kMain, vMain, is_casual: main > 1);
+        var tailOut = nn.functional.scaled_dot_product_attention(qTail, cat([kMain, kTail], 2), v, attn_mask: tails.Mask);
+        return cat([mainOut, tailOut], 2);
     }
 
     /// <summary>One group's queries [Rows, H, T, D] over its cached keys.</summary>

@@ -101,12 +101,25 @@ public sealed class GrpoTrainerTests : IDisposable
         var rows = GrpoRow.Of(kept).ToList();
         var batches = GrpoMicroBatches.Pack(kept, 64, MicroBatchPacking.ByLength).ToList();
         Assert.Equal(rows.Count, batches.Sum(b => b.Count));
-        Assert.Equal(rows.Select(r => r.Segment).ToHashSet(), batches.SelectMany(b => b.Select(r => r.Segment)).ToHashSet());
-        Assert.All(batches, b => Assert.True(b.Count == 1 || b.Count * b.Max(r => r.Width) <= 64));
-        var widths = batches.SelectMany(b => b.Select(r => r.Width)).ToList();
+        Assert.Equal(rows.Select(r => r.Last).ToHashSet(), batches.SelectMany(b => b.Select(r => r.Last)).ToHashSet());
+        Assert.All(batches, b => Assert.True(b.Count == 1 || GrpoMicroBatches.BatchPositions(b) <= 64));
+        var widths = batches.SelectMany(b => b.Select(r => r.MainWidth)).ToList();
         Assert.Equal(widths.OrderByDescending(w => w), widths);
         // The same input packs the same way every time (an exact resume depends on it).
-        Assert.Equal(batches.SelectMany(b => b.Select(r => r.Segment)), GrpoMicroBatches.Pack(kept, 64, MicroBatchPacking.ByLength).SelectMany(b => b.Select(r => r.Segment)));
+        Assert.Equal(batches.SelectMany(b => b.Select(r => r.Last)), GrpoMicroBatches.Pack(kept, 64, MicroBatchPacking.ByLength).SelectMany(b => b.Select(r => r.Last)));
+    }
+
+    [Fact]
+    public void Packing_by_length_cuts_where_padding_is_least()
+    {
+        // One 100-wide row and four 60-wide ones under a 400-position budget: filling the first batch up to the
+        // budget pads three 60-wide rows to 100 (400 + 60 = 460 positions); a cut right after the long row costs 340.
+        static WeightedTrajectory Row(int width) => new(new Trajectory(
+            [new TrajectorySegment(new int[width], [5], [-1f], [0])], Reward: 1), Advantage: 0.5);
+        var kept = new[] { 60, 100, 60, 60, 60 }.Select(Row).ToList();
+        var batches = GrpoMicroBatches.Pack(kept, 400, MicroBatchPacking.ByLength).ToList();
+        Assert.Equal([1, 4], batches.Select(b => b.Count));
+        Assert.Equal(340, GrpoMicroBatches.PaddedTokens(batches));
     }
 
     [Fact]

@@ -171,7 +171,8 @@ public static class GrpoCommand
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"step {step}: {groups.Count} groups (waited {pullSeconds:F1} s) reward {m?.RewardMean ?? double.NaN:F3} children/spawn {m?.ChildrenPerSpawn ?? double.NaN:F2} " +
                 $"| loss {stats.Loss:F4} kl {stats.Kl:F5} gap {stats.SamplerGap:F4} clip {stats.ClipFraction:P1} used {stats.TrajectoriesUsed} zero-adv {stats.ZeroAdvantageFraction:P0} " +
-                $"train {stats.TrainSeconds:F1} s pad {stats.PaddingFraction:P0} | v{version} publish {m?.PublishSeconds ?? double.NaN:F2} s sync {m?.WeightSyncSeconds ?? double.NaN:F2} s"));
+                $"train {stats.TrainSeconds:F1} s ({stats.GeneratedTokens / Math.Max(stats.TrainSeconds, 1e-9):F0} tok/s) pad {stats.PaddingFraction:P0} | v{version} publish {m?.PublishSeconds ?? double.NaN:F2} s " +
+                $"sync {m?.WeightSyncSeconds ?? double.NaN:F2} s | step wall {pulled.Elapsed.TotalSeconds:F1} s"));
             await File.AppendAllTextAsync(metricsPath, System.Text.Json.JsonSerializer.Serialize(stats) + "\n", ct);
         }
         stdout.WriteLine($"grpo: stopped at step {trainer.Step}; experiment {experiment.Name} is {experiment.Status} at step {experiment.Step}");

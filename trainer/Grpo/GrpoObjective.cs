@@ -20,6 +20,28 @@ public sealed class GrpoObjective(GrpoSettings settings)
     public (Tensor Loss, GrpoLossStats Stats) Compute(LlamaForCausalLM policy, LlamaForCausalLM? reference, GrpoBatch batch)
     {
         using var scope = NewDisposeScope();
+        var referenceLogProbs = settings.KlBeta > 0 && reference is not null ? ReferenceLogProbs(reference, batch) : null;
+        var (loss, stats) = Compute(policy, batch, referenceLogProbs);
+        return (loss.MoveToOuterDisposeScope(), stats);
+    }
+
+    /// <summary>
+    /// The frozen reference's log π_ref(target) for a batch, without gradient. It depends only on the batch, so a step
+    /// computes it once and reuses it in every inner update.
+    /// </summary>
+    public static Tensor ReferenceLogProbs(LlamaForCausalLM reference, GrpoBatch batch)
+    {
+        using var noGrad = no_grad();
+        return TokenLogProbs(reference, batch);
+    }
+
+    /// <summary>
+    /// The loss with the reference's log-probs given (<see cref="ReferenceLogProbs"/>; null = no KL term, as with
+    /// β = 0).
+    /// </summary>
+    public (Tensor Loss, GrpoLossStats Stats) Compute(LlamaForCausalLM policy, GrpoBatch batch, Tensor? referenceLogProbs)
+    {
+        using var scope = NewDisposeScope();
         // Explicit Scalars alive for the whole call, and Plus/Minus instead of + and −: TorchSharp's implicit
         // scalars can be finalized while libtorch reads them (see ScalarSafeOps).
         using var low = (1 - settings.ClipLow).ToScalar();
@@ -33,10 +55,8 @@ public sealed class GrpoObjective(GrpoSettings settings)
         var tokenLoss = minimum(unclipped, clipped).neg();
 
         Tensor kl = zeros_like(tokenLoss);
-        if (settings.KlBeta > 0 && reference is not null)
+        if (settings.KlBeta > 0 && referenceLogProbs is not null)
         {
-            Tensor referenceLogProbs;
-            using (no_grad()) referenceLogProbs = TokenLogProbs(reference, batch);
             var delta = referenceLogProbs.Minus(logProbs);
             kl = delta.exp().Minus(delta).Minus(one) * batch.Mask;
             tokenLoss = tokenLoss.Plus(kl.mul(beta));
@@ -59,6 +79,12 @@ public sealed class GrpoObjective(GrpoSettings settings)
     /// log π(target) at every position of the batch (masked positions hold junk and are weighted 0), in fp32 whatever
     /// the network's dtype: the ratio exp(log π − log π_old) is too coarse from bf16 log-probabilities.
     /// </summary>
-    private static Tensor TokenLogProbs(LlamaForCausalLM model, GrpoBatch batch) =>
-        model.forward(batch.Inputs).to(ScalarType.Float32).log_softmax(-1).gather(-1, batch.Targets.unsqueeze(-1)).squeeze(-1);
+    private static Tensor TokenLogProbs(LlamaForCausalLM model, GrpoBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        var logits = batch.TailPositions is null
+            ? model.forward(batch.Inputs)
+            : model.ForwardWithTails(batch.Inputs, batch.MainLength, batch.TailPositions, batch.TailMask!);
+        return logits.to(ScalarType.Float32).log_softmax(-1).gather(-1, batch.Targets.unsqueeze(-1)).squeeze(-1).MoveToOuterDisposeScope();
+    }
 }

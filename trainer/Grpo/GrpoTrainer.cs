@@ -98,32 +98,60 @@ public sealed class GrpoTrainer : IDisposable
             var microBatches = GrpoMicroBatches.Pack(kept, Settings.MicroBatchTokens, packing).ToList();
             padded = GrpoMicroBatches.PaddedTokens(microBatches);
             rowTokens = microBatches.Sum(b => b.Sum(r => (long)r.Width));
-            for (int update = 0; update < Settings.InnerUpdates; update++)
+            // Built once: the inner updates see the same batches, and the frozen reference's log-probs on them are
+            // the same in every update, so the reference runs one forward per step, not one per update.
+            var batches = microBatches.Select(part => GrpoBatch.Build(part, Settings.Objective.TokenLevelLoss, Policy.Device, (kept.Count, generated))).ToList();
+            var referenceLogProbs = new Tensor?[batches.Count];
+            try
             {
-                _optimizer.ZeroGradients();
-                double updateLoss = 0, updateKl = 0, updateGap = 0, updateClip = 0;
-                foreach (var part in microBatches)
+                for (int update = 0; update < Settings.InnerUpdates; update++)
                 {
-                    using var scope = NewDisposeScope();
-                    using var batch = GrpoBatch.Build(part, Settings.Objective.TokenLevelLoss, Policy.Device, (kept.Count, generated));
-                    var (partLoss, stats) = _objective.Compute(Network, Reference, batch);
-                    partLoss.backward();
-                    _bf16?.MoveGradientsToMasters();
-                    double share = (double)batch.GeneratedTokens / generated;
-                    updateLoss += stats.Loss;
-                    updateKl += stats.MeanKl * share;
-                    updateGap += stats.SamplerGap * share;
-                    updateClip += stats.ClipFraction * share;
+                    var (updateLoss, updateKl, updateGap, updateClip) = TrainOneUpdate(batches, referenceLogProbs, generated);
+                    if (update == 0) (loss, kl, gap, clip) = (updateLoss, updateKl, updateGap, updateClip);
                 }
-                _optimizer.ClipGradientNorm(Settings.GradClip);
-                _optimizer.Step(Settings.LearningRate);
-                _bf16?.Refresh();
-                if (update == 0) (loss, kl, gap, clip) = (updateLoss, updateKl, updateGap, updateClip);
+            }
+            finally
+            {
+                foreach (var t in referenceLogProbs) t?.Dispose();
+                foreach (var b in batches) b.Dispose();
             }
         }
         Step++;
         return new GrpoStepStats(Step - 1, loss, kl, gap, clip, kept.Count, advantages.Groups, advantages.ZeroVarianceGroups,
             advantages.StaleTrajectories, generated, clock.Elapsed.TotalSeconds, padded, rowTokens);
+    }
+
+    /// <summary>
+    /// One optimizer update over every micro-batch (gradients accumulated); returns the update's loss and its
+    /// token-weighted KL, sampler gap and clip fraction. Fills <paramref name="referenceLogProbs"/> on first use.
+    /// </summary>
+    private (double Loss, double Kl, double Gap, double Clip) TrainOneUpdate(List<GrpoBatch> batches, Tensor?[] referenceLogProbs, long generated)
+    {
+        _optimizer.ZeroGradients();
+        double loss = 0, kl = 0, gap = 0, clip = 0;
+        bool klTerm = Settings.Objective.KlBeta > 0;
+        for (int i = 0; i < batches.Count; i++)
+        {
+            var batch = batches[i];
+            if (klTerm && referenceLogProbs[i] is null)
+            {
+                using var referenceScope = NewDisposeScope();
+                referenceLogProbs[i] = GrpoObjective.ReferenceLogProbs(Reference, batch).MoveToOuterDisposeScope();
+            }
+            using var scope = NewDisposeScope();
+            var (partLoss, stats) = _objective.Compute(Network, batch, referenceLogProbs[i]);
+            partLoss.backward();
+            _bf16?.MoveGradientsToMasters();
+            double share = (double)batch.GeneratedTokens / generated;
+            loss += stats.Loss;
+            kl += stats.MeanKl * share;
+            gap += stats.SamplerGap * share;
+            clip += stats.ClipFraction * share;
+        }
+        _optimizer.ClipGradientNorm(Settings.GradClip);
+        _optimizer.Step(Settings.LearningRate);
+        _bf16?.Refresh();
+        return (loss, kl, gap, clip);
     }
 
     /// <summary>Writes {Out}/checkpoints/step-NNNNNNNN atomically (weights, optimizer, state) and returns its path.</summary>
