@@ -6,12 +6,17 @@
 #   4. plots the experiment's curves and evaluates the final weights on the held-out problems (if present).
 # Usage: bash scripts/grpo_demo.sh [NAME] [STEPS] [PROBLEMS] [LR]     (defaults: grpo-demo 10 8 1e-4)
 # Environment: APR_TRAINER_THREADS (torch threads of the trainer; default every core: with no rollouts ahead the silo
-# idles while the trainer trains), APR_HELDOUT (the held-out file evaluated at the end; a missing file skips it).
+# idles while the trainer trains), APR_HELDOUT (the held-out file evaluated at the end; a missing file skips it),
+# APR_RUNS (where the run's folder goes, default runs/), APR_POSTGRES (an existing cluster's connection string).
+# Run it again with the same NAME to continue a stopped run: the experiment is kept in PostgreSQL (creating it again
+# with the same settings is a no-op) and the trainer resumes from its last checkpoint. For a run that must outlive
+# the checkout, keep both outside it: APR_RUNS=$HOME/apr-runs/runs and a cluster started with
+# APR_POSTGRES_ROOT=$HOME/apr-runs/postgres bash scripts/postgres.sh start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-grpo-demo}; steps=${2:-10}; problems=${3:-8}; lr=${4:-1e-4}
 threads=${APR_TRAINER_THREADS:-$(nproc)}
-out="runs/$name"
+out="${APR_RUNS:-runs}/$name"
 heldout=${APR_HELDOUT:-data/c3/heldout3.jsonl}
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

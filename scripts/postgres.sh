@@ -10,7 +10,8 @@
 # to run as root, so as root the cluster is owned and run by the `postgres` user (created if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root="$PWD/artifacts/postgres"
+# APR_POSTGRES_ROOT keeps a cluster elsewhere, e.g. outside the checkout for a training run that must outlive it.
+root="${APR_POSTGRES_ROOT:-$PWD/artifacts/postgres}"
 conn_file="$root/connection"
 # The data folder: artifacts/postgres/data, unless the cluster's owner cannot reach it (as root, the
 # `postgres` user cannot enter a project kept under a private home such as /root); then a folder in /tmp
