@@ -5,7 +5,8 @@
 #   3. starts a silo serving the shipped checkpoint (checkpoints/countdown3-apr) on the CPU,
 #   4. solves sample problems over gRPC and prints their thread trees,
 #   5. keeps serving until Ctrl-C, then stops the silo and PostgreSQL cleanly.
-# `--once` stops after the samples (for scripts and CI).
+# `--once` stops after the samples (for scripts and CI). It fails (exit 1) when the silo exits or is not ready within
+# 180 s, or when a solve errors; a wrong or missing answer is the model's result, printed, not an error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 once=false
@@ -62,21 +63,28 @@ ready() {
     (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null
   fi
 }
+is_ready=false
 for _ in $(seq 1 180); do
   if ! kill -0 "$silo_pid" 2>/dev/null; then echo "quickstart: the silo exited; see $log" >&2; tail -n 20 "$log" >&2; exit 1; fi
-  if ready; then break; fi
+  if ready; then is_ready=true; break; fi
   sleep 1
 done
+if ! $is_ready; then
+  echo "quickstart: the silo was not ready after 180 s (http://127.0.0.1:$http_port/readyz); see $log" >&2
+  tail -n 20 "$log" >&2
+  exit 1
+fi
 
 url="http://127.0.0.1:$grpc_port"
 # The first four held-out problems (apr data problems --numbers 3 --count 500 --seed 9): the paper's distribution,
 # which the model was trained on and is measured on. Problems of one-digit numbers (24 4 9 3) are rare there
 # (about 0.07 % of draws) and the shipped model mostly misses them.
+failed=()
 for problem in "36 81 32 77" "28 77 5 44" "27 30 72 80" "26 83 85 28"; do
   echo
   echo "== apr solve --silo $url $problem"
   # shellcheck disable=SC2086
-  "${apr[@]}" solve $problem --silo "$url" --temperature 0 || echo "quickstart: that solve failed (above); going on"
+  "${apr[@]}" solve $problem --silo "$url" --temperature 0 || { echo "quickstart: that solve failed (above); going on" >&2; failed+=("$problem"); }
 done
 
 echo
@@ -84,6 +92,10 @@ echo "The silo 'quickstart' is serving the shipped checkpoint:"
 echo "  gRPC   $url   (apr.v1.Solver, reflection, grpc.health.v1)   e.g. apr solve 24 4 9 3 --silo $url"
 echo "  HTTP   http://127.0.0.1:$http_port/healthz  /readyz"
 echo "  state  PostgreSQL: $conn"
+if (( ${#failed[@]} > 0 )); then
+  echo "quickstart: ${#failed[@]} of 4 sample solves failed (${failed[*]}); see above and $log" >&2
+  exit 1
+fi
 if $once; then exit 0; fi
 echo "Ctrl-C stops the silo and PostgreSQL."
 wait "$silo_pid"
