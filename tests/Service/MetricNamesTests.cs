@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using AprOrleans.Api;
 using AprOrleans.Tests.Client;
 
 namespace AprOrleans.Tests.Service;
@@ -20,14 +19,7 @@ public sealed partial class MetricNamesTests(RandomCheckpoint checkpoint) : ICla
         Assert.NotEmpty(documented);
 
         await using var cluster = await TestCluster.StartAsync(["silo-a"], withEngine: false, storage: "memory", checkpoint: checkpoint.Directory);
-        var request = new SolveRequest
-        {
-            Numbers = { 4, 9, 3 },
-            Target = 24,
-            Mode = Mode.Apr,
-            Limits = new Limits { MaxTokensPerThread = 60 },
-            Sampling = new Sampling { Temperature = 0 },
-        };
+        var request = GreedySolves.Of24(maxTokensPerThread: 60);
         await cluster["silo-a"].Solver.SolveAsync(request, SolveEndToEndTests.Deadline());
         using var http = new HttpClient();
         var exported = ExportedNames(await http.GetStringAsync($"http://127.0.0.1:{cluster["silo-a"].HttpPort}/metrics"));

@@ -1,4 +1,3 @@
-using AprOrleans.Api;
 using AprOrleans.Tests.Client;
 
 namespace AprOrleans.Tests.Service;
@@ -10,14 +9,7 @@ public sealed class RealEngineTests(RandomCheckpoint checkpoint) : IClassFixture
     public async Task Solve_runs_the_checkpoint_on_the_engine_behind_the_batching_grain()
     {
         await using var cluster = await TestCluster.StartAsync(["silo-a"], withEngine: false, storage: "memory", checkpoint: checkpoint.Directory);
-        var request = new SolveRequest
-        {
-            Numbers = { 4, 9, 3 },
-            Target = 24,
-            Mode = Mode.Apr,
-            Limits = new Limits { MaxTokensPerThread = 120 },
-            Sampling = new Sampling { Temperature = 0 },
-        };
+        var request = GreedySolves.Of24(maxTokensPerThread: 120);
         var response = await cluster["silo-a"].Solver.SolveAsync(request, SolveEndToEndTests.Deadline());
 
         Assert.Equal("0", response.Root.NodeId);
