@@ -35,8 +35,23 @@ public class GrpoRowTests
         ], reward);
     }
 
+    /// <summary>A parent that spawns twice: three segments, each continuing the one before after its join.</summary>
+    private static Trajectory TwoSpawns(int seed, double reward)
+    {
+        var random = new Random(seed);
+        int[] Tokens(int n) => [.. Enumerable.Range(0, n).Select(_ => random.Next(3, Vocab))];
+        TrajectorySegment Segment(int[] context, int[] generated) =>
+            new(context, generated, [.. generated.Select(_ => -1.5f - (float)random.NextDouble())], new long[generated.Length]);
+        int[] prompt = Tokens(4), search1 = Tokens(5), call1 = Tokens(2), join1 = Tokens(3), search2 = Tokens(4), call2 = Tokens(3), join2 = Tokens(2), after = Tokens(4);
+        return new Trajectory([
+            Segment(prompt, [.. search1, .. call1]),
+            Segment([.. prompt, .. search1, .. join1], [.. search2, .. call2]),
+            Segment([.. prompt, .. search1, .. join1, .. search2, .. join2], after),
+        ], reward);
+    }
+
     private static List<WeightedTrajectory> Kept() =>
-        [new(ParentAndChild(1, 1), 0.8), new(ParentAndChild(2, 0, joinRepeatsCall: true), -0.8), new(ParentAndChild(3, 1), 0.8)];
+        [new(ParentAndChild(1, 1), 0.8), new(ParentAndChild(2, 0, joinRepeatsCall: true), -0.8), new(ParentAndChild(3, 1), 0.8), new(TwoSpawns(4, 0), -0.8)];
 
     /// <summary>Every segment a row of its own, as before chaining.</summary>
     private static List<GrpoRow> OneRowPerSegment(IEnumerable<WeightedTrajectory> kept) =>
@@ -57,6 +72,17 @@ public class GrpoRowTests
         var repeated = GrpoRow.Of([new WeightedTrajectory(ParentAndChild(1, 1, joinRepeatsCall: true), 1)]).First();
         Assert.Equal([12], repeated.BranchPoints);
         Assert.Equal(2, repeated.TailLength(0));
+    }
+
+    [Fact]
+    public void A_parent_that_spawns_twice_is_one_row_with_two_tails()
+    {
+        var row = Assert.Single(GrpoRow.Of([new WeightedTrajectory(TwoSpawns(4, 1), 1)]));
+        Assert.Equal(3, row.Segments.Count);
+        Assert.Equal([4 + 5, 4 + 5 + 3 + 4], row.BranchPoints);
+        Assert.Equal([2, 3, 0], Enumerable.Range(0, 3).Select(row.TailLength));
+        Assert.Equal(4 + 5 + 3 + 4 + 2 + 4 - 1, row.MainWidth);
+        Assert.Equal(row.MainWidth + 5, row.Width);
     }
 
     [Fact]
