@@ -30,7 +30,7 @@ public static class ReportCurves
     /// unconditioned single-sample run at the lowest temperature its model and mode were run at.
     /// </summary>
     public static IReadOnlyList<ReportSeries> ContextWindow(IReadOnlyList<RecordedRun> runs, IReadOnlyList<int> windows) =>
-        [.. WindowRuns(runs).Select(run => new ReportSeries(
+        [.. WindowRuns(runs).Select(run => new ReportSeries(run.Header.Label,
             $"{run.Header.Label} · {run.Header.Mode}{Temperature(run)}",
             [.. windows.Select(w => new ReportPoint(w, RunStatistics.ConsAt(run, 1, w), $"window {w}"))]))];
 
@@ -59,7 +59,7 @@ public static class ReportCurves
             .GroupBy(r => (r.Header.Label, r.Header.Mode, Kind: BudgetKind(r) ?? "", r.Header.Temperature))
             .OrderBy(g => g.Key.Label, StringComparer.Ordinal).ThenBy(g => g.Key.Mode, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Kind, StringComparer.Ordinal).ThenBy(g => g.Key.Temperature)
-            .Select(g => new ReportSeries(
+            .Select(g => new ReportSeries(g.Key.Label,
                 $"{g.Key.Label} · {g.Key.Mode}{(g.Key.Kind.Length > 0 ? " · " + g.Key.Kind : "")}{Temperature(g.First())}",
                 [.. g.Select(r => new ReportPoint(x(r), RunStatistics.ConsAt(r, 1), BudgetKind(r) is null ? "no budget" : $"budget {Budget(r)}"))
                      .OrderBy(p => p.X)]))];
@@ -70,9 +70,9 @@ public static class ReportCurves
         {
             var ns = Enumerable.Range(1, run.Header.Samples).ToList();
             string name = $"{run.Header.Label} · {{0}}{Temperature(run)}";
-            yield return new ReportSeries(string.Format(CultureInfo.InvariantCulture, name, "cons@n"),
+            yield return new ReportSeries(run.Header.Label, string.Format(CultureInfo.InvariantCulture, name, "cons@n"),
                 [.. ns.Select(n => new ReportPoint(RunStatistics.MeanSequenceTokens(run, n), RunStatistics.ConsAt(run, n), $"n {n}"))]);
-            yield return new ReportSeries(string.Format(CultureInfo.InvariantCulture, name, "pass@n"),
+            yield return new ReportSeries(run.Header.Label, string.Format(CultureInfo.InvariantCulture, name, "pass@n"),
                 [.. ns.Select(n => new ReportPoint(RunStatistics.MeanSequenceTokens(run, n), RunStatistics.PassAt(run, n), $"n {n}"))]);
         }
     }

@@ -36,9 +36,6 @@ public static class ReportPlots
 
     private static readonly MarkerType[] ModelMarkers = [MarkerType.Circle, MarkerType.Square, MarkerType.Diamond, MarkerType.Triangle];
 
-    /// <summary>The model part of a curve's name ("countdown3-apr · apr · T 0" → "countdown3-apr").</summary>
-    private static string ModelOf(string name) => name.Split(" · ")[0];
-
     private static PlotModel Plot(string title, string xTitle, IReadOnlyList<ReportSeries> series, bool logX)
     {
         var model = new PlotModel { Title = title, TitleFontSize = 13, Background = OxyColors.White, Padding = new OxyThickness(8, 16, 8, 8) };
@@ -48,12 +45,12 @@ public static class ReportPlots
             ? new LogarithmicAxis { Position = AxisPosition.Bottom, Title = xTitle, MinimumPadding = 0.05, MaximumPadding = 0.05 }
             : new LinearAxis { Position = AxisPosition.Bottom, Title = xTitle, MinimumPadding = 0.05, MaximumPadding = 0.05 });
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "accuracy (%)", Minimum = 0, Maximum = 100 });
-        // One marker shape per model (the name's first part): with more curves than the palette's colours, a colour
-        // comes back, and the shape still tells an APR curve from an SoS+ one.
-        var models = series.Select(s => ModelOf(s.Name)).Distinct().ToList();
+        // One marker shape per model: with more curves than the palette's colours, a colour comes back, and the shape
+        // still tells an APR curve from an SoS+ one.
+        var models = series.Select(s => s.Model).Distinct().ToList();
         foreach (var s in series)
         {
-            var marker = ModelMarkers[models.IndexOf(ModelOf(s.Name)) % ModelMarkers.Length];
+            var marker = ModelMarkers[models.IndexOf(s.Model) % ModelMarkers.Length];
             var line = new LineSeries { Title = LegendTitle(s.Name), MarkerType = marker, MarkerSize = 3.5 };
             foreach (var p in s.Points.Where(p => !logX || p.X > 0)) line.Points.Add(new DataPoint(p.X, 100 * p.Accuracy));
             model.Series.Add(line);

@@ -110,7 +110,8 @@ public class GrpoRowTests
         {
             using var batch = GrpoBatch.Build(rows, tokenLevel, CPU, normalization);
             policy.zero_grad();
-            var (loss, stats) = objective.Compute(policy, reference, batch);
+            using var referenceLogProbs = GrpoObjective.ReferenceLogProbs(reference, batch);
+            var (loss, stats) = objective.Compute(policy, batch, referenceLogProbs);
             loss.backward();
             double value = loss.item<float>();
             loss.Dispose();

@@ -98,7 +98,7 @@ public class GrpoTests
         using var optimizer = optim.SGD(net.parameters(), 0.05);
         using (var batch = GrpoBatch.Build(kept, tokenLevel: false, CPU))
         {
-            var (loss, stats) = new GrpoObjective(new GrpoSettings { KlBeta = 0 }).Compute(net, null, batch);
+            var (loss, stats) = new GrpoObjective(new GrpoSettings { KlBeta = 0 }).Compute(net, batch, referenceLogProbs: null);
             Assert.InRange(stats.MeanRatio, 0.999, 1.001);
             Assert.InRange(stats.SamplerGap, 0, 1e-4);
             optimizer.zero_grad();
@@ -118,7 +118,7 @@ public class GrpoTests
         // The sampler was far less likely to pick these tokens: ρ ≫ 1 + ε with A > 0 is clipped.
         var stale = t with { Segments = [t.Segments[0] with { SamplerLogProbs = [.. t.Segments[0].SamplerLogProbs.Select(x => x - 3f)] }] };
         using var batch = GrpoBatch.Build([new WeightedTrajectory(stale, 1.0)], tokenLevel: false, CPU);
-        var (loss, stats) = new GrpoObjective(new GrpoSettings { KlBeta = 0 }).Compute(net, null, batch);
+        var (loss, stats) = new GrpoObjective(new GrpoSettings { KlBeta = 0 }).Compute(net, batch, referenceLogProbs: null);
         Assert.Equal(1.0, stats.ClipFraction, 6);
         net.zero_grad();
         loss.backward();
@@ -135,7 +135,9 @@ public class GrpoTests
         var t = OnPolicy(policy, 4, 1);
         using var batch = GrpoBatch.Build([new WeightedTrajectory(t, 1.0)], tokenLevel: false, CPU);
         var objective = new GrpoObjective(GrpoSettings.Paper);
-        Assert.Equal(0, objective.Compute(policy, same, batch).Stats.MeanKl, 6);
-        Assert.True(objective.Compute(policy, other, batch).Stats.MeanKl > 0);
+        using var sameLogProbs = GrpoObjective.ReferenceLogProbs(same, batch);
+        using var otherLogProbs = GrpoObjective.ReferenceLogProbs(other, batch);
+        Assert.Equal(0, objective.Compute(policy, batch, sameLogProbs).Stats.MeanKl, 6);
+        Assert.True(objective.Compute(policy, batch, otherLogProbs).Stats.MeanKl > 0);
     }
 }

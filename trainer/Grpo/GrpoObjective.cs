@@ -16,15 +16,6 @@ public sealed record GrpoLossStats(double Loss, double MeanKl, double ClipFracti
 /// </summary>
 public sealed class GrpoObjective(GrpoSettings settings)
 {
-    /// <summary>The loss (a scalar with gradient on <paramref name="policy"/>) and its diagnostics.</summary>
-    public (Tensor Loss, GrpoLossStats Stats) Compute(LlamaForCausalLM policy, LlamaForCausalLM? reference, GrpoBatch batch)
-    {
-        using var scope = NewDisposeScope();
-        var referenceLogProbs = settings.KlBeta > 0 && reference is not null ? ReferenceLogProbs(reference, batch) : null;
-        var (loss, stats) = Compute(policy, batch, referenceLogProbs);
-        return (loss.MoveToOuterDisposeScope(), stats);
-    }
-
     /// <summary>
     /// The frozen reference's log π_ref(target) for a batch, without gradient. It depends only on the batch, so a step
     /// computes it once and reuses it in every inner update.
@@ -36,8 +27,8 @@ public sealed class GrpoObjective(GrpoSettings settings)
     }
 
     /// <summary>
-    /// The loss with the reference's log-probs given (<see cref="ReferenceLogProbs"/>; null = no KL term, as with
-    /// β = 0).
+    /// The loss (a scalar with gradient on <paramref name="policy"/>) and its diagnostics, with the reference's
+    /// log-probs given (<see cref="ReferenceLogProbs"/>; null = no KL term, as with β = 0).
     /// </summary>
     public (Tensor Loss, GrpoLossStats Stats) Compute(LlamaForCausalLM policy, GrpoBatch batch, Tensor? referenceLogProbs)
     {

@@ -19,8 +19,6 @@ namespace AprOrleans.Trainer.Grpo;
 /// </summary>
 public sealed record GrpoRow(IReadOnlyList<TrajectorySegment> Segments, double Advantage, int TrajectorySegments)
 {
-    private int[]? _branchPoints;
-
     /// <summary>The segment whose context and tokens are the main sequence.</summary>
     public TrajectorySegment Last => Segments[^1];
 
@@ -29,9 +27,10 @@ public sealed record GrpoRow(IReadOnlyList<TrajectorySegment> Segments, double A
 
     /// <summary>
     /// For each segment but the last, the length of the prefix its context and tokens share with the next segment's
-    /// context (at least its own context: <see cref="Continues"/>); its tokens past that are its tail.
+    /// context (at least its own context: <see cref="Continues"/>); its tokens past that are its tail. Computed once,
+    /// with the row: packing reads the widths many times.
     /// </summary>
-    public IReadOnlyList<int> BranchPoints => _branchPoints ??= [.. Segments.Zip(Segments.Skip(1), (a, b) => SharedPrefix(a, b.Context))];
+    public IReadOnlyList<int> BranchPoints { get; } = [.. Segments.Zip(Segments.Skip(1), (a, b) => SharedPrefix(a, b.Context))];
 
     /// <summary>Tail tokens of segment <paramref name="k"/> (0 for the last, whose tokens all lie on the main sequence).</summary>
     public int TailLength(int k) => k == Segments.Count - 1 ? 0 : Segments[k].Context.Length + Segments[k].Generated.Length - BranchPoints[k];
