@@ -7,7 +7,11 @@
 # Usage: bash scripts/grpo_demo.sh [NAME] [STEPS] [PROBLEMS] [LR]     (defaults: grpo-demo 10 8 1e-4)
 # Environment: APR_TRAINER_THREADS (torch threads of the trainer; default every core: with no rollouts ahead the silo
 # idles while the trainer trains), APR_HELDOUT (the held-out file evaluated at the end; a missing file skips it),
-# APR_RUNS (where the run's folder goes, default runs/), APR_POSTGRES (an existing cluster's connection string).
+# APR_RUNS (where the run's folder goes, default runs/), APR_POSTGRES (an existing cluster's connection string),
+# APR_GRPO_VARIANT (grpo, drgrpo or dapo; default grpo), APR_EXPERIMENT_SEED (problem and sampling seed, default 0).
+# Both processes are supervised as a cluster's pods would be: a silo that dies (even by kill -9) is started again
+# with the same ports and service id, and a trainer that dies resumes from its last checkpoint (at most
+# APR_TRAINER_RESTARTS times, default 20); a usage error (exit 2) or a finished run ends the script.
 # Run it again with the same NAME to continue a stopped run: the experiment is kept in PostgreSQL (creating it again
 # with the same settings is a no-op) and the trainer resumes from its last checkpoint. For a run that must outlive
 # the checkout, keep both outside it: APR_RUNS=$HOME/apr-runs/runs and a cluster started with
@@ -16,6 +20,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-grpo-demo}; steps=${2:-10}; problems=${3:-8}; lr=${4:-1e-4}
 threads=${APR_TRAINER_THREADS:-$(nproc)}
+variant=${APR_GRPO_VARIANT:-grpo}
+experiment_seed=${APR_EXPERIMENT_SEED:-0}
+trainer_restarts=${APR_TRAINER_RESTARTS:-20}
 out="${APR_RUNS:-runs}/$name"
 heldout=${APR_HELDOUT:-data/c3/heldout3.jsonl}
 
@@ -36,36 +43,71 @@ grpc_port=$(free_port 5180); http_port=$(free_port $((grpc_port + 1)))
 silo_port=$(free_port 11211); gateway_port=$(free_port 30100)
 mkdir -p "$out"
 log="$out/silo.log"
-silo_pid=""
+silo_pid_file="$out/silo.pid"
+silo_exited="$out/silo.exited"   # written by the supervisor when the silo exits (the log keeps every start's lines)
+rm -f "$silo_exited"
+supervisor_pid=""
 cleanup() {
   trap - EXIT INT TERM
-  if [[ -n "$silo_pid" ]] && kill -0 "$silo_pid" 2>/dev/null; then kill -TERM "$silo_pid"; wait "$silo_pid" 2>/dev/null || true; fi
+  if [[ -n "$supervisor_pid" ]]; then kill -TERM "$supervisor_pid" 2>/dev/null || true; wait "$supervisor_pid" 2>/dev/null || true; fi
+  if [[ -f "$silo_pid_file" ]]; then
+    local pid; pid=$(cat "$silo_pid_file")
+    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.5; done; fi
+    rm -f "$silo_pid_file"
+  fi
   if $started_postgres; then bash scripts/postgres.sh stop >/dev/null; fi
 }
 trap cleanup EXIT INT TERM
 
-# A service id of its own, so the demo's grain state never mixes with the quickstart's.
+# A service id of its own, so the demo's grain state never mixes with the quickstart's. The supervisor starts the
+# silo again whenever it exits; the experiment grain's reminder then resumes the step's rollouts on it.
+run_silo() {
+  Apr__ConnectionString="$conn" Apr__SiloName=grpo-demo Apr__ClusterId="$name" Apr__ServiceId="$name" \
+  Apr__GrpcPort=$grpc_port Apr__HttpPort=$http_port Apr__SiloPort=$silo_port Apr__GatewayPort=$gateway_port \
+  Apr__Checkpoint="$PWD/checkpoints/countdown3-apr" Apr__AdminToken="$APR_ADMIN_TOKEN" \
+    dotnet silo/bin/Release/net10.0/linux-x64/AprOrleans.Silo.dll >> "$log" 2>&1 &
+  echo $! > "$silo_pid_file"
+  local status=0
+  wait $! || status=$?
+  echo "== $(date -u +%FT%TZ) grpo_demo: the silo exited with code $status; starting it again" | tee -a "$log" > "$silo_exited"
+}
+supervise_silo() {
+  trap 'exit 0' TERM
+  while true; do run_silo; sleep 2; done
+}
 echo "== starting the silo (log: $log)"
-Apr__ConnectionString="$conn" Apr__SiloName=grpo-demo Apr__ClusterId="$name" Apr__ServiceId="$name" \
-Apr__GrpcPort=$grpc_port Apr__HttpPort=$http_port Apr__SiloPort=$silo_port Apr__GatewayPort=$gateway_port \
-Apr__Checkpoint="$PWD/checkpoints/countdown3-apr" Apr__AdminToken="$APR_ADMIN_TOKEN" \
-  dotnet silo/bin/Release/net10.0/linux-x64/AprOrleans.Silo.dll > "$log" 2>&1 &
-silo_pid=$!
+supervise_silo &
+supervisor_pid=$!
 until (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; do
-  kill -0 "$silo_pid" 2>/dev/null || { echo "grpo_demo: the silo exited; see $log" >&2; exit 1; }
+  if [[ -f "$silo_exited" ]]; then echo "grpo_demo: the silo exited before it was up; see $log" >&2; exit 1; fi
   sleep 1
 done
 url="http://127.0.0.1:$grpc_port"
 
-"${apr[@]}" experiment create "$name" --problems-per-step "$problems" --group-size 5 --max-steps "$steps" --rollout-ahead 0 --silo "$url"
-"${apr[@]}" experiment start "$name" --silo "$url"
-if [[ -f "$out/checkpoints/step-$(printf %08d 0)/grpo_state.json" ]] || ls "$out"/checkpoints/step-* >/dev/null 2>&1; then
-  last=$(ls -d "$out"/checkpoints/step-* | tail -1)
-  echo "== resuming the trainer from $last"
-  "${trainer[@]}" grpo --resume "$last" --silo "$url" --threads "$threads"
-else
-  "${trainer[@]}" grpo --silo "$url" --experiment "$name" --init checkpoints/countdown3-apr --out "$out" --lr "$lr" --threads "$threads"
-fi
+"${apr[@]}" experiment create "$name" --problems-per-step "$problems" --group-size 5 --max-steps "$steps" --rollout-ahead 0 \
+  --seed "$experiment_seed" --silo "$url" --retry-seconds 120
+"${apr[@]}" experiment start "$name" --silo "$url" --retry-seconds 120
+last_checkpoint() { ls -d "$out"/checkpoints/step-* 2>/dev/null | tail -1; }
+# The trainer, resumed from its last checkpoint whenever it dies (a checkpoint is written whole or not at all, and a
+# step whose report never reached the silo is reported on resume, so no step is lost or trained twice).
+restarts=0
+while true; do
+  last=$(last_checkpoint)
+  status=0
+  if [[ -n "$last" ]]; then
+    echo "== resuming the trainer from $last"
+    "${trainer[@]}" grpo --resume "$last" --silo "$url" --threads "$threads" || status=$?
+  else
+    "${trainer[@]}" grpo --silo "$url" --experiment "$name" --init checkpoints/countdown3-apr --out "$out" --lr "$lr" \
+      --variant "$variant" --threads "$threads" || status=$?
+  fi
+  [[ $status == 0 ]] && break
+  [[ $status == 2 ]] && { echo "grpo_demo: the trainer refused its arguments (exit 2)" >&2; exit 2; }
+  restarts=$((restarts + 1))
+  (( restarts > trainer_restarts )) && { echo "grpo_demo: the trainer failed $restarts times (last exit $status); giving up" >&2; exit 1; }
+  echo "== $(date -u +%FT%TZ) grpo_demo: the trainer exited with code $status; resuming it (restart $restarts of $trainer_restarts)"
+  sleep 2
+done
 "${apr[@]}" experiment status "$name" --silo "$url"
 "${apr[@]}" experiment plot "$name" --out "$out/plots" --silo "$url"
 if [[ -f "$heldout" ]]; then
