@@ -87,7 +87,7 @@ url="http://127.0.0.1:$grpc_port"
 "${apr[@]}" experiment create "$name" --problems-per-step "$problems" --group-size 5 --max-steps "$steps" --rollout-ahead 0 \
   --seed "$experiment_seed" --silo "$url" --retry-seconds 120
 "${apr[@]}" experiment start "$name" --silo "$url" --retry-seconds 120
-last_checkpoint() { ls -d "$out"/checkpoints/step-* 2>/dev/null | tail -1; }
+last_checkpoint() { ls -d "$out"/checkpoints/step-* 2>/dev/null | tail -1 || true; }
 # The trainer, resumed from its last checkpoint whenever it dies (a checkpoint is written whole or not at all, and a
 # step whose report never reached the silo is reported on resume, so no step is lost or trained twice).
 restarts=0
@@ -111,7 +111,7 @@ done
 "${apr[@]}" experiment status "$name" --silo "$url"
 "${apr[@]}" experiment plot "$name" --out "$out/plots" --silo "$url"
 if [[ -f "$heldout" ]]; then
-  last=$(ls -d "$out"/checkpoints/step-* | tail -1)
+  last=$(last_checkpoint)
   echo "== held-out accuracy of $last (first 100 problems of $heldout)"
   head -100 "$heldout" > "$out/heldout100.jsonl"
   "${apr[@]}" eval --problems "$out/heldout100.jsonl" --mode apr --checkpoint "$last" --threads "$threads" --json | tee "$out/heldout-after.json"
