@@ -27,7 +27,8 @@ namespace AprOrleans.Bench;
 /// </summary>
 public static class WeightSyncBench
 {
-    private const string Token = "bench-token";
+    /// <summary>A fresh admin token per run, generated as an operator would (the silo refuses short or placeholder ones).</summary>
+    private static readonly string Token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     public static int Run(string[] args)
     {

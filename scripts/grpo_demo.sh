@@ -38,9 +38,10 @@ trainer=(dotnet trainer/bin/Release/net10.0/linux-x64/trainer.dll)
 
 started_postgres=false
 if [[ -n "${APR_POSTGRES:-}" ]]; then conn="$APR_POSTGRES"; else conn="$(bash scripts/postgres.sh start)"; started_postgres=true; fi
-export APR_ADMIN_TOKEN="${APR_ADMIN_TOKEN:-demo-$RANDOM$RANDOM}"
+# A generated token unless one is given (the silo refuses tokens under 32 bytes).
+export APR_ADMIN_TOKEN="${APR_ADMIN_TOKEN:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
 grpc_port=$(free_port 5180); http_port=$(free_port $((grpc_port + 1)))
-silo_port=$(free_port 11211); gateway_port=$(free_port 30100)
+silo_port=$(free_port 11211)
 mkdir -p "$out"
 log="$out/silo.log"
 silo_pid_file="$out/silo.pid"
@@ -63,7 +64,7 @@ trap cleanup EXIT INT TERM
 # silo again whenever it exits; the experiment grain's reminder then resumes the step's rollouts on it.
 run_silo() {
   Apr__ConnectionString="$conn" Apr__SiloName=grpo-demo Apr__ClusterId="$name" Apr__ServiceId="$name" \
-  Apr__GrpcPort=$grpc_port Apr__HttpPort=$http_port Apr__SiloPort=$silo_port Apr__GatewayPort=$gateway_port \
+  Apr__GrpcPort=$grpc_port Apr__HttpPort=$http_port Apr__SiloPort=$silo_port \
   Apr__Checkpoint="$PWD/checkpoints/countdown3-apr" Apr__AdminToken="$APR_ADMIN_TOKEN" \
     dotnet silo/bin/Release/net10.0/linux-x64/AprOrleans.Silo.dll >> "$log" 2>&1 &
   echo $! > "$silo_pid_file"

@@ -33,7 +33,6 @@ fi
 grpc_port=$(free_port "${APR_GRPC_PORT:-5080}")
 http_port=$(free_port "${APR_HTTP_PORT:-$((grpc_port + 1))}")
 silo_port=$(free_port 11111)
-gateway_port=$(free_port 30000)
 log=artifacts/quickstart-silo.log
 mkdir -p artifacts
 
@@ -50,7 +49,7 @@ trap cleanup EXIT INT TERM
 
 echo "== starting the silo (log: $log)"
 Apr__ConnectionString="$conn" Apr__SiloName=quickstart Apr__ClusterId=quickstart Apr__ServiceId=quickstart \
-Apr__GrpcPort=$grpc_port Apr__HttpPort=$http_port Apr__SiloPort=$silo_port Apr__GatewayPort=$gateway_port \
+Apr__GrpcPort=$grpc_port Apr__HttpPort=$http_port Apr__SiloPort=$silo_port \
 Apr__Checkpoint="$PWD/checkpoints/countdown3-apr" \
   dotnet "$silo_dll" > "$log" 2>&1 &
 silo_pid=$!

@@ -3,21 +3,21 @@ using System.Net.Sockets;
 
 namespace AprOrleans.Silo.Hosting;
 
-/// <summary>The four ports of a silo on loopback: Orleans silo-to-silo, Orleans gateway, gRPC, HTTP health.</summary>
-public sealed record LoopbackPorts(int Silo, int Gateway, int Grpc, int Http)
+/// <summary>The three ports of a silo on loopback: Orleans silo-to-silo, gRPC, HTTP health (the Orleans gateway is off).</summary>
+public sealed record LoopbackPorts(int Silo, int Grpc, int Http)
 {
     private static readonly HashSet<int> HandedOut = [];
     private static readonly Random Pick = new();
 
     /// <summary>
-    /// Four ports free right now, drawn below the kernel's ephemeral range: a port the OS hands out for port 0 is
+    /// Three ports free right now, drawn below the kernel's ephemeral range: a port the OS hands out for port 0 is
     /// also what it gives the next outgoing connection (to PostgreSQL, a gRPC channel), so a silo binding one later
     /// could find it taken. No port is handed out twice in one process. They are released before the silo binds
     /// them, so another process could still take one meanwhile; for tests and benchmarks on one machine that is rare.
     /// </summary>
     public static LoopbackPorts Free()
     {
-        var ports = new int[4];
+        var ports = new int[3];
         lock (HandedOut)
         {
             var (low, high) = Range();
@@ -34,7 +34,7 @@ public sealed record LoopbackPorts(int Silo, int Gateway, int Grpc, int Http)
                 }
             }
         }
-        return new LoopbackPorts(ports[0], ports[1], ports[2], ports[3]);
+        return new LoopbackPorts(ports[0], ports[1], ports[2]);
     }
 
     /// <summary>Ports from 10 000 up to the start of the ephemeral range (Linux: ip_local_port_range, default 32768).</summary>

@@ -12,7 +12,6 @@ public static class LoopbackSiloSettings
         ["Apr:AdvertisedAddress"] = "127.0.0.1",
         ["Apr:ListenAddress"] = "127.0.0.1",
         ["Apr:SiloPort"] = ports.Silo.ToString(),
-        ["Apr:GatewayPort"] = ports.Gateway.ToString(),
         ["Apr:GrpcPort"] = ports.Grpc.ToString(),
         ["Apr:HttpPort"] = ports.Http.ToString(),
         ["Apr:Devices:0"] = "cpu:0",

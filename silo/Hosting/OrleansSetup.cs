@@ -30,7 +30,8 @@ internal static class OrleansSetup
         {
             var connection = settings.ConnectionString!;
             silo.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
-            silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedAddress), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            // Bound to the advertised address only (not every interface); the gateway is off unless a port is set.
+            silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedAddress), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseAdoNetClustering(o => { o.Invariant = PostgresSchema.Invariant; o.ConnectionString = connection; });
             silo.UseAdoNetReminderService(o => { o.Invariant = PostgresSchema.Invariant; o.ConnectionString = connection; });
             silo.AddAdoNetGrainStorage(StorageNames.Solves, options => options.Configure<Serializer>((o, serializer) =>

@@ -15,10 +15,18 @@ public sealed class SiloSettings
     /// <summary>Grain state is keyed by service id: a new cluster with the same id reads the old state.</summary>
     public string ServiceId { get; set; } = "apr";
 
-    /// <summary>The address other silos and clients reach this one at (the pod IP in Kubernetes).</summary>
+    /// <summary>
+    /// The address other silos reach this one at (the pod IP in Kubernetes). The silo-to-silo port listens on this
+    /// address only, never on every interface: Orleans' own port carries no authentication of its own.
+    /// </summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
     public int SiloPort { get; set; } = 11111;
-    public int GatewayPort { get; set; } = 30000;
+    /// <summary>
+    /// The Orleans gateway (client-to-silo) port, 0 = off, the default: no Orleans client exists outside the silos,
+    /// the gRPC API is the front door, and an open gateway would let any Orleans client reach the grains around the
+    /// admin token. Set, it listens on <see cref="AdvertisedAddress"/> only.
+    /// </summary>
+    public int GatewayPort { get; set; }
 
     /// <summary>The address Kestrel listens on for gRPC and HTTP (0.0.0.0 in containers).</summary>
     public string ListenAddress { get; set; } = "0.0.0.0";
@@ -63,7 +71,8 @@ public sealed class SiloSettings
 
     /// <summary>
     /// Secret that admin gRPC calls (experiment control, rollout pulls, weight publishing; DESIGN §7) require as
-    /// <c>authorization: Bearer &lt;token&gt;</c>. Unset = admin calls are refused (PERMISSION_DENIED).
+    /// <c>authorization: Bearer &lt;token&gt;</c>. Unset = admin calls are refused (PERMISSION_DENIED); set, it must pass
+    /// <see cref="AdminTokenPolicy"/> (at least 32 bytes, no placeholder) or the silo does not start.
     /// </summary>
     public string? AdminToken { get; set; }
 
@@ -97,11 +106,13 @@ public sealed class SiloSettings
         if (!System.Net.IPAddress.TryParse(ListenAddress, out _)) return $"Apr:ListenAddress '{ListenAddress}' is not an IP address";
         if (Devices.Count == 0) return "Apr:Devices must list at least one device (e.g. cpu:0)";
         if (Devices.Distinct(StringComparer.Ordinal).Count() != Devices.Count) return "Apr:Devices lists a device twice";
-        foreach (var port in new[] { SiloPort, GatewayPort, GrpcPort, HttpPort })
+        if (GatewayPort is < 0 or > 65535) return $"Apr:GatewayPort {GatewayPort} is outside 0 (off)..65535";
+        int[] ports = GatewayPort == 0 ? [SiloPort, GrpcPort, HttpPort] : [SiloPort, GatewayPort, GrpcPort, HttpPort];
+        foreach (var port in ports)
         {
             if (port is < 1 or > 65535) return $"port {port} is outside 1..65535";
         }
-        if (new[] { SiloPort, GatewayPort, GrpcPort, HttpPort }.Distinct().Count() != 4) return "the four ports must differ";
+        if (ports.Distinct().Count() != ports.Length) return "the silo's ports must differ";
         if (EngineSlots < 1) return $"Apr:EngineSlots {EngineSlots} must be at least 1";
         if (TorchThreads < 0) return $"Apr:TorchThreads {TorchThreads} must be 0 (libtorch's default) or more";
         if (AttentionThreads < 0) return $"Apr:AttentionThreads {AttentionThreads} must be 0 (every core) or more";
@@ -110,6 +121,7 @@ public sealed class SiloSettings
         // Created silently, a missing mount would give each silo a private "shared" store the others cannot read.
         if (SharedWeightsDirectory is not null && !Directory.Exists(SharedWeightsDirectory))
             return $"Apr:SharedWeightsDirectory '{SharedWeightsDirectory}' does not exist (mount the shared weights volume there, or unset it)";
+        if (AdminTokenPolicy.Check(AdminToken) is { } weakToken) return weakToken;
         if (ShutdownTimeoutSeconds is < 1 or > 3600) return $"Apr:ShutdownTimeoutSeconds {ShutdownTimeoutSeconds} is outside 1..3600";
         return null;
     }

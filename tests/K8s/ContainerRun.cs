@@ -68,7 +68,7 @@ internal static partial class ContainerRun
     [GeneratedRegex(@"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)")]
     private static partial Regex ExpansionRegex();
 
-    private static string SecretValue(string target, string name, string key)
+    public static string SecretValue(string target, string name, string key)
     {
         var secret = Kustomize.Single<V1Secret>(target, name);
         if (secret.StringData?.TryGetValue(key, out var s) == true) return s;
@@ -142,6 +142,7 @@ internal static partial class ContainerRun
 
         public string Output { get { lock (output) return output.ToString(); } }
         public bool HasExited => process.HasExited;
+        public int ProcessId => process.Id;
         public int ExitCode => process.ExitCode;
 
         /// <summary>What the kubelet sends first when a pod stops.</summary>

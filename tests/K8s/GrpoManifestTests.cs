@@ -76,8 +76,7 @@ public sealed class GrpoManifestTests
     {
         // The same Secret key the silos check the bearer token against.
         var siloToken = Kustomize.SiloContainer(target).Env.Single(e => e.Name == $"{SiloSettings.Section}__{nameof(SiloSettings.AdminToken)}");
-        var secret = Kustomize.Single<V1Secret>(target, "apr-secrets");
-        var token = secret.StringData[siloToken.ValueFrom.SecretKeyRef.Key];
+        var token = ContainerRun.SecretValue(target, siloToken.ValueFrom.SecretKeyRef.Name, siloToken.ValueFrom.SecretKeyRef.Key);
         foreach (var c in AllContainers(target))
         {
             var variable = c.Name == "trainer" ? GrpoCommand.TokenVariable : RemoteExperiments.TokenVariable;

@@ -27,6 +27,34 @@ internal static class Kustomize
 
     private static readonly ConcurrentDictionary<string, Lazy<IReadOnlyList<object>>> Rendered = new();
 
+    /// <summary>
+    /// Where the kustomizations are rendered: a copy of k8s/ and the test overlays (same relative layout) in which
+    /// k8s/secrets.sh has generated secrets.env, as an operator runs it before a deploy. The checkout itself holds no
+    /// secrets.env (the repository ships no secret), so rendering it in place would fail, as it should.
+    /// </summary>
+    private static readonly Lazy<string> RenderRoot = new(() =>
+    {
+        var root = Directory.CreateTempSubdirectory("apr-k8s-render-").FullName;
+        foreach (var folder in new[] { "k8s", Path.Combine("tests", "K8s", "overlays") })
+            CopyFolder(Path.Combine(RepositoryPaths.Root, folder), Path.Combine(root, folder));
+        File.Delete(Path.Combine(root, "k8s", "base", "secrets.env"));
+        var generate = Process.Start(new ProcessStartInfo("bash", [Path.Combine(root, "k8s", "secrets.sh")]) { RedirectStandardError = true })!;
+        var said = generate.StandardError.ReadToEnd();
+        generate.WaitForExit();
+        if (generate.ExitCode != 0) throw new InvalidOperationException($"k8s/secrets.sh failed ({generate.ExitCode}): {said}");
+        return root;
+    });
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var folder in Directory.EnumerateDirectories(from)) CopyFolder(folder, Path.Combine(to, Path.GetFileName(folder)));
+    }
+
+    /// <summary>The file k8s/secrets.sh generated for the renders (its values are the rendered Secret's).</summary>
+    public static string GeneratedSecretsFile => Path.Combine(RenderRoot.Value, "k8s", "base", "secrets.env");
+
     /// <summary>The objects of one kustomization (cached: the render is deterministic).</summary>
     public static IReadOnlyList<object> Render(string target) =>
         Rendered.GetOrAdd(target, t => new Lazy<IReadOnlyList<object>>(() => Parse(RenderYaml(t)))).Value;
@@ -36,7 +64,7 @@ internal static class Kustomize
         var kubectl = FindKubectl();
         var info = new ProcessStartInfo(kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("kustomize");
-        info.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, target));
+        info.ArgumentList.Add(Path.Combine(RenderRoot.Value, target));
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

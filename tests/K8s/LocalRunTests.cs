@@ -11,11 +11,11 @@ namespace AprOrleans.Tests.K8s;
 /// <summary>
 /// The exact container command lines of the CPU overlay, run as local processes (ContainerRun maps /app/NAME/ to
 /// this checkout's build output and gives the process the manifest's environment). Overrides, and why:
-/// - silo: ListenAddress 127.0.0.1 and four free ports (loopback only, no clash with other silos on the machine);
+/// - silo: ListenAddress 127.0.0.1 and three free ports (loopback only, no clash with other silos on the machine);
 ///   the downward API answers metadata.name = apr-silo-0 and status.podIP = 127.0.0.1; with PostgreSQL, the test
-///   database's connection string and fresh cluster/service ids (the rendered Secret holds placeholders); without,
+///   database's connection string and fresh cluster/service ids (the rendered Secret names the cluster's own PostgreSQL host); without,
 ///   Apr__Storage=memory.
-/// - migration: the test database's connection string in place of the Secret's placeholder.
+/// - migration: the test database's connection string in place of the Secret's (which names the cluster's PostgreSQL host).
 /// - trainer: --preset tiny, --steps 2, --batch-tokens 1024, --threads 1, --out a temporary folder, so it finishes
 ///   in seconds on a shared CPU; every other argument is the manifest's. The GPU overlay's trainer line also runs,
 ///   with --device cpu (this machine has no GPU), one step and --batch-tokens 4096 (its Countdown-4 sequences are longer).
@@ -49,7 +49,6 @@ public sealed class LocalRunTests
         var ports = LoopbackPorts.Free();
         overrides["Apr__ListenAddress"] = "127.0.0.1";
         overrides["Apr__SiloPort"] = $"{ports.Silo}";
-        overrides["Apr__GatewayPort"] = $"{ports.Gateway}";
         overrides["Apr__GrpcPort"] = $"{ports.Grpc}";
         overrides["Apr__HttpPort"] = $"{ports.Http}";
         var fields = new Dictionary<string, string> { ["metadata.name"] = "apr-silo-0", ["status.podIP"] = "127.0.0.1" };

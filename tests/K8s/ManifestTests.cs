@@ -72,7 +72,6 @@ public sealed partial class ManifestTests
         var expected = new Dictionary<string, (string Key, string Name)>
         {
             ["silo"] = (nameof(SiloSettings.SiloPort), "silo"),
-            ["gateway"] = (nameof(SiloSettings.GatewayPort), "gateway"),
             ["grpc"] = (nameof(SiloSettings.GrpcPort), "grpc"),
             ["http"] = (nameof(SiloSettings.HttpPort), "http"),
         };
@@ -84,6 +83,9 @@ public sealed partial class ManifestTests
             Assert.Equal(SiloContract.DefaultPort(key), port);
             Assert.Equal(port.ToString(System.Globalization.CultureInfo.InvariantCulture), SiloContract.Effective(target, silo, key));
         }
+        // The Orleans gateway is off, in the defaults and in what the container configures.
+        Assert.Equal(0, SiloContract.DefaultPort(nameof(SiloSettings.GatewayPort)));
+        Assert.Equal("0", SiloContract.Effective(target, silo, nameof(SiloSettings.GatewayPort)));
         // The Services point at those ports by name.
         Assert.Equal("grpc", Kustomize.Single<V1Service>(target, "apr-grpc").Spec.Ports.Single().TargetPort.Value);
         Assert.Equal("silo", Kustomize.Single<V1Service>(target, "apr-silo").Spec.Ports.Single().TargetPort.Value);
@@ -235,14 +237,22 @@ public sealed partial class ManifestTests
                 Assert.DoesNotContain(secretValues, s => v.Contains(s, StringComparison.Ordinal));
             }
         }
-        // The base Secret holds placeholders only; a deployment replaces it (k8s/README.md, "Deploy").
-        Assert.All(SecretValues(secret), v => Assert.Contains("CHANGE-ME", v));
+        // The Secret holds what k8s/secrets.sh generated (the repository ships no value): a token the silo accepts, and
+        // a connection string that uses the PostgreSQL password.
+        var values = SecretEntries(secret);
+        Assert.Null(AdminTokenPolicy.Check(values["admin-token"]));
+        Assert.Contains($"Password={values["postgres-password"]};", values["connection-string"]);
+        Assert.True(values["postgres-password"].Length >= 32, "a generated PostgreSQL password of at least 32 characters");
     }
 
     [GeneratedRegex("connection|token|password|secret", RegexOptions.IgnoreCase)]
     private static partial Regex SensitiveName();
 
     private static IEnumerable<string> SecretKeys(V1Secret s) => (s.StringData?.Keys ?? []).Concat(s.Data?.Keys ?? []);
+
+    private static Dictionary<string, string> SecretEntries(V1Secret s) =>
+        (s.StringData ?? new Dictionary<string, string>()).Concat((s.Data ?? new Dictionary<string, byte[]>()).Select(kv =>
+            KeyValuePair.Create(kv.Key, System.Text.Encoding.UTF8.GetString(kv.Value)))).ToDictionary();
 
     private static IEnumerable<string> SecretValues(V1Secret s) =>
         (s.StringData?.Values ?? []).Concat((s.Data?.Values ?? []).Select(b => System.Text.Encoding.UTF8.GetString(b)));
@@ -312,7 +322,7 @@ public sealed partial class ManifestTests
             foreach (var peer in peers.Where(x => x.PodSelector is not null && x.NamespaceSelector is null))
                 Assert.True(PodTemplatesMatching(target, peer.PodSelector.MatchLabels).Any(), $"NetworkPolicy/{p.Metadata.Name}: a peer selects no pod");
         }
-        // The ports a policy opens into the silos are silo container ports, and never the unused gateway port.
+        // The ports a policy opens into the silos are silo container ports, every one of them.
         var silo = Kustomize.SiloContainer(target);
         var siloPolicy = Kustomize.Single<V1NetworkPolicy>(target, "apr-silo");
         var opened = siloPolicy.Spec.Ingress.SelectMany(r => r.Ports).Select(pt => int.Parse(pt.Port.Value, System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();

@@ -9,7 +9,10 @@ namespace AprOrleans.Tests.Service;
 /// </summary>
 public sealed partial class MetricNamesTests(RandomCheckpoint checkpoint) : IClassFixture<RandomCheckpoint>
 {
-    /// <summary>The experiment family is exported only while an experiment runs (checked in ExperimentServiceTests).</summary>
+    /// <summary>
+    /// The experiment family is exported only once a hosted experiment has completed a step (the meter is the
+    /// process's, so another test's experiment may show here): it is never missing, but never undocumented either.
+    /// </summary>
     private const string ExperimentFamily = "apr_experiment_";
 
     [Fact]

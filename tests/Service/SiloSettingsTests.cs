@@ -34,7 +34,7 @@ public class SiloSettingsTests
         Assert.Equal("Apr:Devices lists a device twice", twice.Validate());
         var clash = Valid();
         clash.HttpPort = clash.GrpcPort;
-        Assert.Equal("the four ports must differ", clash.Validate());
+        Assert.Equal("the silo's ports must differ", clash.Validate());
         var threads = Valid();
         threads.TorchThreads = -1;
         Assert.StartsWith("Apr:TorchThreads -1", threads.Validate());

@@ -23,7 +23,7 @@ internal sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>The admin token every test silo is configured with (admin gRPC calls send it as a bearer token).</summary>
-    public const string AdminToken = "test-admin-token";
+    public const string AdminToken = "test-admin-token-5f0c9a7e3b1d4268";
 
     public ScriptedDecoderFactory Decoders { get; } = new();
     public string ServiceId { get; }

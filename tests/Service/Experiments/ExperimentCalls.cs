@@ -8,7 +8,7 @@ namespace AprOrleans.Tests.Service.Experiments;
 /// <summary>The experiment API as a trainer or operator calls it over real gRPC, with or without the admin token.</summary>
 internal sealed class ExperimentCalls(GrpcChannel channel, string? token)
 {
-    public const string Token = "test-admin-token";
+    public const string Token = TestCluster.AdminToken;
 
     public AprOrleans.Api.Experiments.ExperimentsClient Experiments { get; } = new(channel);
     public Rollouts.RolloutsClient Rollouts { get; } = new(channel);

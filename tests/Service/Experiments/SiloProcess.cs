@@ -19,9 +19,9 @@ internal sealed class SiloProcess : IDisposable
 
     /// <summary>
     /// Settings for one silo, as the environment variables a silo process reads: the shared loopback settings (name,
-    /// four free ports, one CPU device, quiet logging) plus its ids, PostgreSQL, the engine's checkpoint and the admin token.
+    /// four free ports, one CPU device, quiet logging) plus its ids, PostgreSQL, the engine's checkpoint and the admin token (none: admin calls refused).
     /// </summary>
-    public static Dictionary<string, string> Settings(string serviceId, string checkpoint, string adminToken)
+    public static Dictionary<string, string> Settings(string serviceId, string checkpoint, string? adminToken)
     {
         var settings = LoopbackSiloSettings.For("crash-silo", LoopbackPorts.Free());
         settings["Apr:ClusterId"] = serviceId;
@@ -30,7 +30,7 @@ internal sealed class SiloProcess : IDisposable
         settings["Apr:ConnectionString"] = TestPostgres.ConnectionString;
         settings["Apr:Checkpoint"] = checkpoint;
         settings["Apr:EngineSlots"] = "16";
-        settings["Apr:AdminToken"] = adminToken;
+        if (adminToken is not null) settings["Apr:AdminToken"] = adminToken;
         // Configuration keys become environment variables with "__" for the ":" separator.
         return settings.ToDictionary(kv => kv.Key.Replace(":", "__"), kv => kv.Value!);
     }
@@ -64,6 +64,8 @@ internal sealed class SiloProcess : IDisposable
     }
 
     public string Output => _process.Output;
+
+    public int ProcessId => _process.ProcessId;
 
     /// <summary>SIGKILL, then waits until the process is gone (its silo port can be bound again).</summary>
     public async Task KillAsync()
