@@ -73,11 +73,11 @@ public sealed partial class BatchingGrain(
         _decoder = null;
     }
 
-    public async Task<DecodeReply> Decode(DecodeCall call)
+    public async Task<DecodeReply> Decode(DecodeCall call, CancellationToken cancellationToken = default)
     {
         var decoder = _decoder ?? throw new InvalidOperationException("the batcher has no decoder");
         Interlocked.Increment(ref _calls);
-        var result = await decoder.DecodeAsync(call.FromWire());
+        var result = await decoder.DecodeAsync(call.FromWire(), cancellationToken);
         return result.ToWire();
     }
 

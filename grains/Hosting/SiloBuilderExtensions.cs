@@ -1,6 +1,7 @@
 using AprOrleans.Grains.Batching;
 using AprOrleans.Grains.Decoding;
 using AprOrleans.Grains.Placement;
+using AprOrleans.Grains.Solving;
 using AprOrleans.Grains.Weights;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,6 +19,18 @@ public static class SiloBuilderExtensions
         silo.AddPlacementDirector<SiloNamePlacement, SiloNamePlacementDirector>();
         silo.Services.AddSingleton<LocalBatchers>();
         silo.Services.TryAddSingleton<IDecoderFactory, NoEngineDecoderFactory>();
+        return silo;
+    }
+
+    /// <summary>
+    /// Registers the sweep of stored solves older than <paramref name="retention"/> (zero, or no PostgreSQL: none):
+    /// every silo registers the sweeper's reminder at start, which is idempotent.
+    /// </summary>
+    public static ISiloBuilder AddSolveRetention(this ISiloBuilder silo, string? postgresConnection, string serviceId, TimeSpan retention)
+    {
+        silo.Services.Configure<SolveRetentionOptions>(o => (o.ConnectionString, o.ServiceId, o.Retention) = (postgresConnection, serviceId, retention));
+        if (postgresConnection is not null && retention > TimeSpan.Zero)
+            silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<Interfaces.Solving.ISolveRetentionGrain>(0).Start());
         return silo;
     }
 

@@ -17,7 +17,7 @@ internal sealed class BatcherDecoder(LocalBatchers batchers, SegmentLog? log, Co
 
     public async Task<DecodeResult> DecodeAsync(DecodeRequest request, CancellationToken cancellationToken = default)
     {
-        var reply = await batchers.Next().Decode(request.ToWire()).ConfigureAwait(false);
+        var reply = await batchers.Next().Decode(request.ToWire(), cancellationToken).ConfigureAwait(false);
         var result = reply.FromWire();
         log?.Append(sequence => new SegmentEvent(
             sequence,

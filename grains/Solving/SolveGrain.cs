@@ -14,7 +14,8 @@ namespace AprOrleans.Grains.Solving;
 /// <summary>
 /// Runs one spawn/join tree in the background of its activation and persists the outcome. Placed on the silo
 /// that received the request (so its decodes go to that silo's batchers); reentrant so polls are answered
-/// while the tree runs.
+/// while the tree runs. It counts the clients watching it (each <see cref="Start"/> is one, each
+/// <see cref="Detach"/> one fewer) and cancels the tree when the last one leaves before the end.
 /// </summary>
 [PreferLocalPlacement, Reentrant]
 public sealed partial class SolveGrain(
@@ -23,9 +24,12 @@ public sealed partial class SolveGrain(
     ILogger<SolveGrain> logger) : Grain, ISolveGrain
 {
     private static readonly CountdownTokenizer Tokenizer = CountdownTokenizer.Default;
-    private readonly SegmentLog _segments = new();
-    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private SegmentLog _segments = new();
+    private TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource? _run;
+    private int _watchers;
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(20);
+    private const string CancelledReason = "every client's call ended (deadline or cancellation) before it finished";
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -37,7 +41,7 @@ public sealed partial class SolveGrain(
         }
         // Only an ended solve has a closed log. A fresh activation (Unknown) must keep it open for the solve that
         // Start is about to run: a closed log makes every Poll return at once, and long-polling clients spin.
-        if (state.State.Status is SolveStatus.Done or SolveStatus.Failed) End();
+        if (state.State.Status is SolveStatus.Done or SolveStatus.Failed or SolveStatus.Cancelled) End();
         return Task.CompletedTask;
     }
 
@@ -48,14 +52,29 @@ public sealed partial class SolveGrain(
             // A retry of the same request joins the solve; a different request under a used id is a client bug.
             if (state.State.Spec is { } started && !started.SameRequest(spec))
                 throw new ArgumentException($"solve {this.GetPrimaryKey()} was started with a different request");
-            return Snapshot(0);
+            // A cancelled solve left nothing worth keeping: the same request runs it again, from the start.
+            if (state.State.Status != SolveStatus.Cancelled)
+            {
+                if (state.State.Status == SolveStatus.Running) _watchers++;
+                return Snapshot(0);
+            }
+            _segments = new SegmentLog();
+            _ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         state.State = new SolveState { Spec = spec, Status = SolveStatus.Running, CreatedAt = DateTimeOffset.UtcNow };
         await state.WriteStateAsync();
         // A running tree must not be collected as idle when its client stops polling.
         DelayDeactivation(TimeSpan.FromHours(1));
-        _ = RunAsync(spec);
+        _watchers = 1;
+        _run = new CancellationTokenSource();
+        _ = RunAsync(spec, _run.Token);
         return Snapshot(0);
+    }
+
+    public Task Detach()
+    {
+        if (state.State.Status == SolveStatus.Running && --_watchers <= 0) _run?.Cancel();
+        return Task.CompletedTask;
     }
 
     public async Task<SolveSnapshot> Poll(int seen, TimeSpan wait)
@@ -81,16 +100,21 @@ public sealed partial class SolveGrain(
     private SolveSnapshot Snapshot(int seen) =>
         new(state.State.Status, _segments.From(seen), state.State.Outcome, state.State.Error);
 
-    private async Task RunAsync(SolveSpec spec)
+    private async Task RunAsync(SolveSpec spec, CancellationToken cancellationToken)
     {
         try
         {
             var limits = spec.Limits.FromWire();
             var runtime = new SpawnJoinRuntime(new BatcherDecoder(batchers, _segments, Tokenizer), Tokenizer, limits);
             var prompt = TraceFormat.ThreadPrompt(SearchNode.Root(spec.Numbers, spec.Target));
-            var root = await runtime.RunAsync(prompt, spec.Sampling.FromWire());
+            var root = await runtime.RunAsync(prompt, spec.Sampling.FromWire(), cancellationToken);
             state.State.Outcome = OutcomeBuilder.Build(new Problem(spec.Numbers, spec.Target), root);
             state.State.Status = SolveStatus.Done;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            state.State.Status = SolveStatus.Cancelled;
+            state.State.Error = CancelledReason;
         }
         catch (Exception e)
         {

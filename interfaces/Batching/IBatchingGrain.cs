@@ -9,10 +9,12 @@ public interface IBatchingGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Continues one token context. A request is bounded by its token limit, but under load the engine may
-    /// queue it behind a full batch, so this call may take longer than Orleans' default 30 s timeout.
+    /// queue it behind a full batch, so this call may take longer than Orleans' default 30 s timeout. Cancelling
+    /// <paramref name="cancellationToken"/> (Orleans carries it to the batcher) takes the sequence out of the engine's
+    /// queue or batch and frees its slot and KV pages.
     /// </summary>
     [Alias("decode"), ResponseTimeout("00:10:00")]
-    Task<DecodeReply> Decode(DecodeCall call);
+    Task<DecodeReply> Decode(DecodeCall call, CancellationToken cancellationToken = default);
 
     /// <summary>Where the batcher runs and what it has served (no decoding; used by tests and operators).</summary>
     [Alias("describe")]

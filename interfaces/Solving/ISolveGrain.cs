@@ -24,4 +24,13 @@ public interface ISolveGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("wait-for-end")]
     Task<SolveSnapshot> WaitForEnd(TimeSpan wait);
+
+    /// <summary>
+    /// A client that called <see cref="Start"/> is gone before the end (its deadline passed or it cancelled). When no
+    /// client is left watching a running solve, the solve is cancelled: its engine sequences leave the batch and its
+    /// KV pages are freed, and its status becomes <see cref="SolveStatus.Cancelled"/>. A later <see cref="Start"/> of
+    /// the same request runs it again.
+    /// </summary>
+    [Alias("detach")]
+    Task Detach();
 }

@@ -63,6 +63,8 @@ public enum SolveStatus
     Running = 1,
     Done = 2,
     Failed = 3,
+    /// <summary>Every client watching it went away (deadline or cancellation) before it finished; its work was freed.</summary>
+    Cancelled = 4,
 }
 
 /// <summary>What a poll returns: status, the segments after the caller's cursor, and the outcome when done.</summary>

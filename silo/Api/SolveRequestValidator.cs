@@ -17,24 +17,26 @@ public static class SolveRequestValidator
     private static readonly (int Min, int Max, int Default) ChildrenPerSpawn = (1, 10, 10);
     private static readonly (int Min, int Max, int Default) Depth = (0, 4, 1);
     private static readonly (int Min, int Max, int Default) TokensPerThread = (16, 8192, 4096);
-    private static readonly (int Min, int Max, int Default) TotalTokens = (1, 262_144, 65_536);
+    /// <summary>The per-request token budget when the silo's settings do not say (<see cref="Hosting.SiloSettings"/>).</summary>
+    public static readonly (int Min, int Max, int Default) TotalTokens = (1, 262_144, 65_536);
     private static readonly (int Min, int Max, int Default) SpawnsPerThread = (0, 16, 8);
 
-    public static (Guid SolveId, SolveSpec Spec) Validate(SolveRequest request)
+    /// <param name="totalTokens">The bounds and default of <c>limits.max_total_tokens</c>, the request's token budget.</param>
+    public static (Guid SolveId, SolveSpec Spec) Validate(SolveRequest request, (int Min, int Max, int Default)? totalTokens = null)
     {
         var problem = ProblemLimits.Check(request.Numbers, request.Target);
         if (problem is { } p) throw Invalid(p.Field.Replace("nums", "numbers", StringComparison.Ordinal), p.Message);
         if (!Enum.IsDefined(request.Mode)) throw Invalid("mode", $"{(int)request.Mode} is not a mode (MODE_APR or MODE_SERIAL)");
         bool serial = request.Mode == Mode.Serial;
 
-        var limits = TreeLimits(request.Limits, serial, "limits");
+        var limits = TreeLimits(request.Limits, serial, "limits", totalTokens);
         var sampling = SamplingOf(request.Sampling, "sampling");
         var id = SolveId(request.SolveId, "solve_id", allowEmpty: true);
         return (id, new SolveSpec([.. request.Numbers], request.Target, serial, limits, sampling));
     }
 
     /// <summary>The spawn/join limits with defaults filled in; fields are named <c>{prefix}.max_depth</c> etc.</summary>
-    public static TreeLimitsWire TreeLimits(Limits? given, bool serial, string prefix)
+    public static TreeLimitsWire TreeLimits(Limits? given, bool serial, string prefix, (int Min, int Max, int Default)? totalTokens = null)
     {
         var l = given ?? new Limits();
         int depth = Range($"{prefix}.max_depth", l.HasMaxDepth ? l.MaxDepth : null, serial ? (0, 0, 0) : Depth);
@@ -42,7 +44,7 @@ public static class SolveRequestValidator
             Range($"{prefix}.max_children_per_spawn", l.HasMaxChildrenPerSpawn ? l.MaxChildrenPerSpawn : null, ChildrenPerSpawn),
             depth,
             Range($"{prefix}.max_tokens_per_thread", l.HasMaxTokensPerThread ? l.MaxTokensPerThread : null, TokensPerThread),
-            Range($"{prefix}.max_total_tokens", l.HasMaxTotalTokens ? l.MaxTotalTokens : null, TotalTokens),
+            Range($"{prefix}.max_total_tokens", l.HasMaxTotalTokens ? l.MaxTotalTokens : null, totalTokens ?? TotalTokens),
             Range($"{prefix}.max_spawns_per_thread", l.HasMaxSpawnsPerThread ? l.MaxSpawnsPerThread : null, SpawnsPerThread));
     }
 

@@ -7,23 +7,29 @@ namespace AprOrleans.Silo.Api;
 /// <summary>
 /// The <c>Solver</c> gRPC service. A solve outlives Orleans' 30 s call timeout, so each handler starts the solve
 /// grain and then long-polls it (each poll well under the timeout) until the tree is done or the client's
-/// deadline or cancellation ends the call. Its methods are bound by <see cref="SolverMethodProvider"/>.
+/// deadline or cancellation ends the call; then the handler detaches from the solve, which is cancelled (its
+/// engine work freed) once no client watches it. Each solve is admitted first (<see cref="SolveAdmission"/>).
+/// Its methods are bound by <see cref="SolverMethodProvider"/>.
 /// </summary>
-public sealed class SolverService(IGrainFactory grains)
+public sealed class SolverService(IGrainFactory grains, SolveAdmission admission, Hosting.SiloSettings settings)
 {
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(10);
 
     public async Task<SolveResponse> Solve(SolveRequest request, ServerCallContext context)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (id, spec) = SolveRequestValidator.Validate(request);
+        var (id, spec) = SolveRequestValidator.Validate(request, settings.SolveTokenBounds);
+        using var admitted = admission.Admit(spec.Limits.MaxTotalTokens);
         var grain = grains.GetGrain<ISolveGrain>(id);
         var snapshot = await StartAsync(grain, spec);
-        while (snapshot.Status == SolveStatus.Running)
+        await DetachWhenCallEndsAsync(grain, context, async () =>
         {
-            context.CancellationToken.ThrowIfCancellationRequested();
-            snapshot = await grain.WaitForEnd(PollWait);
-        }
+            while (snapshot.Status == SolveStatus.Running)
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                snapshot = await grain.WaitForEnd(PollWait);
+            }
+        });
         var response = Finish(id, snapshot);
         SolveMetrics.Record(clock.Elapsed, response.Correct);
         return response;
@@ -31,20 +37,41 @@ public sealed class SolverService(IGrainFactory grains)
 
     public async Task SolveStream(SolveRequest request, IServerStreamWriter<SolveEvent> responseStream, ServerCallContext context)
     {
-        var (id, spec) = SolveRequestValidator.Validate(request);
+        var (id, spec) = SolveRequestValidator.Validate(request, settings.SolveTokenBounds);
+        using var admitted = admission.Admit(spec.Limits.MaxTotalTokens);
         var grain = grains.GetGrain<ISolveGrain>(id);
         var snapshot = await StartAsync(grain, spec);
-        int seen = 0;
-        while (true)
+        await DetachWhenCallEndsAsync(grain, context, async () =>
         {
-            foreach (var segment in snapshot.Segments)
-                await responseStream.WriteAsync(new SolveEvent { Segment = ResponseMapper.Segment(segment) }, context.CancellationToken);
-            seen += snapshot.Segments.Count;
-            if (snapshot.Status != SolveStatus.Running) break;
-            context.CancellationToken.ThrowIfCancellationRequested();
-            snapshot = await grain.Poll(seen, PollWait);
-        }
+            int seen = 0;
+            while (true)
+            {
+                foreach (var segment in snapshot.Segments)
+                    await responseStream.WriteAsync(new SolveEvent { Segment = ResponseMapper.Segment(segment) }, context.CancellationToken);
+                seen += snapshot.Segments.Count;
+                if (snapshot.Status != SolveStatus.Running) break;
+                context.CancellationToken.ThrowIfCancellationRequested();
+                snapshot = await grain.Poll(seen, PollWait);
+            }
+        });
         await responseStream.WriteAsync(new SolveEvent { Result = Finish(id, snapshot) }, context.CancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the handler's wait; when the call's deadline passes or the client cancels first, tells the solve this
+    /// client is gone (the solve then stops if no other client watches it) before the cancellation propagates.
+    /// </summary>
+    private static async Task DetachWhenCallEndsAsync(ISolveGrain grain, ServerCallContext context, Func<Task> watch)
+    {
+        try
+        {
+            await watch();
+        }
+        catch (Exception) when (context.CancellationToken.IsCancellationRequested)
+        {
+            await grain.Detach();
+            throw;
+        }
     }
 
     public async Task<SolveResponse> GetSolve(GetSolveRequest request, ServerCallContext context)
@@ -55,6 +82,7 @@ public sealed class SolverService(IGrainFactory grains)
         {
             SolveStatus.Unknown => throw new RpcException(new Status(StatusCode.NotFound, $"no solve with id {id}")),
             SolveStatus.Running => throw new RpcException(new Status(StatusCode.FailedPrecondition, $"solve {id} is still running")),
+            SolveStatus.Cancelled => throw new RpcException(new Status(StatusCode.FailedPrecondition, $"solve {id} was cancelled ({snapshot.Error}); start it again to run it")),
             _ => Finish(id, snapshot),
         };
     }
@@ -74,6 +102,7 @@ public sealed class SolverService(IGrainFactory grains)
     private static SolveResponse Finish(Guid id, SolveSnapshot snapshot) => snapshot switch
     {
         { Status: SolveStatus.Done, Outcome: { } outcome } => ResponseMapper.Response(id, outcome),
+        { Status: SolveStatus.Cancelled } => throw new RpcException(new Status(StatusCode.Cancelled, $"solve {id} was cancelled: {snapshot.Error}")),
         _ => throw new RpcException(new Status(StatusCode.Internal, $"solve {id} failed: {snapshot.Error ?? snapshot.Status.ToString()}")),
     };
 }

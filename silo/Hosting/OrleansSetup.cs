@@ -43,6 +43,7 @@ internal static class OrleansSetup
             }));
         }
         silo.AddAprGrains();
+        silo.AddSolveRetention(settings.Storage == StorageModes.Postgres ? settings.ConnectionString : null, settings.ServiceId, settings.SolveRetention);
         silo.AddWeightSync(settings.EffectiveWeightsDirectory, settings.Storage == StorageModes.Postgres ? settings.ConnectionString : null, settings.ServiceId, settings.SiloName,
             settings.SharedWeightsDirectory is null ? null : Path.GetFullPath(settings.SharedWeightsDirectory));
     }

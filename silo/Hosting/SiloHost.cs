@@ -88,6 +88,7 @@ public static class SiloHost
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<IDecoderFactory, TorchEngineDecoderFactory>();
         builder.Services.AddSingleton<AdminAuthorization>();
+        builder.Services.AddSingleton<SolveAdmission>();
         builder.Services.AddSingleton<ServedTensorLayout>();
         builder.Services.AddSingleton<IWeightVersionSource, RegistryWeightVersion>();
         services?.Invoke(builder.Services);

@@ -64,6 +64,30 @@ public sealed class SiloSettings
     public int AttentionThreads { get; set; }
 
     /// <summary>
+    /// Solves (Solve and SolveStream calls) this silo runs at once; one more is refused at once with
+    /// <c>RESOURCE_EXHAUSTED</c> and a retry hint, never left to queue into a timeout.
+    /// </summary>
+    public int MaxSolvesInFlight { get; set; } = 256;
+    /// <summary>
+    /// The sum of the token budgets (<c>limits.max_total_tokens</c>) of the solves this silo admits at once: a few
+    /// requests asking the maximum budget cannot take what hundreds of ordinary ones need.
+    /// </summary>
+    public long MaxSolveTokensInFlight { get; set; } = 16_777_216;
+    /// <summary>A request's token budget when it names none (<c>limits.max_total_tokens</c> unset).</summary>
+    public int DefaultSolveTokens { get; set; } = 65_536;
+    /// <summary>The largest token budget one request may ask; more is <c>INVALID_ARGUMENT</c>.</summary>
+    public int MaxSolveTokens { get; set; } = 262_144;
+
+    /// <summary>
+    /// How long a finished solve stays in PostgreSQL (a reminder deletes older ones); zero keeps them forever. Keep it
+    /// above the longest solve (one hour at most). Experiments' rollout groups are kept until the experiment is deleted.
+    /// </summary>
+    public TimeSpan SolveRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The bounds of one request's token budget, as the request validator takes them.</summary>
+    public (int Min, int Max, int Default) SolveTokenBounds => (1, MaxSolveTokens, DefaultSolveTokens);
+
+    /// <summary>
     /// How long a stopping silo may take (SIGTERM → hand off grains, leave the membership table, drain gRPC). In
     /// Kubernetes the pod's terminationGracePeriodSeconds must exceed it, or the kubelet kills the silo mid-shutdown.
     /// </summary>
@@ -122,6 +146,13 @@ public sealed class SiloSettings
         if (SharedWeightsDirectory is not null && !Directory.Exists(SharedWeightsDirectory))
             return $"Apr:SharedWeightsDirectory '{SharedWeightsDirectory}' does not exist (mount the shared weights volume there, or unset it)";
         if (AdminTokenPolicy.Check(AdminToken) is { } weakToken) return weakToken;
+        if (SolveRetention < TimeSpan.Zero) return $"Apr:SolveRetention {SolveRetention} must be zero (keep forever) or positive";
+        if (MaxSolvesInFlight < 1) return $"Apr:MaxSolvesInFlight {MaxSolvesInFlight} must be at least 1";
+        if (MaxSolveTokens < 1) return $"Apr:MaxSolveTokens {MaxSolveTokens} must be at least 1";
+        if (DefaultSolveTokens < 1 || DefaultSolveTokens > MaxSolveTokens)
+            return $"Apr:DefaultSolveTokens {DefaultSolveTokens} must lie in 1..Apr:MaxSolveTokens ({MaxSolveTokens})";
+        if (MaxSolveTokensInFlight < MaxSolveTokens)
+            return $"Apr:MaxSolveTokensInFlight {MaxSolveTokensInFlight} must be at least Apr:MaxSolveTokens ({MaxSolveTokens}), or a request of the maximum budget could never run";
         if (ShutdownTimeoutSeconds is < 1 or > 3600) return $"Apr:ShutdownTimeoutSeconds {ShutdownTimeoutSeconds} is outside 1..3600";
         return null;
     }

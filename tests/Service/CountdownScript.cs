@@ -67,6 +67,10 @@ internal sealed class ScriptedDecoderFactory : IDecoderFactory
     /// <summary>When set, every decode waits for one permit first: a test decides when each segment may finish.</summary>
     public SemaphoreSlim? Gate { get; set; }
 
+    /// <summary>Decodes whose caller cancelled them while they waited at the gate (the cancellation reached the decoder).</summary>
+    public int CancelledDecodes => _cancelled;
+    private int _cancelled;
+
     public IThreadDecoder Create(string device)
     {
         Interlocked.Increment(ref _created);
@@ -77,7 +81,15 @@ internal sealed class ScriptedDecoderFactory : IDecoderFactory
     {
         public async Task<DecodeResult> DecodeAsync(DecodeRequest request, CancellationToken cancellationToken = default)
         {
-            if (factory.Gate is { } gate) await gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (factory.Gate is { } gate) await gate.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref factory._cancelled);
+                throw;
+            }
             return await inner.DecodeAsync(request, cancellationToken);
         }
     }

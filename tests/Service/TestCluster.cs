@@ -25,21 +25,24 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>The admin token every test silo is configured with (admin gRPC calls send it as a bearer token).</summary>
     public const string AdminToken = "test-admin-token-5f0c9a7e3b1d4268";
 
-    public ScriptedDecoderFactory Decoders { get; } = new();
+    /// <summary>The scripted decoders every silo of the cluster serves (unless <c>decodersFor</c> named others).</summary>
+    public ScriptedDecoderFactory Decoders { get; }
     public string ServiceId { get; }
     public IReadOnlyList<SiloHandle> Silos => _silos;
     private readonly List<SiloHandle> _silos;
 
-    private TestCluster(string serviceId, List<SiloHandle> silos) => (ServiceId, _silos) = (serviceId, silos);
+    private TestCluster(string serviceId, List<SiloHandle> silos, ScriptedDecoderFactory decoders) => (ServiceId, _silos, Decoders) = (serviceId, silos, decoders);
 
     public SiloHandle this[string name] => Silos.Single(s => s.Name == name);
 
     /// <param name="adminToken">The silos' Apr:AdminToken (default <see cref="AdminToken"/>).</param>
     /// <param name="decodersFor">Each silo's decoder factory by silo name, in place of the shared scripted one.</param>
     /// <param name="sharedWeights">The silos' Apr:SharedWeightsDirectory (one directory for all of them), or none.</param>
+    /// <param name="extra">More configuration for every silo (e.g. <c>Apr:MaxSolvesInFlight</c>), applied last.</param>
     public static async Task<TestCluster> StartAsync(
         IReadOnlyList<string> siloNames, string? serviceId = null, bool withEngine = true, string storage = "postgres", string? checkpoint = null,
-        string? adminToken = null, Func<string, IDecoderFactory>? decodersFor = null, string? sharedWeights = null)
+        string? adminToken = null, Func<string, IDecoderFactory>? decodersFor = null, string? sharedWeights = null,
+        IReadOnlyDictionary<string, string?>? extra = null)
     {
         serviceId ??= "svc-" + Guid.NewGuid().ToString("N")[..12];
         var clusterId = "cl-" + Guid.NewGuid().ToString("N")[..12];
@@ -59,6 +62,7 @@ internal sealed class TestCluster : IAsyncDisposable
                 settings["Apr:Checkpoint"] = checkpoint ?? "/nonexistent/apr-checkpoint";
                 settings["Apr:AdminToken"] = adminToken ?? AdminToken;
                 settings["Apr:SharedWeightsDirectory"] = sharedWeights;
+                foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
                 var app = await SiloHost.CreateAsync([], settings, services =>
                 {
                     if (withEngine) services.AddSingleton<IDecoderFactory>(decodersFor?.Invoke(name) ?? decoders);
@@ -66,7 +70,7 @@ internal sealed class TestCluster : IAsyncDisposable
                 await app.StartAsync();
                 silos.Add(new SiloHandle(name, app, ports.Grpc, ports.Http));
             }
-            var cluster = new TestCluster(serviceId, silos);
+            var cluster = new TestCluster(serviceId, silos, decoders);
             await cluster.WaitForMembersAsync();
             return cluster;
         }
