@@ -32,6 +32,7 @@ internal static class OrleansSetup
             silo.Configure<ClusterOptions>(o => { o.ClusterId = settings.ClusterId; o.ServiceId = settings.ServiceId; });
             // Bound to the advertised address only (not every interface); the gateway is off unless a port is set.
             silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedAddress), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
+            if (!string.IsNullOrEmpty(settings.SiloTlsCertificate)) UseMutualTls(silo, ClusterCertificate.Load(settings.SiloTlsCertificate, settings.SiloTlsKey!));
             silo.UseAdoNetClustering(o => { o.Invariant = PostgresSchema.Invariant; o.ConnectionString = connection; });
             silo.UseAdoNetReminderService(o => { o.Invariant = PostgresSchema.Invariant; o.ConnectionString = connection; });
             silo.AddAdoNetGrainStorage(StorageNames.Solves, options => options.Configure<Serializer>((o, serializer) =>
@@ -47,4 +48,17 @@ internal static class OrleansSetup
         silo.AddWeightSync(settings.EffectiveWeightsDirectory, settings.Storage == StorageModes.Postgres ? settings.ConnectionString : null, settings.ServiceId, settings.SiloName,
             settings.SharedWeightsDirectory is null ? null : Path.GetFullPath(settings.SharedWeightsDirectory));
     }
+
+    /// <summary>
+    /// Mutual TLS on the silo-to-silo port: each side presents the cluster certificate and requires the other's to
+    /// be the same one, so a process without it cannot open a connection, let alone join.
+    /// </summary>
+    private static void UseMutualTls(ISiloBuilder silo, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
+        silo.UseTls(certificate, tls =>
+        {
+            tls.RemoteCertificateMode = Orleans.Connections.Security.RemoteCertificateMode.RequireCertificate;
+            tls.ClientCertificateMode = Orleans.Connections.Security.RemoteCertificateMode.RequireCertificate;
+            // Pinning replaces chain validation: the cluster certificate is self-issued, and only it is accepted.
+            tls.RemoteCertificateValidation = (remote, _, _) => ClusterCertificate.IsClusterMember(remote, certificate);
+        });
 }

@@ -28,6 +28,15 @@ public sealed class SiloSettings
     /// </summary>
     public int GatewayPort { get; set; }
 
+    /// <summary>
+    /// The cluster certificate (PEM) for mutual TLS on the silo-to-silo port, with <see cref="SiloTlsKey"/>; unset =
+    /// plain TCP (one machine, loopback). Every silo of the cluster holds the same certificate and accepts only peers
+    /// that present it (<see cref="ClusterCertificate"/>). The Kubernetes base turns it on.
+    /// </summary>
+    public string? SiloTlsCertificate { get; set; }
+    /// <summary>The private key (PEM) of <see cref="SiloTlsCertificate"/>.</summary>
+    public string? SiloTlsKey { get; set; }
+
     /// <summary>The address Kestrel listens on for gRPC and HTTP (0.0.0.0 in containers).</summary>
     public string ListenAddress { get; set; } = "0.0.0.0";
     /// <summary>gRPC, HTTP/2 only (plaintext h2c).</summary>
@@ -146,6 +155,8 @@ public sealed class SiloSettings
         if (SharedWeightsDirectory is not null && !Directory.Exists(SharedWeightsDirectory))
             return $"Apr:SharedWeightsDirectory '{SharedWeightsDirectory}' does not exist (mount the shared weights volume there, or unset it)";
         if (AdminTokenPolicy.Check(AdminToken) is { } weakToken) return weakToken;
+        if (string.IsNullOrEmpty(SiloTlsCertificate) != string.IsNullOrEmpty(SiloTlsKey))
+            return "Apr:SiloTlsCertificate and Apr:SiloTlsKey go together: set both (mutual TLS between silos) or neither";
         if (SolveRetention < TimeSpan.Zero) return $"Apr:SolveRetention {SolveRetention} must be zero (keep forever) or positive";
         if (MaxSolvesInFlight < 1) return $"Apr:MaxSolvesInFlight {MaxSolvesInFlight} must be at least 1";
         if (MaxSolveTokens < 1) return $"Apr:MaxSolveTokens {MaxSolveTokens} must be at least 1";

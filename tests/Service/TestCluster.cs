@@ -15,7 +15,7 @@ namespace AprOrleans.Tests.Service;
 /// </summary>
 internal sealed class TestCluster : IAsyncDisposable
 {
-    public sealed record SiloHandle(string Name, WebApplication App, int GrpcPort, int HttpPort)
+    public sealed record SiloHandle(string Name, WebApplication App, int GrpcPort, int HttpPort, int SiloPort)
     {
         public IGrainFactory Grains => App.Services.GetRequiredService<IGrainFactory>();
         public GrpcChannel Channel { get; } = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
@@ -68,7 +68,7 @@ internal sealed class TestCluster : IAsyncDisposable
                     if (withEngine) services.AddSingleton<IDecoderFactory>(decodersFor?.Invoke(name) ?? decoders);
                 });
                 await app.StartAsync();
-                silos.Add(new SiloHandle(name, app, ports.Grpc, ports.Http));
+                silos.Add(new SiloHandle(name, app, ports.Grpc, ports.Http, ports.Silo));
             }
             var cluster = new TestCluster(serviceId, silos, decoders);
             await cluster.WaitForMembersAsync();
