@@ -52,8 +52,8 @@ internal static class Kustomize
         foreach (var folder in Directory.EnumerateDirectories(from)) CopyFolder(folder, Path.Combine(to, Path.GetFileName(folder)));
     }
 
-    /// <summary>The file k8s/secrets.sh generated for the renders (its values are the rendered Secret's).</summary>
-    public static string GeneratedSecretsFile => Path.Combine(RenderRoot.Value, "k8s", "base", "secrets.env");
+    /// <summary>A file k8s/secrets.sh generated for the renders (secrets.env, silo-tls.crt, silo-tls.key): the rendered Secrets hold its content.</summary>
+    public static string GeneratedFile(string name) => Path.Combine(RenderRoot.Value, "k8s", "base", name);
 
     /// <summary>The objects of one kustomization (cached: the render is deterministic).</summary>
     public static IReadOnlyList<object> Render(string target) =>

@@ -51,6 +51,9 @@ public sealed class LocalRunTests
         overrides["Apr__SiloPort"] = $"{ports.Silo}";
         overrides["Apr__GrpcPort"] = $"{ports.Grpc}";
         overrides["Apr__HttpPort"] = $"{ports.Http}";
+        // The mounted Secret apr-silo-tls, here: the files k8s/secrets.sh generated for the render.
+        overrides["Apr__SiloTlsCertificate"] = Kustomize.GeneratedFile("silo-tls.crt");
+        overrides["Apr__SiloTlsKey"] = Kustomize.GeneratedFile("silo-tls.key");
         var fields = new Dictionary<string, string> { ["metadata.name"] = "apr-silo-0", ["status.podIP"] = "127.0.0.1" };
         var plan = ContainerRun.Prepare(Cpu, container, fields, overrides);
         Assert.Equal("postgres", SiloContract.Effective(Cpu, container, "Storage"));

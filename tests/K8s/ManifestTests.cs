@@ -66,6 +66,39 @@ public sealed partial class ManifestTests
     }
 
     [Theory, MemberData(nameof(Targets))]
+    public void Silos_talk_mutual_tls_with_the_generated_cluster_certificate(string target)
+    {
+        var silo = Kustomize.SiloContainer(target);
+        var certificate = SiloContract.Effective(target, silo, nameof(SiloSettings.SiloTlsCertificate));
+        var key = SiloContract.Effective(target, silo, nameof(SiloSettings.SiloTlsKey));
+        Assert.NotNull(certificate);
+        Assert.NotNull(key);
+        // Both files lie in a read-only mount of Secret apr-silo-tls, under the names a kubernetes.io/tls Secret has.
+        var pod = Kustomize.Silo(target).Spec.Template.Spec;
+        foreach (var (path, entry) in new[] { (certificate!, "tls.crt"), (key!, "tls.key") })
+        {
+            var mount = Assert.Single(silo.VolumeMounts, m => path == $"{m.MountPath.TrimEnd('/')}/{entry}");
+            Assert.True(mount.ReadOnlyProperty);
+            Assert.Equal("apr-silo-tls", pod.Volumes.Single(v => v.Name == mount.Name).Secret.SecretName);
+        }
+        var secret = Kustomize.Single<V1Secret>(target, "apr-silo-tls");
+        Assert.Equal("kubernetes.io/tls", secret.Type);
+        // What k8s/secrets.sh generated is a certificate with its key, which the silo loads.
+        var folder = Directory.CreateTempSubdirectory("apr-silo-tls-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(folder, "tls.crt"), secret.Data["tls.crt"]);
+            File.WriteAllBytes(Path.Combine(folder, "tls.key"), secret.Data["tls.key"]);
+            using var loaded = ClusterCertificate.Load(Path.Combine(folder, "tls.crt"), Path.Combine(folder, "tls.key"));
+            Assert.True(loaded.HasPrivateKey);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Theory, MemberData(nameof(Targets))]
     public void Silo_container_ports_are_the_silos_configured_ports(string target)
     {
         var silo = Kustomize.SiloContainer(target);
