@@ -11,20 +11,23 @@ namespace AprOrleans.Silo.Hosting;
 /// </summary>
 public static class ClusterCertificate
 {
-    /// <summary>Loads the certificate with its key; a file that is missing or does not hold a certificate and key is a configuration error.</summary>
-    public static X509Certificate2 Load(string certificatePath, string keyPath)
+    /// <summary>
+    /// Loads a PEM certificate with its key (<paramref name="setting"/> names the settings in errors, e.g. <c>SiloTls</c>):
+    /// a file that is missing or does not hold a certificate and its key is a configuration error.
+    /// </summary>
+    public static X509Certificate2 Load(string certificatePath, string keyPath, string setting = "SiloTls")
     {
-        if (!File.Exists(certificatePath)) throw new SiloConfigurationException($"Apr:SiloTlsCertificate '{certificatePath}' does not exist");
-        if (!File.Exists(keyPath)) throw new SiloConfigurationException($"Apr:SiloTlsKey '{keyPath}' does not exist");
+        if (!File.Exists(certificatePath)) throw new SiloConfigurationException($"Apr:{setting}Certificate '{certificatePath}' does not exist");
+        if (!File.Exists(keyPath)) throw new SiloConfigurationException($"Apr:{setting}Key '{keyPath}' does not exist");
         try
         {
             var certificate = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
-            if (!certificate.HasPrivateKey) throw new SiloConfigurationException($"Apr:SiloTlsKey '{keyPath}' holds no private key for the certificate");
+            if (!certificate.HasPrivateKey) throw new SiloConfigurationException($"Apr:{setting}Key '{keyPath}' holds no private key for the certificate");
             return certificate;
         }
         catch (CryptographicException e)
         {
-            throw new SiloConfigurationException($"Apr:SiloTlsCertificate '{certificatePath}' with Apr:SiloTlsKey '{keyPath}': {e.Message}");
+            throw new SiloConfigurationException($"Apr:{setting}Certificate '{certificatePath}' with Apr:{setting}Key '{keyPath}': {e.Message}");
         }
     }
 

@@ -50,6 +50,10 @@ public static class SiloHost
         // Process-wide, before any engine starts: every batcher's engine thread uses this pool.
         if (settings.TorchThreads > 0) TorchSharp.torch.set_num_threads(settings.TorchThreads);
 
+        // Loaded here, not inside Kestrel's callback, so that a bad file stops the silo with exit code 2 and one line.
+        var grpcCertificate = string.IsNullOrEmpty(settings.GrpcTlsCertificate)
+            ? null
+            : ClusterCertificate.Load(settings.GrpcTlsCertificate, settings.GrpcTlsKey!, "GrpcTls");
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var ip = IPAddress.Parse(settings.ListenAddress);
@@ -60,7 +64,11 @@ public static class SiloHost
             // the client wait for a window update every 96 KiB, which caps the upload rate well below the disk's.
             kestrel.Limits.Http2.InitialStreamWindowSize = 8 << 20;
             kestrel.Limits.Http2.InitialConnectionWindowSize = 16 << 20;
-            kestrel.Listen(ip, settings.GrpcPort, o => o.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(ip, settings.GrpcPort, o =>
+            {
+                o.Protocols = HttpProtocols.Http2;
+                if (grpcCertificate is not null) o.UseHttps(grpcCertificate);
+            });
             kestrel.Listen(ip, settings.HttpPort, o => o.Protocols = HttpProtocols.Http1);
         });
         // The host's shutdown timeout bounds every hosted service's StopAsync, the Orleans silo's included (default 30 s is

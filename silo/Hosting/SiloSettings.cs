@@ -39,7 +39,15 @@ public sealed class SiloSettings
 
     /// <summary>The address Kestrel listens on for gRPC and HTTP (0.0.0.0 in containers).</summary>
     public string ListenAddress { get; set; } = "0.0.0.0";
-    /// <summary>gRPC, HTTP/2 only (plaintext h2c).</summary>
+    /// <summary>
+    /// A certificate (PEM) for TLS on the gRPC port, with <see cref="GrpcTlsKey"/>; unset = plaintext h2c (loopback, or
+    /// TLS terminated in front of the silo). Clients then call <c>https://</c>; one that must trust a private CA points
+    /// <c>SSL_CERT_FILE</c> at it.
+    /// </summary>
+    public string? GrpcTlsCertificate { get; set; }
+    /// <summary>The private key (PEM) of <see cref="GrpcTlsCertificate"/>.</summary>
+    public string? GrpcTlsKey { get; set; }
+    /// <summary>gRPC, HTTP/2 only (h2c, or TLS with <see cref="GrpcTlsCertificate"/>).</summary>
     public int GrpcPort { get; set; } = 5080;
     /// <summary>Health endpoints, HTTP/1.1: <c>/healthz</c>, <c>/readyz</c>.</summary>
     public int HttpPort { get; set; } = 5081;
@@ -155,6 +163,8 @@ public sealed class SiloSettings
         if (SharedWeightsDirectory is not null && !Directory.Exists(SharedWeightsDirectory))
             return $"Apr:SharedWeightsDirectory '{SharedWeightsDirectory}' does not exist (mount the shared weights volume there, or unset it)";
         if (AdminTokenPolicy.Check(AdminToken) is { } weakToken) return weakToken;
+        if (string.IsNullOrEmpty(GrpcTlsCertificate) != string.IsNullOrEmpty(GrpcTlsKey))
+            return "Apr:GrpcTlsCertificate and Apr:GrpcTlsKey go together: set both (TLS on the gRPC port) or neither";
         if (string.IsNullOrEmpty(SiloTlsCertificate) != string.IsNullOrEmpty(SiloTlsKey))
             return "Apr:SiloTlsCertificate and Apr:SiloTlsKey go together: set both (mutual TLS between silos) or neither";
         if (SolveRetention < TimeSpan.Zero) return $"Apr:SolveRetention {SolveRetention} must be zero (keep forever) or positive";
