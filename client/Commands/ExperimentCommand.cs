@@ -50,6 +50,8 @@ public static class ExperimentCommand
         command.Subcommands.Add(Control(connection, "start", "Start a created experiment (rollouts begin)", (remote, name) => remote.Start(name)));
         command.Subcommands.Add(Control(connection, "pause", "Pause: rollouts in flight finish, no new ones start", (remote, name) => remote.Pause(name)));
         command.Subcommands.Add(Control(connection, "resume", "Resume a paused experiment", (remote, name) => remote.Resume(name)));
+        command.Subcommands.Add(Control(connection, "delete", "Delete a paused or finished experiment and every rollout group it stored (prints it as it was)",
+            (remote, name) => remote.Delete(name)));
         command.Subcommands.Add(Status(connection));
         command.Subcommands.Add(Plot(connection));
         return command;

@@ -36,6 +36,9 @@ public sealed class RemoteExperiments(string siloUrl, string? token, TimeSpan re
 
     public Experiment Pause(string name) => Call(() => Client.Pause(new ExperimentRef { Name = name }, Admin(), Deadline()));
 
+    /// <summary>Deletes the experiment and its stored groups (a long run's thousands of groups take a while: 10 minutes allowed).</summary>
+    public Experiment Delete(string name) => Call(() => Client.Delete(new ExperimentRef { Name = name }, Admin(), DateTime.UtcNow.AddMinutes(10)));
+
     public Experiment Resume(string name) => Call(() => Client.Resume(new ExperimentRef { Name = name }, Admin(), Deadline()));
 
     public Experiment Get(string name) => Call(() => Client.Get(new ExperimentRef { Name = name }, deadline: Deadline()));

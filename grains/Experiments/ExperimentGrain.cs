@@ -144,6 +144,40 @@ public sealed partial class ExperimentGrain(
         return Ok();
     }
 
+    public async Task<ExperimentReply> Delete()
+    {
+        switch (S.Status)
+        {
+            case ExperimentState.Unknown: return NotFound();
+            case ExperimentState.Running:
+                return Fault(ExperimentFault.FailedPrecondition, $"experiment '{Name}' is RUNNING: pause it first (its rollouts in flight finish), then delete it");
+        }
+        if (_loop is { IsCompleted: false })
+            return Fault(ExperimentFault.FailedPrecondition, $"experiment '{Name}' still has rollouts started before the pause in flight; delete it when they have finished");
+        var deleted = Ok();
+        // Every group of every step that may have been produced (the loop works up to rollout_ahead steps past the
+        // trainer's): stored ones are deleted, absent ones cost a no-op.
+        int steps = Math.Max(S.RolloutStepsReady, S.Step + S.Spec!.RolloutAhead) + 1;
+        var keys = Enumerable.Range(0, steps)
+            .SelectMany(step => Enumerable.Range(0, S.Spec!.ProblemsPerStep).Select(index => RolloutSpec.RolloutKey(Name, step, index)));
+        foreach (var batch in keys.Chunk(64))
+            await Task.WhenAll(batch.Select(key => GrainFactory.GetGrain<IRolloutGrain>(key).Forget()));
+        await StopReminderAsync();
+        await _writeGate.WaitAsync();
+        try
+        {
+            await state.ClearStateAsync();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+        state.State = new ExperimentGrainState();
+        Wake();
+        DeactivateOnIdle();
+        return deleted;
+    }
+
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
         // The tick itself re-activated the grain if its silo died (OnActivateAsync starts the loop); this covers a live one.

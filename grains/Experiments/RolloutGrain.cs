@@ -53,6 +53,14 @@ public sealed partial class RolloutGrain(
 
     public Task<RolloutGroupRecord?> GetGroup() => Task.FromResult(state.State.Group);
 
+    public async Task Forget()
+    {
+        _stopping.Cancel();
+        // Clearing keeps a row without payload (the storage's tombstone); the group's bytes are gone.
+        if (state.RecordExists) await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // An unfinished group is dropped here and rerun (same seeds) by the next activation.

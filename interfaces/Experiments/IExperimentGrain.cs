@@ -36,4 +36,11 @@ public interface IExperimentGrain : IGrainWithStringKey
     /// <summary>The trainer finished <paramref name="step"/>; advances the step exactly once (see training.proto).</summary>
     [Alias("report-step")]
     Task<ExperimentReply> ReportStep(int step, long weightVersion, StepMetricsRecord trainer);
+
+    /// <summary>
+    /// Deletes the experiment and every rollout group it stored (training.proto). Refused while it runs (pause it
+    /// first) or while rollouts started before the pause are still in flight; returns the experiment as it was.
+    /// </summary>
+    [Alias("delete"), ResponseTimeout("00:10:00")]
+    Task<ExperimentReply> Delete();
 }

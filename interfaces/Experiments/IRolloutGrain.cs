@@ -16,4 +16,8 @@ public interface IRolloutGrain : IGrainWithStringKey
     /// <summary>The stored group, or null while it is not finished.</summary>
     [Alias("group")]
     Task<RolloutGroupRecord?> GetGroup();
+
+    /// <summary>Deletes the stored group (its experiment is being deleted) and stops any production in flight.</summary>
+    [Alias("forget")]
+    Task Forget();
 }

@@ -16,6 +16,7 @@ public sealed class ExperimentsMethodProvider : IServiceMethodProvider<Experimen
         context.AddUnaryMethod(Method<CreateExperimentRequest, Experiment>(MethodType.Unary, ServiceName, "Create"), [], (s, r, c) => s.Create(r, c));
         context.AddUnaryMethod(Method<ExperimentRef, Experiment>(MethodType.Unary, ServiceName, "Start"), [], (s, r, c) => s.Start(r, c));
         context.AddUnaryMethod(Method<ExperimentRef, Experiment>(MethodType.Unary, ServiceName, "Pause"), [], (s, r, c) => s.Pause(r, c));
+        context.AddUnaryMethod(Method<ExperimentRef, Experiment>(MethodType.Unary, ServiceName, "Delete"), [], (s, r, c) => s.Delete(r, c));
         context.AddUnaryMethod(Method<ExperimentRef, Experiment>(MethodType.Unary, ServiceName, "Resume"), [], (s, r, c) => s.Resume(r, c));
         context.AddUnaryMethod(Method<ExperimentRef, Experiment>(MethodType.Unary, ServiceName, "Get"), [], (s, r, c) => s.Get(r, c));
         context.AddServerStreamingMethod(Method<ExperimentRef, Experiment>(MethodType.ServerStreaming, ServiceName, "Watch"), [], (s, r, w, c) => s.Watch(r, w, c));

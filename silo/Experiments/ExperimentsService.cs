@@ -33,6 +33,12 @@ public sealed class ExperimentsService(IGrainFactory grains, AdminAuthorization 
         return ExperimentMapping.Unwrap(await Grain(ExperimentRequestValidator.Name(request.Name, "name")).Pause());
     }
 
+    public async Task<Experiment> Delete(ExperimentRef request, ServerCallContext context)
+    {
+        admin.Require(context, "Delete");
+        return ExperimentMapping.Unwrap(await Grain(ExperimentRequestValidator.Name(request.Name, "name")).Delete());
+    }
+
     public async Task<Experiment> Resume(ExperimentRef request, ServerCallContext context)
     {
         admin.Require(context, "Resume");

@@ -116,6 +116,45 @@ public sealed class ExperimentServiceTests(ExperimentSiloFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task Delete_removes_a_paused_experiment_and_its_stored_groups_and_refuses_a_running_one()
+    {
+        var name = NewName("delete");
+        var config = ExperimentCalls.Config(problemsPerStep: 2, groupSize: 2, maxSteps: 4, rolloutAhead: 0);
+        await Admin.CreateAndStartAsync(name, config);
+        Assert.Equal(2, (await Admin.PullAsync(name, 0)).Count);
+        Assert.Equal(3, await StoredRowsAsync(name)); // the experiment and its two groups
+
+        var running = await Assert.ThrowsAsync<RpcException>(() => Admin.Experiments.DeleteAsync(new ExperimentRef { Name = name }, Admin.Auth).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, running.StatusCode);
+        Assert.Contains("pause it first", running.Status.Detail);
+        await Admin.Experiments.PauseAsync(new ExperimentRef { Name = name }, Admin.Auth);
+        var anonymous = await Assert.ThrowsAsync<RpcException>(() => fixture.Anonymous.Experiments.DeleteAsync(new ExperimentRef { Name = name }).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, anonymous.StatusCode);
+
+        var deleted = await Admin.Experiments.DeleteAsync(new ExperimentRef { Name = name }, Admin.Auth);
+        Assert.Equal(name, deleted.Name);
+        Assert.Equal(0, await StoredRowsAsync(name));
+        Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => Admin.GetAsync(name))).StatusCode);
+        // The name is free again: a new experiment under it starts from step 0.
+        var again = await Admin.CreateAndStartAsync(name, config);
+        Assert.Equal(0, again.Step);
+    }
+
+    /// <summary>Rows with a payload this experiment's grains stored (its own state, its rollout groups) in the fixture's service.</summary>
+    private async Task<long> StoredRowsAsync(string name)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(TestPostgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT count(*) FROM orleansstorage WHERE serviceid = @s AND payloadbinary IS NOT NULL " +
+            "AND (grainidextensionstring = @name OR grainidextensionstring LIKE @prefix)", connection);
+        command.Parameters.AddWithValue("s", fixture.Cluster.ServiceId);
+        command.Parameters.AddWithValue("name", name);
+        command.Parameters.AddWithValue("prefix", name + "/%");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task Pause_stops_production_until_resume()
     {
         var name = NewName("pause");
