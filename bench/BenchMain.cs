@@ -11,6 +11,8 @@ public static class BenchMain
             BenchOptions.Of("--preset", "--steps", "--warmup", "--batch-tokens", "--device", "--precision", "--numbers", "--threads").WithFlags("--phases")),
         ["service-load"] = ("concurrent Solve calls over gRPC vs the engine directly: errors, solves/s, p50/p99, overhead", ServiceLoadBench.Run,
             BenchOptions.Of("--checkpoint", "--concurrency", "--seconds", "--thread-tokens", "--threads", "--attention-threads", "--repeats", "--start-with", "--warmup-seconds")),
+        ["overload"] = ("far more clients than a silo admits, a share asking the largest budget: statuses, admitted p99, peak memory", OverloadBench.Run,
+            BenchOptions.Of("--checkpoint", "--concurrency", "--seconds", "--max-budget-share", "--thread-tokens")),
         ["kv-step"] = ("ms per decode step with the slot-slab vs the paged KV cache", KvStepBench.Run,
             BenchOptions.Of("--preset", "--batch", "--prompt", "--steps", "--warmup", "--threads")),
         ["decode"] = ("engine decode tokens/s at several batch sizes, and the ratio to batch 1", DecodeThroughputBench.Run,

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using AprOrleans.Api;
+using AprOrleans.Countdown.Problems;
+using AprOrleans.Silo.Api;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace AprOrleans.Bench;
+
+/// <summary>
+/// Overload: far more concurrent clients than a silo admits (default 1 000 against the admission limits of
+/// <c>Apr:MaxSolvesInFlight</c> 256 and <c>Apr:MaxSolveTokensInFlight</c>), a share of them asking the largest token
+/// budget a request may. An in-process silo (memory storage, the real engine on the CPU, its default admission
+/// settings) serves closed-loop clients for S seconds; a refused client waits the retry hint of the
+/// <c>grpc-retry-pushback-ms</c> trailer and tries again. Reports every status code's count, admitted solves/s, the
+/// p50/p99 latency of admitted solves, and the process's peak resident memory; exit 1 when any call ended in a
+/// status other than OK or RESOURCE_EXHAUSTED (an INTERNAL, a timeout) or the silo died.
+/// Usage: overload [--checkpoint DIR] [--concurrency 1000] [--seconds 60] [--max-budget-share 0.1] [--thread-tokens 128]
+/// </summary>
+public static class OverloadBench
+{
+    public static int Run(string[] args)
+    {
+        var checkpoint = Path.GetFullPath(Args.String(args, "--checkpoint", Path.Combine("checkpoints", "countdown3-apr")));
+        int concurrency = Args.Int(args, "--concurrency", 1000);
+        var duration = TimeSpan.FromSeconds(Args.Int(args, "--seconds", 60));
+        double maxShare = Args.Double(args, "--max-budget-share", 0.1);
+        int threadTokens = Args.Int(args, "--thread-tokens", 128);
+        return RunAsync(checkpoint, concurrency, duration, maxShare, threadTokens).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> RunAsync(string checkpoint, int concurrency, TimeSpan duration, double maxShare, int threadTokens)
+    {
+        var defaults = new Silo.Hosting.SiloSettings();
+        int maxBudgetClients = (int)Math.Round(concurrency * maxShare);
+        Console.WriteLine($"checkpoint {checkpoint}; {concurrency} clients for {duration.TotalSeconds:F0} s, {maxBudgetClients} of them asking " +
+                          $"{defaults.MaxSolveTokens} tokens, the rest {8 * threadTokens}; admission: {defaults.MaxSolvesInFlight} solves, " +
+                          $"{defaults.MaxSolveTokensInFlight} budgeted tokens in flight; {Environment.ProcessorCount} cores");
+        await using var silo = await LoopbackSilo.StartAsync(new Dictionary<string, string?> { ["Apr:Checkpoint"] = checkpoint, ["Apr:EngineSlots"] = "256" });
+        using var channel = GrpcChannel.ForAddress(silo.GrpcAddress, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        });
+        var client = new Solver.SolverClient(channel);
+        var problems = new ProblemGenerator(3, seed: 42).Take(512).ToList();
+        await client.SolveAsync(Request(problems[0], threadTokens, big: false), deadline: DateTime.UtcNow.AddMinutes(5));
+
+        var statuses = new ConcurrentDictionary<StatusCode, int>();
+        var latencies = new ConcurrentBag<double>();
+        long peakResident = 0;
+        var end = DateTime.UtcNow + duration;
+        using var sampler = new Timer(_ =>
+        {
+            long resident = Process.GetCurrentProcess().WorkingSet64;
+            long before;
+            do before = Interlocked.Read(ref peakResident); while (resident > before && Interlocked.CompareExchange(ref peakResident, resident, before) != before);
+        }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async c =>
+        {
+            bool big = c < maxBudgetClients;
+            for (int round = 0; DateTime.UtcNow < end; round++)
+            {
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    await client.SolveAsync(Request(problems[(round * concurrency + c) % problems.Count], threadTokens, big), deadline: DateTime.UtcNow.AddMinutes(5));
+                    statuses.AddOrUpdate(StatusCode.OK, 1, (_, n) => n + 1);
+                    if (DateTime.UtcNow <= end) latencies.Add(clock.Elapsed.TotalMilliseconds);
+                }
+                catch (RpcException e)
+                {
+                    statuses.AddOrUpdate(e.StatusCode, 1, (_, n) => n + 1);
+                    if (e.StatusCode != StatusCode.ResourceExhausted) continue;
+                    var hint = e.Trailers.GetValue(SolveAdmission.RetryPushbackTrailer);
+                    await Task.Delay(int.TryParse(hint, out int ms) ? ms : 1000);
+                }
+            }
+        }));
+
+        var admitted = latencies.Order().ToList();
+        double Percentile(double q) => admitted.Count == 0 ? double.NaN : admitted[(int)Math.Min(admitted.Count - 1, q * admitted.Count)];
+        Console.WriteLine($"admitted: {admitted.Count} solves, {admitted.Count / duration.TotalSeconds:F2} solves/s, p50 {Percentile(0.5):F0} ms, " +
+                          $"p99 {Percentile(0.99):F0} ms, max {(admitted.Count == 0 ? double.NaN : admitted[^1]):F0} ms");
+        foreach (var (code, n) in statuses.OrderBy(s => s.Key)) Console.WriteLine($"  {code}: {n}");
+        Console.WriteLine($"peak resident memory {Interlocked.Read(ref peakResident) / (1 << 20)} MiB");
+        bool clean = statuses.Keys.All(code => code is StatusCode.OK or StatusCode.ResourceExhausted);
+        Console.WriteLine(clean ? "every call ended OK or RESOURCE_EXHAUSTED" : "FAILED: calls ended in other statuses");
+        return clean ? 0 : 1;
+    }
+
+    private static SolveRequest Request(Problem p, int threadTokens, bool big)
+    {
+        var request = new SolveRequest
+        {
+            Target = p.Target,
+            Mode = Mode.Apr,
+            Limits = big
+                ? new Limits { MaxTokensPerThread = 4096, MaxTotalTokens = new Silo.Hosting.SiloSettings().MaxSolveTokens }
+                : new Limits { MaxTokensPerThread = threadTokens, MaxTotalTokens = 8 * threadTokens },
+            Sampling = new Sampling { Temperature = 0 },
+        };
+        request.Numbers.AddRange(p.Nums);
+        return request;
+    }
+}
