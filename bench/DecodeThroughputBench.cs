@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using AprOrleans.Model;
 using AprOrleans.Model.Engine;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 
 namespace AprOrleans.Bench;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Engine;
-using AprOrleans.Model.Evaluation;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Evaluation;
+using AprOrleans.Reasoning.Runtime;
 
 namespace AprOrleans.Bench;
 

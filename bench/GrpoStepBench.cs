@@ -1,9 +1,9 @@
 using System.Globalization;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Engine;
-using AprOrleans.Model.Evaluation;
-using AprOrleans.Model.Rl;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Evaluation;
+using AprOrleans.Reasoning.Rl;
+using AprOrleans.Reasoning.Runtime;
 using AprOrleans.Trainer.Grpo;
 
 namespace AprOrleans.Bench;

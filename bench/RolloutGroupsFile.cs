@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AprOrleans.Model.Rl;
+using AprOrleans.Reasoning.Rl;
 
 namespace AprOrleans.Bench;
 

@@ -4,7 +4,7 @@ using AprOrleans.Api;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Trace;
 using AprOrleans.Model.Engine;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 using Grpc.Net.Client;
 
 namespace AprOrleans.Bench;

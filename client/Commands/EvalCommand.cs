@@ -5,7 +5,7 @@ using AprOrleans.Client.Terminal;
 using AprOrleans.Countdown.IO;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Engine;
-using AprOrleans.Model.Evaluation;
+using AprOrleans.Reasoning.Evaluation;
 
 namespace AprOrleans.Client.Commands;
 

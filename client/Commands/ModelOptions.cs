@@ -1,6 +1,6 @@
 using System.CommandLine;
 using AprOrleans.Model.Engine;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 
 namespace AprOrleans.Client.Commands;
 

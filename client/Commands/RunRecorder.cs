@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Checkpoints;
-using AprOrleans.Model.Evaluation;
-using AprOrleans.Model.Evaluation.Records;
+using AprOrleans.Reasoning.Evaluation;
+using AprOrleans.Reasoning.Evaluation.Records;
 
 namespace AprOrleans.Client.Commands;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using AprOrleans.Client.Rendering;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Engine;
-using AprOrleans.Model.Evaluation;
+using AprOrleans.Reasoning.Evaluation;
 
 namespace AprOrleans.Client.Commands;
 

@@ -1,4 +1,4 @@
-using AprOrleans.Model.Evaluation;
+using AprOrleans.Reasoning.Evaluation;
 using OxyPlot;
 using OxyPlot.Axes;
 using OxyPlot.Legends;

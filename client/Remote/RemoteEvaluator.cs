@@ -2,8 +2,8 @@ using System.Diagnostics;
 using AprOrleans.Api;
 using AprOrleans.Countdown.Checking;
 using AprOrleans.Countdown.Problems;
-using AprOrleans.Model.Evaluation;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Evaluation;
+using AprOrleans.Reasoning.Runtime;
 
 namespace AprOrleans.Client.Remote;
 

@@ -1,6 +1,6 @@
 using AprOrleans.Api;
 using AprOrleans.Countdown.Problems;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 using Grpc.Core;
 using Grpc.Net.Client;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 
 namespace AprOrleans.Client.Rendering;
 

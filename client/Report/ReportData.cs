@@ -1,4 +1,4 @@
-using AprOrleans.Model.Evaluation.Records;
+using AprOrleans.Reasoning.Evaluation.Records;
 
 namespace AprOrleans.Client.Report;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using AprOrleans.Model.Evaluation.Records;
+using AprOrleans.Reasoning.Evaluation.Records;
 
 namespace AprOrleans.Client.Report;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using AprOrleans.Model.Evaluation.Records;
+using AprOrleans.Reasoning.Evaluation.Records;
 
 namespace AprOrleans.Client.Report;
 

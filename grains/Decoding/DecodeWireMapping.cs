@@ -1,6 +1,6 @@
 using AprOrleans.Interfaces.Batching;
 using AprOrleans.Interfaces.Solving;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 
 namespace AprOrleans.Grains.Decoding;
 

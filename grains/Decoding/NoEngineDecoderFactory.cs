@@ -1,4 +1,4 @@
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 
 namespace AprOrleans.Grains.Decoding;
 

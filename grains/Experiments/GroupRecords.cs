@@ -1,9 +1,9 @@
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Interfaces.Experiments;
-using AprOrleans.Model.Rl;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Rl;
+using AprOrleans.Reasoning.Runtime;
 // This class's Trajectory method hides the type's name inside it.
-using RlTrajectory = AprOrleans.Model.Rl.Trajectory;
+using RlTrajectory = AprOrleans.Reasoning.Rl.Trajectory;
 
 namespace AprOrleans.Grains.Experiments;
 

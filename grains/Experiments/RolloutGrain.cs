@@ -5,7 +5,7 @@ using AprOrleans.Grains.Batching;
 using AprOrleans.Grains.Decoding;
 using AprOrleans.Grains.Solving;
 using AprOrleans.Interfaces.Experiments;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Placement;

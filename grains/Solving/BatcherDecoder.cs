@@ -3,7 +3,7 @@ using AprOrleans.Countdown.Trace;
 using AprOrleans.Grains.Batching;
 using AprOrleans.Grains.Decoding;
 using AprOrleans.Interfaces.Solving;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 
 namespace AprOrleans.Grains.Solving;
 

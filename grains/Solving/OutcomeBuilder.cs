@@ -1,7 +1,7 @@
 using AprOrleans.Countdown.Checking;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Interfaces.Solving;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 
 namespace AprOrleans.Grains.Solving;
 

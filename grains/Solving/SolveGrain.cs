@@ -4,7 +4,7 @@ using AprOrleans.Countdown.Trace;
 using AprOrleans.Grains.Batching;
 using AprOrleans.Grains.Decoding;
 using AprOrleans.Interfaces.Solving;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Placement;

@@ -1,4 +1,4 @@
-using AprOrleans.Model.Checkpoints;
+using AprOrleans.Reasoning.IO;
 using System.Buffers;
 using System.Data;
 using System.Threading.Channels;

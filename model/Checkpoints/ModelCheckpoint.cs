@@ -1,3 +1,4 @@
+using AprOrleans.Reasoning.IO;
 using AprOrleans.Countdown.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;

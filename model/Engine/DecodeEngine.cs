@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using AprOrleans.Model.Checkpoints;
 using AprOrleans.Model.Inference;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Model.Engine;

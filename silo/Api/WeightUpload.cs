@@ -1,3 +1,4 @@
+using AprOrleans.Reasoning.IO;
 using AprOrleans.Model.Checkpoints;
 using System.Text.RegularExpressions;
 using AprOrleans.Api;

@@ -1,6 +1,6 @@
 using AprOrleans.Grains.Decoding;
 using AprOrleans.Model.Engine;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 using AprOrleans.Silo.Hosting;
 
 namespace AprOrleans.Silo.Engine;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AprOrleans.Model.Evaluation.Records;
+using AprOrleans.Reasoning.Evaluation.Records;
 using static AprOrleans.Tests.Evaluation.RecordedRuns;
 
 namespace AprOrleans.Tests.Client;

@@ -1,7 +1,7 @@
 using AprOrleans.Countdown.Solvers;
 using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Countdown.Trace;
-using AprOrleans.Model.Evaluation;
+using AprOrleans.Reasoning.Evaluation;
 
 namespace AprOrleans.Tests.Countdown;
 

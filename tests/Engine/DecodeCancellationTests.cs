@@ -1,5 +1,5 @@
 using AprOrleans.Model.Engine;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 
 namespace AprOrleans.Tests.Engine;
 

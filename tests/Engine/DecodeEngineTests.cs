@@ -1,5 +1,5 @@
 using AprOrleans.Model.Checkpoints;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Tests.Engine;

@@ -1,6 +1,6 @@
 using AprOrleans.Countdown.Solvers;
 using AprOrleans.Countdown.Tokenization;
-using AprOrleans.Model.Evaluation;
+using AprOrleans.Reasoning.Evaluation;
 using AprOrleans.Tests.Countdown;
 using AprOrleans.Tests.Runtime;
 

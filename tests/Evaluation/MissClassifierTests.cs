@@ -1,7 +1,7 @@
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Tokenization;
-using AprOrleans.Model.Evaluation;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Evaluation;
+using AprOrleans.Reasoning.Runtime;
 using AprOrleans.Tests.Runtime;
 
 namespace AprOrleans.Tests.Evaluation;

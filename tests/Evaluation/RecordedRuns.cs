@@ -1,5 +1,5 @@
-using AprOrleans.Model.Evaluation;
-using AprOrleans.Model.Evaluation.Records;
+using AprOrleans.Reasoning.Evaluation;
+using AprOrleans.Reasoning.Evaluation.Records;
 
 namespace AprOrleans.Tests.Evaluation;
 

@@ -1,7 +1,7 @@
 using AprOrleans.Countdown.IO;
 using AprOrleans.Countdown.Tokenization;
-using AprOrleans.Model.Evaluation;
-using AprOrleans.Model.Evaluation.Records;
+using AprOrleans.Reasoning.Evaluation;
+using AprOrleans.Reasoning.Evaluation.Records;
 using static AprOrleans.Tests.Evaluation.RecordedRuns;
 
 namespace AprOrleans.Tests.Evaluation;

@@ -1,4 +1,4 @@
-using AprOrleans.Model.Evaluation.Records;
+using AprOrleans.Reasoning.Evaluation.Records;
 using static AprOrleans.Tests.Evaluation.RecordedRuns;
 
 namespace AprOrleans.Tests.Evaluation;

@@ -1,5 +1,5 @@
 using AprOrleans.Countdown.Tokenization;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 
 namespace AprOrleans.Tests.Runtime;
 

@@ -1,6 +1,6 @@
 using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Countdown.Trace;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 using AprOrleans.Tests.Countdown;
 
 namespace AprOrleans.Tests.Runtime;

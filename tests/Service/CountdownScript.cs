@@ -1,5 +1,5 @@
 using AprOrleans.Grains.Decoding;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 using AprOrleans.Tests.Runtime;
 
 namespace AprOrleans.Tests.Service;

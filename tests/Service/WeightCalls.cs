@@ -2,7 +2,7 @@ using AprOrleans.Api;
 using AprOrleans.Interfaces.Batching;
 using AprOrleans.Interfaces.Weights;
 using AprOrleans.Model.Engine;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;

@@ -1,5 +1,5 @@
 using AprOrleans.Model;
-using AprOrleans.Model.Rl;
+using AprOrleans.Reasoning.Rl;
 using AprOrleans.Tests.Model;
 using AprOrleans.Trainer.Grpo;
 using static TorchSharp.torch;

@@ -1,7 +1,7 @@
 using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
-using AprOrleans.Model.Rl;
+using AprOrleans.Reasoning.Rl;
 using AprOrleans.Tests.Model;
 using AprOrleans.Trainer;
 using AprOrleans.Trainer.Cli;

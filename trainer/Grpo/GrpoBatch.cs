@@ -1,4 +1,4 @@
-using AprOrleans.Model.Rl;
+using AprOrleans.Reasoning.Rl;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Trainer.Grpo;

@@ -1,6 +1,6 @@
 using AprOrleans.Model;
 using AprOrleans.Model.Network;
-using AprOrleans.Model.Rl;
+using AprOrleans.Reasoning.Rl;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,4 @@
-using AprOrleans.Model.Rl;
+using AprOrleans.Reasoning.Rl;
 
 namespace AprOrleans.Trainer.Grpo;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
-using AprOrleans.Model.Rl;
+using AprOrleans.Reasoning.Rl;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,7 +1,7 @@
 using AprOrleans.Api;
 using Grpc.Core;
 using Grpc.Net.Client;
-using ModelGroup = AprOrleans.Model.Rl.RolloutGroup;
+using ModelGroup = AprOrleans.Reasoning.Rl.RolloutGroup;
 using AprOrleans.Interfaces.Admin;
 
 namespace AprOrleans.Trainer.Grpo;

@@ -1,4 +1,4 @@
-using AprOrleans.Model.Rl;
+using AprOrleans.Reasoning.Rl;
 using Wire = AprOrleans.Api;
 
 namespace AprOrleans.Trainer.Grpo;

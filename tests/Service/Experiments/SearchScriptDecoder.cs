@@ -4,7 +4,7 @@ using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Solvers;
 using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Grains.Decoding;
-using AprOrleans.Model.Runtime;
+using AprOrleans.Reasoning.Runtime;
 
 namespace AprOrleans.Tests.Service.Experiments;
 

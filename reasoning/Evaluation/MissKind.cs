@@ -1,0 +1,39 @@
+namespace AprOrleans.Reasoning.Evaluation;
+
+/// <summary>Why a problem was not solved, in the terms a researcher acts on (`apr eval` reports the counts).</summary>
+public enum MissKind
+{
+    /// <summary>The tree answered, and the exact checker refused the answer (an arithmetic or copy error).</summary>
+    WrongAnswer,
+    /// <summary>
+    /// The checker refused the answer of a root that spawned and got no goal back from any child: the parent claimed
+    /// a goal that no child found.
+    /// </summary>
+    UnfoundedAnswer,
+    /// <summary>A limit or a fault ended the root before it answered (a child's limit shows in how its search ended).</summary>
+    LimitOrFault,
+    /// <summary>
+    /// A child started from a state on a solution path, yet the tree reported no solution: the child missed the goal,
+    /// or the parent dropped the goal the child reported.
+    /// </summary>
+    ChildMissedGoal,
+    /// <summary>
+    /// No child started on a solution path: the search never delegated the right branch. A thread that never spawned
+    /// (serial, or an APR root that searched alone) reports every "no solution" this way.
+    /// </summary>
+    NotFound,
+}
+
+public static class MissKinds
+{
+    /// <summary>The snake_case name used in JSON output.</summary>
+    public static string Name(MissKind kind) => kind switch
+    {
+        MissKind.WrongAnswer => "wrong_answer",
+        MissKind.UnfoundedAnswer => "unfounded_answer",
+        MissKind.LimitOrFault => "limit_or_fault",
+        MissKind.ChildMissedGoal => "child_missed_goal",
+        MissKind.NotFound => "not_found",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+}
