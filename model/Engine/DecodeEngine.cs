@@ -33,6 +33,13 @@ public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IDisposable
     private readonly List<ActiveSequence> _preempted = [];
     private long _version, _generated, _prefilled, _reused, _steps, _reprefilled, _preemptions;
     private volatile int _queued;
+    private volatile Gauges _gauges = new(0, 0, 0, 0);
+
+    /// <summary>
+    /// The engine's gauges as its own thread last saw them: the collections behind them (running list, free slots,
+    /// prefix cache, KV pages) belong to that thread alone, so other threads read this snapshot, never the collections.
+    /// </summary>
+    private sealed record Gauges(int Running, int ParkedPrefixes, int SlotsInUse, int KvPagesInUse);
 
     /// <param name="model">Owned by the engine from now on: only its thread touches it.</param>
     public DecodeEngine(LlamaForCausalLM model, int eosId, EngineOptions options, long weightVersion = 0, string name = "engine")
@@ -86,11 +93,21 @@ public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IDisposable
     /// <summary>Loads a safetensors file on the engine thread (shapes are checked before any parameter changes).</summary>
     public Task SwapWeightsAsync(long version, string path) => UpdateWeightsAsync(version, net => ModelCheckpoint.LoadWeights(path, net));
 
-    public EngineStats Stats => new(
-        Interlocked.Read(ref _version), Interlocked.Read(ref _generated), Interlocked.Read(ref _prefilled),
-        Interlocked.Read(ref _reused), Interlocked.Read(ref _steps), _running.Count, _queued, _prefixes.Count,
-        _options.Slots - _freeSlots.Count, _options.Slots, Interlocked.Read(ref _reprefilled),
-        Interlocked.Read(ref _preemptions), _cache.UsedPages, _cache.TotalPages);
+    public EngineStats Stats
+    {
+        get
+        {
+            var g = _gauges;
+            return new(
+                Interlocked.Read(ref _version), Interlocked.Read(ref _generated), Interlocked.Read(ref _prefilled),
+                Interlocked.Read(ref _reused), Interlocked.Read(ref _steps), g.Running, _queued, g.ParkedPrefixes,
+                g.SlotsInUse, _options.Slots, Interlocked.Read(ref _reprefilled),
+                Interlocked.Read(ref _preemptions), g.KvPagesInUse, _cache.TotalPages);
+        }
+    }
+
+    /// <summary>Engine thread only: publishes its gauges for <see cref="Stats"/>.</summary>
+    private void PublishGauges() => _gauges = new Gauges(_running.Count, _prefixes.Count, _options.Slots - _freeSlots.Count, _cache.UsedPages);
 
     private void Loop()
     {
@@ -101,6 +118,7 @@ public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IDisposable
             {
                 if (_running.Count == 0 && _preempted.Count == 0 && _queue.IsEmpty && _weightUpdates.IsEmpty)
                 {
+                    PublishGauges();
                     _wake.Wait(_stop.Token);
                     continue;
                 }
@@ -108,6 +126,7 @@ public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IDisposable
                 DropCancelled();
                 Admit();
                 Step();
+                PublishGauges();
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
@@ -119,6 +138,7 @@ public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IDisposable
                 foreach (var s in _running) s.Completion.TrySetException(e);
                 foreach (var s in _running) ReleaseSlot(s);
                 _running.Clear();
+                PublishGauges();
             }
         }
         foreach (var s in _running) s.Completion.TrySetCanceled();
