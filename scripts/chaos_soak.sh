@@ -58,9 +58,13 @@ cleanup() {
   trap - EXIT INT TERM
   touch "$out/stop"
   for pid in "${background[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # The silos stop gracefully (they leave the cluster) before PostgreSQL does.
+  local pids=()
   for i in $(seq 0 $((silos - 1))); do
-    [[ -f "$out/silo-$i.pid" ]] && kill -TERM "$(cat "$out/silo-$i.pid")" 2>/dev/null || true
+    [[ -f "$out/silo-$i.pid" ]] && pids+=("$(cat "$out/silo-$i.pid")")
   done
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done; done
   wait 2>/dev/null || true
   if $started_postgres; then bash scripts/postgres.sh stop >/dev/null; fi
 }

@@ -43,8 +43,9 @@ public sealed class RemoteSolver(string siloUrl) : IDisposable
         {
             return new Solver.SolverClient(_channel).Solve(request, deadline: DateTime.UtcNow + timeout);
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted)
+        catch (RpcException e)
         {
+            // Every status is one line naming it (a service error is not a crash of the tool).
             throw new CliException($"silo {siloUrl}: {e.StatusCode}: {e.Status.Detail}");
         }
     }

@@ -35,13 +35,14 @@ public sealed partial class SolveGrain(
     {
         if (state.State.Status == SolveStatus.Running)
         {
-            // Stored as running but nothing runs it here: the silo that ran it stopped before it finished.
-            state.State.Status = SolveStatus.Failed;
-            state.State.Error = "the solve was interrupted (its silo stopped before it finished); start a new one";
+            // Stored as running but nothing runs it here: the silo that ran it stopped before it finished. A client
+            // retrying the same request (same solve_id) runs it again; one only polling is told to retry.
+            state.State.Status = SolveStatus.Interrupted;
+            state.State.Error = "its silo stopped before it finished";
         }
         // Only an ended solve has a closed log. A fresh activation (Unknown) must keep it open for the solve that
         // Start is about to run: a closed log makes every Poll return at once, and long-polling clients spin.
-        if (state.State.Status is SolveStatus.Done or SolveStatus.Failed or SolveStatus.Cancelled) End();
+        if (state.State.Status is SolveStatus.Done or SolveStatus.Failed or SolveStatus.Cancelled or SolveStatus.Interrupted) End();
         return Task.CompletedTask;
     }
 
@@ -52,8 +53,8 @@ public sealed partial class SolveGrain(
             // A retry of the same request joins the solve; a different request under a used id is a client bug.
             if (state.State.Spec is { } started && !started.SameRequest(spec))
                 throw new ArgumentException($"solve {this.GetPrimaryKey()} was started with a different request");
-            // A cancelled solve left nothing worth keeping: the same request runs it again, from the start.
-            if (state.State.Status != SolveStatus.Cancelled)
+            // A cancelled or interrupted solve left nothing worth keeping: the same request runs it again, from the start.
+            if (state.State.Status is not (SolveStatus.Cancelled or SolveStatus.Interrupted))
             {
                 if (state.State.Status == SolveStatus.Running) _watchers++;
                 return Snapshot(0);

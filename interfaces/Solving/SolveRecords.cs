@@ -65,6 +65,8 @@ public enum SolveStatus
     Failed = 3,
     /// <summary>Every client watching it went away (deadline or cancellation) before it finished; its work was freed.</summary>
     Cancelled = 4,
+    /// <summary>Its silo stopped (or died) before it finished: nothing of it is kept, and starting it again reruns it.</summary>
+    Interrupted = 5,
 }
 
 /// <summary>What a poll returns: status, the segments after the caller's cursor, and the outcome when done.</summary>

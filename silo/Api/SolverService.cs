@@ -82,7 +82,8 @@ public sealed class SolverService(IGrainFactory grains, SolveAdmission admission
         {
             SolveStatus.Unknown => throw new RpcException(new Status(StatusCode.NotFound, $"no solve with id {id}")),
             SolveStatus.Running => throw new RpcException(new Status(StatusCode.FailedPrecondition, $"solve {id} is still running")),
-            SolveStatus.Cancelled => throw new RpcException(new Status(StatusCode.FailedPrecondition, $"solve {id} was cancelled ({snapshot.Error}); start it again to run it")),
+            SolveStatus.Cancelled or SolveStatus.Interrupted => throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"solve {id} was {snapshot.Status.ToString().ToLowerInvariant()} ({snapshot.Error}); start it again to run it")),
             _ => Finish(id, snapshot),
         };
     }
@@ -103,6 +104,8 @@ public sealed class SolverService(IGrainFactory grains, SolveAdmission admission
     {
         { Status: SolveStatus.Done, Outcome: { } outcome } => ResponseMapper.Response(id, outcome),
         { Status: SolveStatus.Cancelled } => throw new RpcException(new Status(StatusCode.Cancelled, $"solve {id} was cancelled: {snapshot.Error}")),
+        { Status: SolveStatus.Interrupted } => throw new RpcException(new Status(StatusCode.Unavailable,
+            $"solve {id} was interrupted ({snapshot.Error}); call again with the same solve_id to run it again")),
         _ => throw new RpcException(new Status(StatusCode.Internal, $"solve {id} failed: {snapshot.Error ?? snapshot.Status.ToString()}")),
     };
 }

@@ -77,6 +77,8 @@ public static class SiloHost
         builder.UseOrleans(silo => OrleansSetup.Configure(silo, settings));
         builder.Services.AddGrpc(o =>
         {
+            // A silo dying under a call is UNAVAILABLE (retry), not UNKNOWN.
+            o.Interceptors.Add<ClusterFaultInterceptor>();
             // Requests are a handful of numbers; anything near this size is an abuse (answered RESOURCE_EXHAUSTED by gRPC).
             o.MaxReceiveMessageSize = 1 << 20;
         }).AddServiceOptions<WeightsService>(o => o.MaxReceiveMessageSize = 2 * WeightUpload.MaxChunkBytes); // 1 MiB weight chunks plus framing
