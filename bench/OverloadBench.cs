@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using AprOrleans.Api;
 using AprOrleans.Countdown.Problems;
+using AprOrleans.Reasoning.Runtime;
 using AprOrleans.Silo.Api;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -44,7 +45,9 @@ public static class OverloadBench
         });
         var client = new Solver.SolverClient(channel);
         var problems = new ProblemGenerator(3, seed: 42).Take(512).ToList();
-        await client.SolveAsync(Request(problems[0], threadTokens, big: false), deadline: DateTime.UtcNow.AddMinutes(5));
+        var ordinary = new TreeLimits { MaxTokensPerThread = threadTokens, MaxTotalTokens = 8 * threadTokens };
+        var largest = new TreeLimits { MaxTokensPerThread = 4096, MaxTotalTokens = defaults.MaxSolveTokens };
+        await client.SolveAsync(ServiceLoadBench.Request(problems[0], ordinary), deadline: DateTime.UtcNow.AddMinutes(5));
 
         var statuses = new ConcurrentDictionary<StatusCode, int>();
         var latencies = new ConcurrentBag<double>();
@@ -58,13 +61,13 @@ public static class OverloadBench
         }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async c =>
         {
-            bool big = c < maxBudgetClients;
+            var limits = c < maxBudgetClients ? largest : ordinary;
             for (int round = 0; DateTime.UtcNow < end; round++)
             {
                 var clock = Stopwatch.StartNew();
                 try
                 {
-                    await client.SolveAsync(Request(problems[(round * concurrency + c) % problems.Count], threadTokens, big), deadline: DateTime.UtcNow.AddMinutes(5));
+                    await client.SolveAsync(ServiceLoadBench.Request(problems[(round * concurrency + c) % problems.Count], limits), deadline: DateTime.UtcNow.AddMinutes(5));
                     statuses.AddOrUpdate(StatusCode.OK, 1, (_, n) => n + 1);
                     if (DateTime.UtcNow <= end) latencies.Add(clock.Elapsed.TotalMilliseconds);
                 }
@@ -87,20 +90,5 @@ public static class OverloadBench
         bool clean = statuses.Keys.All(code => code is StatusCode.OK or StatusCode.ResourceExhausted);
         Console.WriteLine(clean ? "every call ended OK or RESOURCE_EXHAUSTED" : "FAILED: calls ended in other statuses");
         return clean ? 0 : 1;
-    }
-
-    private static SolveRequest Request(Problem p, int threadTokens, bool big)
-    {
-        var request = new SolveRequest
-        {
-            Target = p.Target,
-            Mode = Mode.Apr,
-            Limits = big
-                ? new Limits { MaxTokensPerThread = 4096, MaxTotalTokens = new Silo.Hosting.SiloSettings().MaxSolveTokens }
-                : new Limits { MaxTokensPerThread = threadTokens, MaxTotalTokens = 8 * threadTokens },
-            Sampling = new Sampling { Temperature = 0 },
-        };
-        request.Numbers.AddRange(p.Nums);
-        return request;
     }
 }

@@ -123,7 +123,8 @@ public static class ServiceLoadBench
         return await workload.RunAsync(async p => (await runtime.RunAsync(Prompt(p), SamplingSettings.Greedy)).TotalGeneratedTokens);
     }
 
-    private static SolveRequest Request(Problem p, TreeLimits limits)
+    /// <summary>A greedy APR Solve request for <paramref name="p"/> with the thread and tree token limits of <paramref name="limits"/>.</summary>
+    internal static SolveRequest Request(Problem p, TreeLimits limits)
     {
         var request = new SolveRequest
         {

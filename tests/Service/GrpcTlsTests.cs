@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using AprOrleans.Api;
 using Grpc.Core;
@@ -16,13 +15,8 @@ public sealed class GrpcTlsTests : IDisposable
     [Fact]
     public async Task The_grpc_port_serves_tls_with_the_configured_certificate()
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        var certificatePath = Path.Combine(_folder.FullName, "grpc.crt");
-        var keyPath = Path.Combine(_folder.FullName, "grpc.key");
-        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        var (certificatePath, keyPath) = SelfSignedCertificates.Write(_folder.FullName, "grpc", "CN=127.0.0.1");
+        using var certificate = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
 
         await using var cluster = await TestCluster.StartAsync(["silo-a"], storage: "memory",
             extra: new Dictionary<string, string?> { ["Apr:GrpcTlsCertificate"] = certificatePath, ["Apr:GrpcTlsKey"] = keyPath });

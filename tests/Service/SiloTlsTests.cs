@@ -1,6 +1,5 @@
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using AprOrleans.Silo.Hosting;
 
@@ -19,7 +18,7 @@ public sealed class SiloTlsTests : IDisposable
     [Fact]
     public async Task Silos_with_the_cluster_certificate_join_and_no_other_certificate_gets_a_connection()
     {
-        var (certificate, key) = WriteSelfSigned("cluster");
+        var (certificate, key) = SelfSignedCertificates.Write(_folder.FullName, "cluster", "CN=apr-cluster");
         await using var cluster = await TestCluster.StartAsync(["silo-a", "silo-b"], storage: "postgres",
             extra: new Dictionary<string, string?> { ["Apr:SiloTlsCertificate"] = certificate, ["Apr:SiloTlsKey"] = key });
         // Both silos are active members (StartAsync waited for it) and a solve crosses the cluster.
@@ -27,7 +26,7 @@ public sealed class SiloTlsTests : IDisposable
 
         int port = cluster["silo-a"].SiloPort;
         Assert.True(await HandshakeSucceedsAsync(port, ClusterCertificate.Load(certificate, key)), "the cluster certificate must be accepted");
-        var (otherCertificate, otherKey) = WriteSelfSigned("intruder");
+        var (otherCertificate, otherKey) = SelfSignedCertificates.Write(_folder.FullName, "intruder", "CN=apr-intruder");
         Assert.False(await HandshakeSucceedsAsync(port, ClusterCertificate.Load(otherCertificate, otherKey)), "another certificate must be refused");
         Assert.False(await HandshakeSucceedsAsync(port, clientCertificate: null), "a client without a certificate must be refused");
     }
@@ -74,17 +73,5 @@ public sealed class SiloTlsTests : IDisposable
         {
             return false;
         }
-    }
-
-    private (string Certificate, string Key) WriteSelfSigned(string name)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN=apr-{name}", key, HashAlgorithmName.SHA256);
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        var certificatePath = Path.Combine(_folder.FullName, $"{name}.crt");
-        var keyPath = Path.Combine(_folder.FullName, $"{name}.key");
-        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        return (certificatePath, keyPath);
     }
 }
