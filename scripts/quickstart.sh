@@ -89,7 +89,8 @@ done
 echo
 echo "The silo 'quickstart' is serving the shipped checkpoint:"
 echo "  gRPC   $url   (apr.v1.Solver, reflection, grpc.health.v1)   e.g. apr solve 24 4 9 3 --silo $url"
-echo "  HTTP   http://127.0.0.1:$http_port/healthz  /readyz"
+echo "  page   http://127.0.0.1:$http_port/ui/   (live view: watch a solve's threads, experiments, the cluster)"
+echo "  HTTP   http://127.0.0.1:$http_port/healthz  /readyz  /metrics"
 echo "  state  PostgreSQL: $conn"
 if (( ${#failed[@]} > 0 )); then
   echo "quickstart: ${#failed[@]} of 4 sample solves failed (${failed[*]}); see above and $log" >&2

@@ -81,7 +81,11 @@ public sealed partial class BatchingGrain(
     }
 
     public Task<BatcherInfo> Describe() =>
-        Task.FromResult(new BatcherInfo(this.GetPrimaryKeyString(), silo.Name, silo.SiloAddress.ToString(), Interlocked.Read(ref _calls), WeightVersion));
+        Task.FromResult(new BatcherInfo(this.GetPrimaryKeyString(), silo.Name, silo.SiloAddress.ToString(), Interlocked.Read(ref _calls), WeightVersion,
+            _decoder is IReportsLoad reports ? ToWire(reports.Load) : null));
+
+    private static BatcherLoad ToWire(DecoderLoad load) =>
+        new(load.RunningSequences, load.QueuedRequests, load.Slots, load.KvPagesInUse, load.KvPages, load.GeneratedTokens);
 
     public async Task<long> UpdateWeights(long version, string localPath)
     {

@@ -34,11 +34,22 @@ public sealed record DecodeReply(
     [property: Id(4)] TimeSpan QueueTime,
     [property: Id(5)] TimeSpan DecodeTime);
 
-/// <summary>What <see cref="IBatchingGrain.Describe"/> reports.</summary>
+/// <summary>What <see cref="IBatchingGrain.Describe"/> reports; <see cref="Load"/> is null for a decoder that reports none.</summary>
 [GenerateSerializer, Immutable, Alias("apr.BatcherInfo")]
 public sealed record BatcherInfo(
     [property: Id(0)] string Key,
     [property: Id(1)] string HostSiloName,
     [property: Id(2)] string HostSiloAddress,
     [property: Id(3)] long DecodeCalls,
-    [property: Id(4)] long WeightVersion);
+    [property: Id(4)] long WeightVersion,
+    [property: Id(5)] BatcherLoad? Load = null);
+
+/// <summary>The batcher's engine load when it was described (see <c>DecoderLoad</c> in the reasoning runtime).</summary>
+[GenerateSerializer, Immutable, Alias("apr.BatcherLoad")]
+public sealed record BatcherLoad(
+    [property: Id(0)] int RunningSequences,
+    [property: Id(1)] int QueuedRequests,
+    [property: Id(2)] int Slots,
+    [property: Id(3)] int KvPagesInUse,
+    [property: Id(4)] int KvPages,
+    [property: Id(5)] long GeneratedTokens);

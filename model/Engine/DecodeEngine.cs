@@ -15,7 +15,7 @@ namespace AprOrleans.Model.Engine;
 /// running sequences are re-prefilled under the new weights (their cached keys came from the old ones) and parked
 /// prefixes are dropped; every token records the version that produced it.
 /// </summary>
-public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IDisposable
+public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IReportsLoad, IDisposable
 {
     private readonly LlamaForCausalLM _model;
     private readonly EngineOptions _options;
@@ -103,6 +103,15 @@ public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IDisposable
                 Interlocked.Read(ref _reused), Interlocked.Read(ref _steps), g.Running, _queued, g.ParkedPrefixes,
                 g.SlotsInUse, _options.Slots, Interlocked.Read(ref _reprefilled),
                 Interlocked.Read(ref _preemptions), g.KvPagesInUse, _cache.TotalPages);
+        }
+    }
+
+    public DecoderLoad Load
+    {
+        get
+        {
+            var stats = Stats;
+            return new(stats.RunningSequences, stats.QueuedRequests, stats.Slots, stats.KvPagesInUse, stats.KvPages, stats.GeneratedTokens);
         }
     }
 

@@ -54,7 +54,7 @@ public sealed class ClusterFaultInterceptor : Interceptor
     /// <summary>Orleans' runtime faults (a silo unreachable or gone, a message rejected) and call timeouts.</summary>
     public static bool IsClusterFault(Exception e) => e is Orleans.Runtime.OrleansException or TimeoutException;
 
-    private static RpcException Unavailable(Exception e) =>
+    public static RpcException Unavailable(Exception e) =>
         new(new Status(StatusCode.Unavailable, $"the cluster could not complete the call ({e.GetType().Name}: {FirstLine(e.Message)}); retry"));
 
     private static string FirstLine(string text)

@@ -122,23 +122,30 @@ public sealed partial class WeightsService(
             .Where(s => active.Contains(s.SiloName))
             .SelectMany(s => s.Devices.Select(d => new BatcherKey(s.SiloName, d).ToString()))
             .ToList();
-        var versions = await Task.WhenAll(keys.Select(DescribeVersionAsync));
         var reply = new ServingReply { CurrentVersion = current.Version };
-        reply.Batchers.AddRange(keys.Zip(versions, (key, version) => new BatcherServing { Batcher = key, Version = version }));
+        reply.Batchers.AddRange(await Task.WhenAll(keys.Select(DescribeAsync)));
         return reply;
     }
 
-    /// <summary>The batcher's served version; −1 when it cannot answer (its activation failed, its silo is leaving).</summary>
-    private async Task<long> DescribeVersionAsync(string key)
+    /// <summary>The batcher's served version and load; version −1 and no load when it cannot answer (its activation failed, its silo is leaving).</summary>
+    private async Task<BatcherServing> DescribeAsync(string key)
     {
         try
         {
-            return (await grains.GetGrain<IBatchingGrain>(key).Describe()).WeightVersion;
+            var info = await grains.GetGrain<IBatchingGrain>(key).Describe();
+            var serving = new BatcherServing { Batcher = key, Version = info.WeightVersion, DecodeCalls = info.DecodeCalls };
+            if (info.Load is { } load)
+                serving.Load = new EngineLoad
+                {
+                    RunningSequences = load.RunningSequences, QueuedRequests = load.QueuedRequests, Slots = load.Slots,
+                    KvPagesInUse = load.KvPagesInUse, KvPages = load.KvPages, GeneratedTokens = load.GeneratedTokens,
+                };
+            return serving;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogDescribeFailed(key, e);
-            return -1;
+            return new BatcherServing { Batcher = key, Version = -1 };
         }
     }
 

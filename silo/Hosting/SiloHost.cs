@@ -9,6 +9,7 @@ using AprOrleans.Silo.Experiments;
 using AprOrleans.Grains.Experiments;
 using OpenTelemetry.Metrics;
 using AprOrleans.Silo.Health;
+using AprOrleans.Silo.LiveView;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Reflection;
 using Grpc.Reflection.V1Alpha;
@@ -115,6 +116,7 @@ public static class SiloHost
         app.MapGet("/healthz", () => Results.Text("ok")).RequireHost(httpHost);
         app.MapHealthChecks("/readyz").RequireHost(httpHost);
         app.MapPrometheusScrapingEndpoint("/metrics").RequireHost(httpHost);
+        if (settings.LiveView) app.MapLiveView(httpHost);
 
         if (settings.Storage == StorageModes.Postgres && settings.MigrateOnStart)
             await PostgresSchema.ApplyAsync(settings.ConnectionString!, cancellationToken);

@@ -58,6 +58,11 @@ public sealed class SiloSettings
     public string? ConnectionString { get; set; }
     /// <summary>Apply the schema at start (idempotent). Turn off where the database account may not alter it.</summary>
     public bool MigrateOnStart { get; set; } = true;
+    /// <summary>
+    /// Serve the live view (a page at <c>/ui/</c> on the HTTP port: solves, experiments, the cluster). Its calls are the
+    /// gRPC services' own handlers with no admin token, so it can solve and read but never control an experiment.
+    /// </summary>
+    public bool LiveView { get; set; } = true;
 
     /// <summary>Devices this silo drives, one batching grain each.</summary>
     public List<string> Devices { get; set; } = [];
