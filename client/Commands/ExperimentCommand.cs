@@ -7,8 +7,8 @@ using AprOrleans.Client.Rendering;
 namespace AprOrleans.Client.Commands;
 
 /// <summary>
-/// `apr experiment create|start|pause|resume|status|plot`: controls a GRPO experiment on a silo's Experiments API
-/// (training.proto). Control calls need the admin token (--token or APR_ADMIN_TOKEN); status and plot do not.
+/// `apr experiment create|start|pause|resume|delete|list|status|plot`: controls a GRPO experiment on a silo's Experiments
+/// API (training.proto). Control calls need the admin token (--token or APR_ADMIN_TOKEN); list, status and plot do not.
 /// Create of an existing experiment with the same config and start of a running one succeed without a change,
 /// so a script (the Kubernetes GRPO Job's init containers) can repeat them; --retry-seconds waits for a silo.
 /// </summary>
@@ -45,13 +45,14 @@ public static class ExperimentCommand
     public static Command Build()
     {
         var connection = new Connection();
-        var command = new Command("experiment", "Create, control and watch GRPO experiments on a silo") { connection.Silo, connection.Token, connection.RetrySeconds };
+        var command = new Command("experiment", "Create, list, control and watch GRPO experiments on a silo") { connection.Silo, connection.Token, connection.RetrySeconds };
         command.Subcommands.Add(Create(connection));
         command.Subcommands.Add(Control(connection, "start", "Start a created experiment (rollouts begin)", (remote, name) => remote.Start(name)));
         command.Subcommands.Add(Control(connection, "pause", "Pause: rollouts in flight finish, no new ones start", (remote, name) => remote.Pause(name)));
         command.Subcommands.Add(Control(connection, "resume", "Resume a paused experiment", (remote, name) => remote.Resume(name)));
         command.Subcommands.Add(Control(connection, "delete", "Delete a paused or finished experiment and every rollout group it stored (prints it as it was)",
             (remote, name) => remote.Delete(name)));
+        command.Subcommands.Add(List(connection));
         command.Subcommands.Add(Status(connection));
         command.Subcommands.Add(Plot(connection));
         return command;
@@ -97,6 +98,22 @@ public static class ExperimentCommand
         {
             using var remote = connection.Open(parse);
             Console.Write(ExperimentView.Render(call(remote, parse.GetValue(name)!)));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>One line per experiment, for a quick look at a cluster; status NAME shows one in full.</summary>
+    private static Command List(Connection connection)
+    {
+        var command = new Command("list", "List the silo's experiments: one line each with status, step, weight version and latest reward");
+        command.SetAction(parse =>
+        {
+            using var remote = connection.Open(parse);
+            var list = remote.List();
+            // Stdout holds only experiment lines, so a script can count or parse them; an empty cluster says so on stderr.
+            if (list.Experiments.Count == 0) Console.Error.WriteLine("apr: no experiments");
+            Console.Write(ExperimentView.RenderList(list.Experiments));
             return 0;
         });
         return command;

@@ -43,6 +43,9 @@ public sealed class RemoteExperiments(string siloUrl, string? token, TimeSpan re
 
     public Experiment Get(string name) => Call(() => Client.Get(new ExperimentRef { Name = name }, deadline: Deadline()));
 
+    /// <summary>Every experiment the silo's service holds, sorted by name.</summary>
+    public ExperimentList List() => Call(() => Client.List(new ListExperimentsRequest(), deadline: Deadline()));
+
     public ExperimentHistory History(string name) => Call(() => Client.GetHistory(new ExperimentRef { Name = name }, deadline: Deadline()));
 
     /// <summary>Calls <paramref name="onChange"/> with the state and every change until it returns false or the stream ends.</summary>

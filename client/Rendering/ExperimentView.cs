@@ -3,7 +3,7 @@ using AprOrleans.Api;
 
 namespace AprOrleans.Client.Rendering;
 
-/// <summary>How `apr experiment` shows an experiment: a short block, or one live progress line while watching.</summary>
+/// <summary>How `apr experiment` shows an experiment: a short block, one line of a list, or one live progress line while watching.</summary>
 public static class ExperimentView
 {
     public static string Render(Experiment e)
@@ -15,6 +15,19 @@ public static class ExperimentView
         text.AppendLine($"rollouts   {Rollouts(e)}");
         if (e.Latest is { } m) text.AppendLine($"latest     {Metrics(m)}");
         if (e.Error.Length > 0) text.AppendLine($"error      {e.Error}");
+        return text.ToString();
+    }
+
+    /// <summary>`apr experiment list`: one line per experiment, names padded to the longest so the columns line up.</summary>
+    public static string RenderList(IReadOnlyList<Experiment> experiments)
+    {
+        int width = experiments.Select(e => e.Name.Length).DefaultIfEmpty(0).Max();
+        var text = new StringBuilder();
+        foreach (var e in experiments)
+        {
+            var line = $"{e.Name.PadRight(width)}  {Status(e.Status),-7}  step {e.Step}/{e.Config.MaxSteps}  weights v{e.WeightVersion}";
+            text.AppendLine(e.Latest is { } m ? $"{line}  reward {m.RewardMean:F3}" : line);
+        }
         return text.ToString();
     }
 

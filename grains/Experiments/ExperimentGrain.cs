@@ -30,10 +30,10 @@ public sealed partial class ExperimentGrain(
     private ExperimentGrainState S => state.State;
     private string Name => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (S.Status != ExperimentState.Unknown) await RegisterOnActivationAsync();
         EnsureLoop();
-        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -46,13 +46,15 @@ public sealed partial class ExperimentGrain(
     {
         if (S.Status != ExperimentState.Unknown)
         {
-            return S.Spec == spec
-                ? Ok()
-                : Fault(ExperimentFault.AlreadyExists, $"experiment '{Name}' exists with another config");
+            if (S.Spec != spec) return Fault(ExperimentFault.AlreadyExists, $"experiment '{Name}' exists with another config");
+            // The repeat of a create whose registration failed registers it.
+            await RegisterAsync();
+            return Ok();
         }
         S.Spec = spec;
         S.Status = ExperimentState.Created;
         await PersistAsync();
+        await RegisterAsync();
         return Ok();
     }
 
@@ -174,6 +176,7 @@ public sealed partial class ExperimentGrain(
         }
         state.State = new ExperimentGrainState();
         Wake();
+        await UnregisterAsync();
         DeactivateOnIdle();
         return deleted;
     }

@@ -21,6 +21,7 @@ public sealed class ExperimentsMethodProvider : IServiceMethodProvider<Experimen
         context.AddUnaryMethod(Method<ExperimentRef, Experiment>(MethodType.Unary, ServiceName, "Get"), [], (s, r, c) => s.Get(r, c));
         context.AddServerStreamingMethod(Method<ExperimentRef, Experiment>(MethodType.ServerStreaming, ServiceName, "Watch"), [], (s, r, w, c) => s.Watch(r, w, c));
         context.AddUnaryMethod(Method<ExperimentRef, ExperimentHistory>(MethodType.Unary, ServiceName, "GetHistory"), [], (s, r, c) => s.GetHistory(r, c));
+        context.AddUnaryMethod(Method<ListExperimentsRequest, ExperimentList>(MethodType.Unary, ServiceName, "List"), [], (s, r, c) => s.List(r, c));
     }
 }
 

@@ -7,11 +7,12 @@ namespace AprOrleans.Silo.Experiments;
 
 /// <summary>
 /// The <c>Experiments</c> gRPC service (training.proto): control calls need the admin token; reads do not.
-/// Bound by <see cref="ExperimentsMethodProvider"/> (strict request parsing). Each call is one short call to the experiment grain; Watch long-polls it (each poll under the call timeout).
+/// Bound by <see cref="ExperimentsMethodProvider"/> (strict request parsing). Each call is one short call to the experiment grain; Watch long-polls it (each poll under the call timeout); List reads the experiment catalog, then each experiment.
 /// </summary>
 public sealed class ExperimentsService(IGrainFactory grains, AdminAuthorization admin, IWeightVersionSource weights)
 {
     private static readonly TimeSpan WatchWait = TimeSpan.FromSeconds(10);
+    private const int ListBatch = 64;
 
     public async Task<Experiment> Create(CreateExperimentRequest request, ServerCallContext context)
     {
@@ -71,6 +72,23 @@ public sealed class ExperimentsService(IGrainFactory grains, AdminAuthorization 
         var history = new ExperimentHistory { Name = name };
         history.Steps.AddRange((await grain.GetHistory()).Select(ExperimentMapping.Metrics));
         return history;
+    }
+
+    /// <summary>
+    /// The catalog's names, each experiment's state from its own grain (the catalog holds names only, so the list
+    /// is as fresh as Get). A name whose experiment is NOT_FOUND (deleted while the list is read, or by a delete
+    /// that raced a create) is left out. Reads go out <see cref="ListBatch"/> at a time: each may activate a grain.
+    /// </summary>
+    public async Task<ExperimentList> List(ListExperimentsRequest request, ServerCallContext context)
+    {
+        var names = await grains.GetGrain<IExperimentCatalogGrain>(IExperimentCatalogGrain.Key).List();
+        var list = new ExperimentList();
+        foreach (var batch in names.Chunk(ListBatch))
+        {
+            var replies = await Task.WhenAll(batch.Select(name => Grain(name).Get()));
+            list.Experiments.AddRange(replies.Where(r => r.Fault != ExperimentFault.NotFound).Select(ExperimentMapping.Unwrap));
+        }
+        return list;
     }
 
     private IExperimentGrain Grain(string name) => grains.GetGrain<IExperimentGrain>(name);

@@ -1,3 +1,4 @@
+using AprOrleans.Api;
 using AprOrleans.Silo.Hosting;
 using AprOrleans.Client.Remote;
 using AprOrleans.Tests.K8s;
@@ -62,6 +63,40 @@ public sealed class ExperimentCliTests(ExperimentSiloFixture fixture) : IClassFi
         {
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task List_prints_one_line_per_experiment_sorted_with_the_latest_reward()
+    {
+        // 30 characters, as every NewName here: the list pads no name, so each line is exact.
+        var id = Guid.NewGuid().ToString("N")[..24];
+        var (trained, created) = ($"lst-{id}-a", $"lst-{id}-b");
+        await fixture.Admin.CreateAndStartAsync(trained, ExperimentCalls.Config(problemsPerStep: 1, groupSize: 2, maxSteps: 2, rolloutAhead: 0));
+        await fixture.Admin.PullAsync(trained, 0);
+        await fixture.Admin.ReportAsync(trained, 0, 1);
+        await fixture.Admin.Experiments.CreateAsync(new CreateExperimentRequest { Name = created, Config = ExperimentCalls.Config(maxSteps: 4) }, fixture.Admin.Auth);
+
+        var list = AprCli.Run("experiment", "list", "--silo", Silo);
+
+        Assert.True(list.ExitCode == 0, list.StdErr);
+        var lines = list.StdOut.TrimEnd('\n').Split('\n');
+        var names = lines.Select(l => l.Split(' ')[0]).ToList();
+        Assert.Equal(names.Order(StringComparer.Ordinal), names);
+        Assert.Matches($@"^{trained}  RUNNING  step 1/2  weights v1  reward \d+\.\d{{3}}$", Assert.Single(lines, l => l.StartsWith(trained, StringComparison.Ordinal)));
+        Assert.Equal($"{created}  CREATED  step 0/4  weights v0", Assert.Single(lines, l => l.StartsWith(created, StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("Unrecognized command or argument 'extra'", "extra")]
+    [InlineData("--retry-seconds must not be negative", "--retry-seconds", "-1")]
+    [InlineData("is not an http(s) URL", "--silo", "not a url")]
+    public void List_with_bad_arguments_exits_2_with_one_line(string expected, params string[] args)
+    {
+        string[] silo = args.Contains("--silo") ? [] : ["--silo", Silo];
+        var run = AprCli.Run(["experiment", "list", .. silo, .. args]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.StdErr);
+        Assert.Single(run.StdErr.Trim().Split('\n'));
     }
 
     [Theory]

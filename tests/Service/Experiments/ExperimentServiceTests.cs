@@ -249,6 +249,7 @@ public sealed class ExperimentServiceTests(ExperimentSiloFixture fixture) : ICla
     [Theory]
     [InlineData("apr.v1.Experiments", "Create")]
     [InlineData("apr.v1.Experiments", "Get")]
+    [InlineData("apr.v1.Experiments", "List")]
     [InlineData("apr.v1.Rollouts", "ReportStep")]
     public async Task Bytes_that_are_not_a_message_are_invalid_argument(string service, string name)
     {
