@@ -21,6 +21,7 @@ public static class LiveViewEndpoints
 
         var api = ui.MapGroup("/api");
         api.MapPost("/solve", SolveStreamAsync);
+        api.MapGet("/experiments", ListExperimentsAsync);
         api.MapGet("/experiments/{name}", GetExperimentAsync);
         api.MapGet("/experiments/{name}/history", GetHistoryAsync);
         api.MapGet("/experiments/{name}/watch", WatchExperimentAsync);
@@ -38,6 +39,9 @@ public static class LiveViewEndpoints
     private static Task SolveStreamAsync(HttpContext http) =>
         GrpcBridge.StreamAsync<SolveEvent>(http, "/apr.v1.Solver/SolveStream", async (stream, call) =>
             await Service<SolverService>(http).SolveStream(await GrpcBridge.ReadRequestAsync<SolveRequest>(http), stream, call));
+
+    private static Task ListExperimentsAsync(HttpContext http) =>
+        GrpcBridge.UnaryAsync(http, "/apr.v1.Experiments/List", call => Service<ExperimentsService>(http).List(new ListExperimentsRequest(), call));
 
     private static Task GetExperimentAsync(HttpContext http, string name) =>
         GrpcBridge.UnaryAsync(http, "/apr.v1.Experiments/Get", call => Service<ExperimentsService>(http).Get(new ExperimentRef { Name = name }, call));

@@ -22,6 +22,9 @@ public sealed class LiveViewExperimentTests
         await browser.WaitUntilAsync(() => browser.One("#experiment-status").GetDomAttribute("data-status") == "running", "the experiment running");
         await browser.WaitUntilAsync(() => browser.All("svg.chart").Count > 0, "the charts");
         Assert.Equal("0", browser.One("svg.chart[data-metric=rewardMean]").GetDomAttribute("data-points"));
+        // The experiments of the cluster are listed (Experiments.List), this one among them, running at step 0.
+        await browser.WaitUntilAsync(() => browser.All($"#experiment-list tr[data-name='{name}']").Count == 1, "the experiment in the list");
+        Assert.Contains("running", browser.Text($"#experiment-list tr[data-name='{name}']"));
 
         // A trainer's step: pull step 0's groups, report it. The page hears it through Watch, without a reload.
         var groups = await admin.PullAsync(name, 0);

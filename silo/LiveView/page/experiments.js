@@ -39,7 +39,7 @@ async function listExperiments() {
   try {
     list = await getJson('api/experiments');
   } catch (e) {
-    if (!(e instanceof ApiError && e.code === 'UNIMPLEMENTED')) showBanner(e);
+    showBanner(e);
     return;
   }
   const body = document.querySelector('#experiment-list tbody');
