@@ -48,6 +48,15 @@ public sealed class LiveViewSolveTests
         if (expected.Answer.Length > 0) Assert.Contains(expected.Answer, browser.One("#verdict .answer").GetDomProperty("textContent"));
         Assert.Equal(expected.Totals.Threads, browser.All(".thread").Count);
 
+        // Serial mode: one thread, no spawn, and again the service's verdict.
+        browser.One("#mode option[value=MODE_SERIAL]").Click();
+        browser.One("#solve-button").Click();
+        await browser.WaitUntilAsync(() => browser.All(".thread.root").Count == 1 && browser.One("#verdict").GetDomAttribute("data-arrival") is not null, "the serial solve's verdict");
+        Assert.Empty(browser.All(".thread.child"));
+        request.Mode = Mode.Serial;
+        var serial = await cluster["silo-a"].Solver.SolveAsync(request, SolveEndToEndTests.Deadline());
+        Assert.Equal(serial.Correct.ToString().ToLowerInvariant(), browser.One("#verdict").GetDomAttribute("data-correct"));
+
         // The cluster view: one batcher per silo, each serving the configured checkpoint (version 0), with its engine's load.
         browser.Open($"http://127.0.0.1:{cluster["silo-b"].HttpPort}/ui/#cluster");
         await browser.WaitUntilAsync(() => browser.All("#batchers tbody tr").Count == 2, "both silos' batchers");

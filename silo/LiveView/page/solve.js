@@ -134,6 +134,7 @@ function spawn(parentId, text) {
 
 function onResult(result) {
   if (result.root) label(result.root);
+  dropChildrenThatNeverRan();
   const verdict = document.getElementById('verdict');
   verdict.dataset.arrival = ++arrivals;
   verdict.dataset.correct = String(result.correct);
@@ -149,6 +150,17 @@ function onResult(result) {
     `${(t.elapsedMs / 1000).toFixed(2)} s — solve ${result.solveId}`;
   verdict.replaceChildren(line, totals);
   verdict.hidden = false;
+}
+
+// A spawn the runtime refused (serial mode's depth limit, the spawn limit) named children that never ran: the parent's
+// end reason says why, and the tree shows only threads that ran.
+function dropChildrenThatNeverRan() {
+  for (const [nodeId, entry] of threads) {
+    if (entry.segments > 0) continue;
+    entry.element.remove();
+    threads.delete(nodeId);
+  }
+  for (const spawn of document.querySelectorAll('#tree .children')) if (spawn.childElementCount === 0) spawn.remove();
 }
 
 // The result's tree says how each thread ended and how long it queued and decoded.
