@@ -27,7 +27,7 @@ public sealed class SolverService(IGrainFactory grains, SolveAdmission admission
             while (snapshot.Status == SolveStatus.Running)
             {
                 context.CancellationToken.ThrowIfCancellationRequested();
-                snapshot = await grain.WaitForEnd(PollWait);
+                snapshot = await grain.WaitForEnd(PollWait).WaitAsync(context.CancellationToken);
             }
         });
         var response = Finish(id, snapshot);
@@ -51,14 +51,15 @@ public sealed class SolverService(IGrainFactory grains, SolveAdmission admission
                 seen += snapshot.Segments.Count;
                 if (snapshot.Status != SolveStatus.Running) break;
                 context.CancellationToken.ThrowIfCancellationRequested();
-                snapshot = await grain.Poll(seen, PollWait);
+                snapshot = await grain.Poll(seen, PollWait).WaitAsync(context.CancellationToken);
             }
         });
         await responseStream.WriteAsync(new SolveEvent { Result = Finish(id, snapshot) }, context.CancellationToken);
     }
 
     /// <summary>
-    /// Runs the handler's wait; when the call's deadline passes or the client cancels first, tells the solve this
+    /// Runs the handler's wait (each poll stops waiting the moment the call ends, so the solve is detached at once,
+    /// not at the poll's end up to 10 s later while its threads keep decoding); when the call's deadline passes or the client cancels first, tells the solve this
     /// client is gone (the solve then stops if no other client watches it) before the cancellation propagates.
     /// </summary>
     private static async Task DetachWhenCallEndsAsync(ISolveGrain grain, ServerCallContext context, Func<Task> watch)
