@@ -10,8 +10,8 @@ using Grpc.Net.Client;
 namespace AprOrleans.Bench;
 
 /// <summary>
-/// Overload: far more concurrent clients than a silo admits (default 1 000 against the admission limits of
-/// <c>Apr:MaxSolvesInFlight</c> 256 and <c>Apr:MaxSolveTokensInFlight</c>), a share of them asking the largest token
+/// Overload: far more concurrent clients than a silo admits (default 1 000 against the default admission limits:
+/// <c>Apr:MaxSolvesInFlight</c> derived from the engine's slots, and <c>Apr:MaxSolveTokensInFlight</c>), a share of them asking the largest token
 /// budget a request may. An in-process silo (memory storage, the real engine on the CPU, its default admission
 /// settings) serves closed-loop clients for S seconds; a refused client waits the retry hint of the
 /// <c>grpc-retry-pushback-ms</c> trailer and tries again. Reports every status code's count, admitted solves/s, the
@@ -33,10 +33,10 @@ public static class OverloadBench
 
     private static async Task<int> RunAsync(string checkpoint, int concurrency, TimeSpan duration, double maxShare, int threadTokens)
     {
-        var defaults = new Silo.Hosting.SiloSettings();
+        var defaults = new Silo.Hosting.SiloSettings { EngineSlots = 256, Devices = ["cpu:0"] };
         int maxBudgetClients = (int)Math.Round(concurrency * maxShare);
         Console.WriteLine($"checkpoint {checkpoint}; {concurrency} clients for {duration.TotalSeconds:F0} s, {maxBudgetClients} of them asking " +
-                          $"{defaults.MaxSolveTokens} tokens, the rest {8 * threadTokens}; admission: {defaults.MaxSolvesInFlight} solves, " +
+                          $"{defaults.MaxSolveTokens} tokens, the rest {8 * threadTokens}; admission: {defaults.SolvesInFlightLimit} solves, " +
                           $"{defaults.MaxSolveTokensInFlight} budgeted tokens in flight; {Environment.ProcessorCount} cores");
         await using var silo = await LoopbackSilo.StartAsync(new Dictionary<string, string?> { ["Apr:Checkpoint"] = checkpoint, ["Apr:EngineSlots"] = "256" });
         using var channel = GrpcChannel.ForAddress(silo.GrpcAddress, new GrpcChannelOptions

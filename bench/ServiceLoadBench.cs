@@ -97,6 +97,8 @@ public static class ServiceLoadBench
         await using var silo = await LoopbackSilo.StartAsync(new Dictionary<string, string?>
         {
             ["Apr:Checkpoint"] = checkpoint, ["Apr:EngineSlots"] = "256",
+            // This bench measures the service's cost over the engine at a given concurrency, not load shedding: admit every client.
+            ["Apr:MaxSolvesInFlight"] = "100000",
             ["Apr:AttentionThreads"] = workload.AttentionThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         using var channel = GrpcChannel.ForAddress(silo.GrpcAddress, new GrpcChannelOptions

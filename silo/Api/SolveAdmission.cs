@@ -4,7 +4,7 @@ using Grpc.Core;
 namespace AprOrleans.Silo.Api;
 
 /// <summary>
-/// Per-silo admission control of solves: at most <see cref="SiloSettings.MaxSolvesInFlight"/> at once, and their token
+/// Per-silo admission control of solves: at most <see cref="SiloSettings.SolvesInFlightLimit"/> at once, and their token
 /// budgets summing to at most <see cref="SiloSettings.MaxSolveTokensInFlight"/>. A solve beyond either limit is refused
 /// at once with <c>RESOURCE_EXHAUSTED</c>, a message naming the limit and a retry hint (the gRPC retry-pushback trailer),
 /// instead of queueing in the engines until the caller's deadline: an overloaded silo sheds load explicitly.
@@ -28,8 +28,8 @@ public sealed class SolveAdmission(SiloSettings settings)
         lock (_gate)
         {
             string? refusal = null;
-            if (_solves >= settings.MaxSolvesInFlight)
-                refusal = $"this silo runs {_solves} solves, its limit (Apr:MaxSolvesInFlight {settings.MaxSolvesInFlight})";
+            if (_solves >= settings.SolvesInFlightLimit)
+                refusal = $"this silo runs {_solves} solves, its limit (Apr:MaxSolvesInFlight {settings.SolvesInFlightLimit})";
             else if (_tokens + tokenBudget > settings.MaxSolveTokensInFlight)
                 refusal = $"this silo's admitted solves hold {_tokens} of {settings.MaxSolveTokensInFlight} budgeted tokens " +
                           $"(Apr:MaxSolveTokensInFlight) and this one asks {tokenBudget}";

@@ -87,9 +87,23 @@ public sealed class SiloSettings
 
     /// <summary>
     /// Solves (Solve and SolveStream calls) this silo runs at once; one more is refused at once with
-    /// <c>RESOURCE_EXHAUSTED</c> and a retry hint, never left to queue into a timeout.
+    /// <c>RESOURCE_EXHAUSTED</c> and a retry hint, never left to queue into a timeout. 0 (the default) derives it from
+    /// the engines' capacity: <see cref="SolvesInFlightLimit"/>.
     /// </summary>
-    public int MaxSolvesInFlight { get; set; } = 256;
+    public int MaxSolvesInFlight { get; set; }
+
+    /// <summary>
+    /// An APR tree keeps about this many threads decoding at once (a spawn's children, 6–10 with the shipped model), so
+    /// an engine of S slots serves about S / 8 trees without queueing their threads behind each other.
+    /// </summary>
+    public const int ThreadsPerSolve = 8;
+
+    /// <summary>
+    /// The admission limit in effect: <see cref="MaxSolvesInFlight"/> when set, else engine slots × devices /
+    /// <see cref="ThreadsPerSolve"/> (8 for one CPU engine of 64 slots, 32 per GPU at 256): the solves the engines run
+    /// without queueing, so an admitted solve's latency stays that of a full batch, whatever the offered load.
+    /// </summary>
+    public int SolvesInFlightLimit => MaxSolvesInFlight > 0 ? MaxSolvesInFlight : Math.Max(1, EngineSlots * Math.Max(1, Devices.Count) / ThreadsPerSolve);
     /// <summary>
     /// The sum of the token budgets (<c>limits.max_total_tokens</c>) of the solves this silo admits at once: a few
     /// requests asking the maximum budget cannot take what hundreds of ordinary ones need.
@@ -173,7 +187,7 @@ public sealed class SiloSettings
         if (string.IsNullOrEmpty(SiloTlsCertificate) != string.IsNullOrEmpty(SiloTlsKey))
             return "Apr:SiloTlsCertificate and Apr:SiloTlsKey go together: set both (mutual TLS between silos) or neither";
         if (SolveRetention < TimeSpan.Zero) return $"Apr:SolveRetention {SolveRetention} must be zero (keep forever) or positive";
-        if (MaxSolvesInFlight < 1) return $"Apr:MaxSolvesInFlight {MaxSolvesInFlight} must be at least 1";
+        if (MaxSolvesInFlight < 0) return $"Apr:MaxSolvesInFlight {MaxSolvesInFlight} must be 0 (derived from the engines' slots) or more";
         if (MaxSolveTokens < 1) return $"Apr:MaxSolveTokens {MaxSolveTokens} must be at least 1";
         if (DefaultSolveTokens < 1 || DefaultSolveTokens > MaxSolveTokens)
             return $"Apr:DefaultSolveTokens {DefaultSolveTokens} must lie in 1..Apr:MaxSolveTokens ({MaxSolveTokens})";

@@ -32,6 +32,21 @@ public class SolveAdmissionTests
         Assert.Equal(2, admission.SolvesInFlight);
     }
 
+    [Theory]
+    [InlineData(64, 1, 0, 8)]    // one CPU engine of 64 slots (the default): 8 APR trees
+    [InlineData(256, 2, 0, 64)]  // two GPUs of 256 slots
+    [InlineData(4, 1, 0, 1)]     // never below one
+    [InlineData(64, 1, 300, 300)] // an operator's setting wins
+    public void The_default_limit_follows_the_engines_slots(int slots, int devices, int configured, int limit)
+    {
+        var settings = new SiloSettings { EngineSlots = slots, Devices = [.. Enumerable.Range(0, devices).Select(d => $"cuda:{d}")], MaxSolvesInFlight = configured };
+        Assert.Equal(limit, settings.SolvesInFlightLimit);
+        var admission = new SolveAdmission(settings);
+        var leases = Enumerable.Range(0, limit).Select(_ => admission.Admit(100)).ToList();
+        Assert.Equal(StatusCode.ResourceExhausted, Assert.Throws<RpcException>(() => admission.Admit(100)).StatusCode);
+        leases.ForEach(l => l.Dispose());
+    }
+
     [Fact]
     public void Token_budgets_beyond_the_limit_are_refused()
     {

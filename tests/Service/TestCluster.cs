@@ -62,6 +62,8 @@ internal sealed class TestCluster : IAsyncDisposable
                 settings["Apr:Checkpoint"] = checkpoint ?? "/nonexistent/apr-checkpoint";
                 settings["Apr:AdminToken"] = adminToken ?? AdminToken;
                 settings["Apr:SharedWeightsDirectory"] = sharedWeights;
+                // Scripted decoders have no slots to protect: admission is the subject of SolveAdmissionTests alone.
+                settings["Apr:MaxSolvesInFlight"] = "256";
                 foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
                 var app = await SiloHost.CreateAsync([], settings, services =>
                 {
