@@ -27,4 +27,28 @@ public class LayeringTests
         Assert.Contains("AprOrleans.Reasoning", model);
         Assert.Contains("TorchSharp", model);
     }
+
+    [Fact]
+    public void The_engine_scheduler_holds_no_tensors()
+    {
+        var folder = Path.Combine(RepositoryPaths.Root, "model", "Engine", "Scheduling");
+        var sources = Directory.GetFiles(folder, "*.cs");
+        Assert.NotEmpty(sources);
+        foreach (var source in sources)
+        {
+            var text = File.ReadAllText(source);
+            foreach (var tensorWord in new[] { "TorchSharp", "torch.", "Tensor", "AprOrleans.Model.Inference", "AprOrleans.Model.Network" })
+                Assert.False(text.Contains(tensorWord, StringComparison.Ordinal), $"{Path.GetFileName(source)} mentions {tensorWord}");
+        }
+        var scheduling = typeof(AprOrleans.Model.Engine.Scheduling.PageLedger).Assembly.GetTypes()
+            .Where(t => t.Namespace == "AprOrleans.Model.Engine.Scheduling").ToList();
+        Assert.NotEmpty(scheduling);
+        foreach (var type in scheduling)
+        {
+            var members = type.GetFields(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic).Select(f => f.FieldType)
+                .Concat(type.GetMethods(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
+                    .SelectMany(m => m.GetParameters().Select(p => p.ParameterType).Append(m.ReturnType)));
+            Assert.DoesNotContain(members, m => m.FullName?.Contains("TorchSharp", StringComparison.Ordinal) == true);
+        }
+    }
 }

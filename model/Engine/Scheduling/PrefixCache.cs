@@ -1,4 +1,4 @@
-namespace AprOrleans.Model.Engine;
+namespace AprOrleans.Model.Engine.Scheduling;
 
 /// <summary>
 /// Cache slots of finished sequences, kept so a later request that starts with the same tokens (a parent resumed
@@ -10,6 +10,9 @@ internal sealed class PrefixCache
     private readonly LinkedList<(int Slot, int[] Tokens)> _entries = new();
 
     public int Count => _entries.Count;
+
+    /// <summary>Each parked slot with the tokens its cache holds, oldest first.</summary>
+    public IEnumerable<(int Slot, int Tokens)> Entries => _entries.Select(e => (e.Slot, e.Tokens.Length));
 
     public void Park(int slot, int[] tokens) => _entries.AddLast((slot, tokens));
 
