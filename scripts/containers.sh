@@ -437,8 +437,8 @@ test_all() {
   for pod in "${silo_names[@]}"; do
     reply=$(cluster "$pod") || check_failed "ListServing (/ui/api/cluster) on $pod failed"
     echo "   $pod ListServing: $(jq -c '{current: .currentVersion, batchers: [.batchers[] | {batcher, version, decodeCalls}]}' <<< "$reply")"
-    jq -e '(.currentVersion | tonumber) >= 1 and ([.batchers[] | select((.version | tonumber) == (.currentVersion | tonumber))] | length) >= 2
-           and (.batchers | length) >= 2' <<< "$reply" >/dev/null \
+    jq -e '(.currentVersion | tonumber) as $v | $v >= 1 and (.batchers | length) >= 2
+           and all(.batchers[]; (.version | tonumber) == $v)' <<< "$reply" >/dev/null \
       || check_failed "$pod: not every batcher serves the published version: $reply"
     jq -e --arg p "$pod" '[.batchers[] | select(.batcher | startswith($p + "/")) | (.decodeCalls // 0 | tonumber)] | add > 0' <<< "$reply" >/dev/null \
       || check_failed "no rollout decoded on $pod: $reply"
