@@ -105,6 +105,16 @@ public static class SiloHost
         services?.Invoke(builder.Services);
 
         var app = builder.Build();
+        // The endpoints below are told apart by port (RequireHost "*:PORT"); the port is the one the connection arrived
+        // on, not the one the client's Host header names: through a port-forward, a NodePort or a published container
+        // port (scripts/containers.sh) the header names another port, and a header is the client's to choose.
+        app.Use((context, next) =>
+        {
+            var host = context.Request.Host.HasValue ? context.Request.Host.Host : "localhost";
+            context.Request.Host = new HostString(host, context.Connection.LocalPort);
+            return next(context);
+        });
+        app.UseRouting();
         string grpcHost = $"*:{settings.GrpcPort}", httpHost = $"*:{settings.HttpPort}";
         app.MapGrpcService<SolverService>().RequireHost(grpcHost);
         app.MapGrpcService<ExperimentsService>().RequireHost(grpcHost);

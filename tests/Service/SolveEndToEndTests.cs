@@ -151,6 +151,31 @@ public class SolveEndToEndTests(TwoSiloFixture fixture)
         Assert.Equal("Healthy", await http.GetStringAsync($"http://127.0.0.1:{silo.HttpPort}/readyz"));
     }
 
+    /// <summary>
+    /// Endpoints are chosen by the port a connection arrived on: through a port-forward or a published container port
+    /// (scripts/containers.sh) the Host header names another port and is still answered, and a Host header naming the
+    /// HTTP port does not open the HTTP endpoints on the gRPC port.
+    /// </summary>
+    [Fact]
+    public async Task Endpoints_follow_the_port_the_connection_arrived_on_not_the_Host_header()
+    {
+        using var http = new HttpClient();
+        var silo = Cluster["silo-a"];
+        using var forwarded = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{silo.HttpPort}/healthz");
+        forwarded.Headers.Host = "127.0.0.1:15081";
+        using var answered = await http.SendAsync(forwarded);
+        Assert.Equal(System.Net.HttpStatusCode.OK, answered.StatusCode);
+
+        using var crossed = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{silo.GrpcPort}/healthz")
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        crossed.Headers.Host = $"127.0.0.1:{silo.HttpPort}";
+        using var refused = await http.SendAsync(crossed);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, refused.StatusCode);
+    }
+
     [Fact]
     public async Task The_grpc_health_service_reports_serving()
     {
