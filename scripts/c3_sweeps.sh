@@ -8,19 +8,20 @@
 # so a stopped sweep resumes where it stopped (records are written atomically at the end of a run). Runs go one
 # after another on the same cores, threads and batch settings, so their latencies compare. Only the report is
 # needed to redraw the tables and plots from committed records: `apr report --runs RUNS_DIR --out OUT_DIR`.
-# Environment: APR_CHECKPOINT and SOSP_CHECKPOINT (the two models), THREADS (libtorch threads, default 2),
-# APR_BUDGETS (sub-call budgets to sweep, e.g. "1 2 3 4 5 6 7 8 9 10", for a budget-conditioned APR checkpoint;
-# empty by default: the shipped APR checkpoint was not trained with the prefix).
+# Environment: APR_CHECKPOINT and SOSP_CHECKPOINT (the two models), APR_BUDGET_CHECKPOINT (the budget-conditioned APR
+# model the sub-call budgets are swept with, default checkpoints/countdown3-apr-budget), APR_BUDGETS (the budgets,
+# default 1 to 10), THREADS (libtorch threads, default 2; the committed records used 1, two sweeps side by side).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-docs/results/c3/runs}
 out=${2:-docs/results/c3}
 apr_model=${APR_CHECKPOINT:-checkpoints/countdown3-apr}
 sosp_model=${SOSP_CHECKPOINT:-checkpoints/countdown3-sosp}
+budget_model=${APR_BUDGET_CHECKPOINT:-checkpoints/countdown3-apr-budget}
 threads=${THREADS:-2}
 problems=data/c3/heldout3.jsonl
 
-for model in "$apr_model" "$sosp_model"; do
+for model in "$apr_model" "$sosp_model" "$budget_model"; do
   [[ -f "$model/model.safetensors" ]] || { echo "c3_sweeps: no checkpoint at $model" >&2; exit 2; }
 done
 dotnet build client/AprOrleans.Client.csproj -c Release --nologo -v quiet
@@ -43,10 +44,10 @@ for b in 128 256 384 512 640 768 1024; do
   record "sosp-tb$b" --mode serial --token-budget "$b" --checkpoint "$sosp_model" --label countdown3-sosp
 done
 record sosp-sc8-t1 --mode sc --n 8 --temperature 1.0 --checkpoint "$sosp_model" --label countdown3-sosp
-# APR: greedy, then the sub-call budgets when the checkpoint was trained with them.
+# APR: greedy, then the sub-call budgets with the model trained on the prefix (the paper's Fig. 4a curve).
 record apr-t0 --mode apr --checkpoint "$apr_model" --label countdown3-apr
-for b in ${APR_BUDGETS:-}; do
-  record "apr-b$b" --mode apr --sub-call-budget "$b" --checkpoint "$apr_model" --label countdown3-apr
+for b in ${APR_BUDGETS:-1 2 3 4 5 6 7 8 9 10}; do
+  record "apr-b$b" --mode apr --sub-call-budget "$b" --checkpoint "$budget_model" --label countdown3-apr-budget
 done
 # The temperature table (paper Table 1): both models at T 0.1, 0.5 and 1.0 besides greedy.
 for t in 0.1 0.5 1.0; do
