@@ -71,6 +71,10 @@ internal sealed class ScriptedDecoderFactory : IDecoderFactory
     public int CancelledDecodes => _cancelled;
     private int _cancelled;
 
+    /// <summary>Decodes that have reached the gate (a solve's tree is running once this is above zero).</summary>
+    public int GatedDecodes => _gated;
+    private int _gated;
+
     public IThreadDecoder Create(string device)
     {
         Interlocked.Increment(ref _created);
@@ -83,6 +87,7 @@ internal sealed class ScriptedDecoderFactory : IDecoderFactory
         {
             try
             {
+                Interlocked.Increment(ref factory._gated);
                 if (factory.Gate is { } gate) await gate.WaitAsync(cancellationToken);
             }
             catch (OperationCanceledException)

@@ -53,6 +53,11 @@ public class SolveCancellationTests
         request.SolveId = Guid.NewGuid().ToString();
 
         var staying = solver.SolveAsync(request, SolveEndToEndTests.Deadline());
+        // The staying client's call has started the solve (its tree is decoding) before the second client joins: a call
+        // detaches only after its own Start, so the solve then always has the staying watcher when the other leaves.
+        var started = DateTime.UtcNow.AddMinutes(1);
+        while (cluster.Decoders.GatedDecodes == 0 && DateTime.UtcNow < started) await Task.Delay(20);
+        Assert.True(cluster.Decoders.GatedDecodes > 0, "the first solve never started decoding");
         using var leaving = new CancellationTokenSource();
         var left = solver.SolveAsync(request, new CallOptions(deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: leaving.Token));
         await Task.Delay(500);
