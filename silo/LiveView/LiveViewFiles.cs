@@ -32,8 +32,6 @@ internal sealed class LiveViewFiles
     /// <summary>The folder the build copies the page into.</summary>
     public static string ShippedFolder => Path.Combine(AppContext.BaseDirectory, "ui");
 
-    public IReadOnlyCollection<string> Names => _files.Keys;
-
     public async Task ServeAsync(HttpContext http, string name)
     {
         if (!_files.TryGetValue(name, out var path))

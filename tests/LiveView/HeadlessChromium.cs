@@ -59,7 +59,10 @@ internal sealed class HeadlessChromium : IDisposable
             }
             catch (WebDriverException) { } // an element replaced while it was read: read again
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"the page never showed {what}; it shows: {Text("body")[..Math.Min(2000, Text("body").Length)]}");
+            {
+                var shown = Text("body");
+                throw new TimeoutException($"the page never showed {what}; it shows: {shown[..Math.Min(2000, shown.Length)]}");
+            }
             await Task.Delay(200);
         }
     }

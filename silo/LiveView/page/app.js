@@ -2,7 +2,7 @@
 // (#solve, #experiments or #experiments/NAME, #cluster), so a view can be linked to.
 import { startSolveView } from './solve.js';
 import { startExperimentView, openExperimentFromHash } from './experiments.js';
-import { startClusterView, setClusterPolling } from './cluster.js';
+import { setClusterPolling } from './cluster.js';
 
 function show() {
   const [view] = (location.hash.slice(1) || 'solve').split('/');
@@ -15,6 +15,5 @@ function show() {
 document.getElementById('silo').textContent = `silo ${location.host}`;
 startSolveView();
 startExperimentView();
-startClusterView();
 window.addEventListener('hashchange', show);
 show();

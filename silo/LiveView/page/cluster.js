@@ -7,8 +7,6 @@ const PERIOD_MS = 2000;
 let timer = null;
 let previous = new Map(); // batcher → { tokens, at }
 
-export function startClusterView() {}
-
 export function setClusterPolling(on) {
   if (on && timer === null) { poll(); timer = setInterval(poll, PERIOD_MS); }
   if (!on && timer !== null) { clearInterval(timer); timer = null; }
