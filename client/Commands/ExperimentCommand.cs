@@ -70,7 +70,12 @@ public static class ExperimentCommand
         var seed = new Option<long>("--seed") { Description = "problem and sampling seed", DefaultValueFactory = _ => 0 };
         var temperature = new Option<float>("--temperature") { Description = "sampling temperature (0–10)", DefaultValueFactory = _ => 1f };
         var ahead = new Option<int>("--rollout-ahead") { Description = "steps rollouts may run ahead of training (0–8; 0 = on-policy)", DefaultValueFactory = _ => 1 };
-        var command = new Command("create", "Create an experiment (does not start it)") { name, numbers, groupSize, problems, maxSteps, seed, temperature, ahead };
+        var uses = new Option<string>("--every-solution-uses")
+        {
+            Description = "draw only problems each of whose solutions uses this operation (+ - * /; '/' = the problems that need a division); Countdown-3 and -4",
+            DefaultValueFactory = _ => "",
+        };
+        var command = new Command("create", "Create an experiment (does not start it)") { name, numbers, groupSize, problems, maxSteps, seed, temperature, ahead, uses };
         command.SetAction(parse =>
         {
             var config = new ExperimentConfig
@@ -82,6 +87,7 @@ public static class ExperimentCommand
                 ProblemSeed = parse.GetValue(seed),
                 RolloutAhead = parse.GetValue(ahead),
                 Sampling = new Sampling { Temperature = parse.GetValue(temperature), Seed = parse.GetValue(seed) },
+                EverySolutionUses = parse.GetValue(uses)!,
             };
             using var remote = connection.Open(parse);
             Console.Write(ExperimentView.Render(remote.Create(parse.GetValue(name)!, config)));

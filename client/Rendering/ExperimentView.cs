@@ -11,7 +11,7 @@ public static class ExperimentView
         var text = new StringBuilder();
         var c = e.Config;
         text.AppendLine($"experiment {e.Name}  {Status(e.Status)}  step {e.Step}/{c.MaxSteps}  weights v{e.WeightVersion} (base v{e.BaseVersion})");
-        text.AppendLine($"config     Countdown-{c.Numbers}, {c.ProblemsPerStep} problems x G={c.GroupSize} per step, rollout_ahead {c.RolloutAhead}, seed {c.ProblemSeed}, temperature {c.Sampling.Temperature}");
+        text.AppendLine($"config     Countdown-{c.Numbers}, {c.ProblemsPerStep} problems x G={c.GroupSize} per step, rollout_ahead {c.RolloutAhead}, seed {c.ProblemSeed}, temperature {c.Sampling.Temperature}{Filter(c)}");
         text.AppendLine($"rollouts   {Rollouts(e)}");
         if (e.Latest is { } m) text.AppendLine($"latest     {Metrics(m)}");
         if (e.Error.Length > 0) text.AppendLine($"error      {e.Error}");
@@ -32,6 +32,9 @@ public static class ExperimentView
     }
 
     public static string Status(ExperimentStatus status) => status.ToString().Replace("Experiment", "", StringComparison.Ordinal).ToUpperInvariant();
+
+    private static string Filter(ExperimentConfig c) =>
+        c.EverySolutionUses.Length == 0 ? "" : $", problems whose every solution uses '{c.EverySolutionUses}'";
 
     private static string Rollouts(Experiment e) =>
         e.RolloutStepsReady >= e.Config.MaxSteps

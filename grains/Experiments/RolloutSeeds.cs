@@ -10,9 +10,24 @@ namespace AprOrleans.Grains.Experiments;
 /// </summary>
 public static class RolloutSeeds
 {
-    /// <summary>Group (step, index)'s problem: the first solvable problem of a generator seeded from its coordinates.</summary>
-    public static Problem Problem(int numbers, long problemSeed, int step, int index) =>
-        new ProblemGenerator(numbers, unchecked((int)Mix(problemSeed, step, index))).Next();
+    /// <summary>
+    /// Group (step, index)'s problem: the first solvable problem of a generator seeded from its coordinates that
+    /// every solution of which uses <paramref name="everySolutionUses"/>, when that is given.
+    /// </summary>
+    public static Problem Problem(int numbers, long problemSeed, int step, int index, char? everySolutionUses = null)
+    {
+        var generator = new ProblemGenerator(numbers, unchecked((int)Mix(problemSeed, step, index)));
+        if (everySolutionUses is not { } symbol) return generator.Next();
+        // About one Countdown-3 problem in five needs a division; the bound only turns a filter no problem meets into an error.
+        for (int draw = 0; draw < MaxFilteredDraws; draw++)
+        {
+            var problem = generator.Next();
+            if (Solvability.EverySolutionUses(problem.Nums, problem.Target, symbol)) return problem;
+        }
+        throw new InvalidOperationException($"no Countdown-{numbers} problem among {MaxFilteredDraws} draws needs '{symbol}' in every solution");
+    }
+
+    private const int MaxFilteredDraws = 100_000;
 
     /// <summary>The sampling seed of trajectory <paramref name="g"/> of group (step, index).</summary>
     public static long Trajectory(long samplingSeed, int step, int index, int g) => Mix(samplingSeed, step, index, g);

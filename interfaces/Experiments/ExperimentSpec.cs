@@ -13,7 +13,9 @@ public sealed record ExperimentSpec(
     [property: Id(4)] int MaxSteps,
     [property: Id(5)] int RolloutAhead,
     [property: Id(6)] SamplingWire Sampling,
-    [property: Id(7)] TreeLimitsWire Limits);
+    [property: Id(7)] TreeLimitsWire Limits,
+    // Added after the first runs were stored: an older stored spec reads back as null, every solvable problem.
+    [property: Id(8)] char? EverySolutionUses = null);
 
 [GenerateSerializer, Alias("apr.ExperimentStatus")]
 public enum ExperimentState

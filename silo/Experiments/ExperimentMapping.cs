@@ -53,6 +53,7 @@ public static class ExperimentMapping
             MaxTotalTokens = spec.Limits.MaxTotalTokens,
             MaxSpawnsPerThread = spec.Limits.MaxSpawnsPerThread,
         },
+        EverySolutionUses = spec.EverySolutionUses?.ToString() ?? "",
     };
 
     public static StepMetrics Metrics(StepMetricsRecord m) => new()

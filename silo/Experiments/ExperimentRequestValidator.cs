@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using AprOrleans.Api;
+using AprOrleans.Countdown.Arithmetic;
 using AprOrleans.Interfaces.Experiments;
 using AprOrleans.Silo.Api;
 
@@ -30,16 +31,33 @@ public static partial class ExperimentRequestValidator
     {
         var name = Name(request.Name, "name");
         var c = request.Config ?? new ExperimentConfig();
+        int numbers = Defaulted("config.numbers", c.Numbers, Numbers);
         var spec = new ExperimentSpec(
-            Defaulted("config.numbers", c.Numbers, Numbers),
+            numbers,
             c.ProblemSeed,
             Defaulted("config.group_size", c.GroupSize, GroupSize),
             Defaulted("config.problems_per_step", c.ProblemsPerStep, ProblemsPerStep),
             Defaulted("config.max_steps", c.MaxSteps, MaxSteps),
             SolveRequestValidator.Range("config.rollout_ahead", c.HasRolloutAhead ? c.RolloutAhead : null, RolloutAhead),
             SolveRequestValidator.SamplingOf(c.Sampling, "config.sampling"),
-            SolveRequestValidator.TreeLimits(c.Limits, serial: false, "config.limits"));
+            SolveRequestValidator.TreeLimits(c.Limits, serial: false, "config.limits"),
+            RequiredOperation(c.EverySolutionUses, numbers));
         return (name, spec);
+    }
+
+    /// <summary>
+    /// The operation every drawn problem's solutions must use, or null. Past four numbers nearly every problem can be
+    /// solved without any one operation, so a filtered draw there would search for a very long time: refused.
+    /// </summary>
+    private static char? RequiredOperation(string symbol, int numbers)
+    {
+        const string field = "config.every_solution_uses";
+        if (symbol.Length == 0) return null;
+        if (symbol.Length != 1 || !Operation.Symbols.Contains(symbol[0]))
+            throw SolveRequestValidator.Invalid(field, $"'{SolveRequestValidator.Shorten(symbol)}' must be one of + - * / (or empty for every solvable problem)");
+        if (numbers > 4)
+            throw SolveRequestValidator.Invalid(field, $"only for Countdown-3 and -4 (config.numbers is {numbers}): with more numbers almost no problem needs '{symbol}'");
+        return symbol[0];
     }
 
     public static int Step(int step, string field) =>

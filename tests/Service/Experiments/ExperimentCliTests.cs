@@ -17,10 +17,11 @@ public sealed class ExperimentCliTests(ExperimentSiloFixture fixture) : IClassFi
     {
         var name = NewName("cli");
         var create = AprCli.Run("experiment", "create", name, "--numbers", "3", "--group-size", "2", "--problems-per-step", "2",
-            "--max-steps", "5", "--seed", "3", "--temperature", "0.7", "--rollout-ahead", "0", "--silo", Silo, "--token", ExperimentCalls.Token);
+            "--max-steps", "5", "--seed", "3", "--temperature", "0.7", "--rollout-ahead", "0", "--every-solution-uses", "/",
+            "--silo", Silo, "--token", ExperimentCalls.Token);
         Assert.True(create.ExitCode == 0, create.StdErr);
         Assert.Contains($"experiment {name}  CREATED  step 0/5", create.StdOut);
-        Assert.Contains("2 problems x G=2 per step, rollout_ahead 0, seed 3, temperature 0.7", create.StdOut);
+        Assert.Contains("2 problems x G=2 per step, rollout_ahead 0, seed 3, temperature 0.7, problems whose every solution uses '/'", create.StdOut);
 
         foreach (var (verb, status) in new[] { ("start", "RUNNING"), ("pause", "PAUSED"), ("resume", "RUNNING") })
         {
@@ -104,6 +105,7 @@ public sealed class ExperimentCliTests(ExperimentSiloFixture fixture) : IClassFi
     [InlineData("config.rollout_ahead", "create", "--rollout-ahead", "12")]
     [InlineData("--group-size", "create", "--group-size", "abc")]
     [InlineData("--max-steps must be positive", "create", "--max-steps", "0")]
+    [InlineData("config.every_solution_uses", "create", "--every-solution-uses", "%")]
     [InlineData("--retry-seconds must not be negative", "create", "--retry-seconds", "-1")]
     public void Bad_options_exit_2_with_one_line(string expected, params string[] args)
     {

@@ -1,5 +1,6 @@
 using AprOrleans.Api;
 using AprOrleans.Countdown.Checking;
+using AprOrleans.Countdown.Problems;
 using AprOrleans.Grains.Experiments;
 using Google.Protobuf;
 using Grpc.Core;
@@ -73,6 +74,29 @@ public sealed class ExperimentServiceTests(ExperimentSiloFixture fixture) : ICla
         // Pulling again returns the same stored groups, byte for byte.
         var again = await Admin.PullAsync(name, 0);
         Assert.Equal(groups.Select(g => g.ToByteString()), again.Select(g => g.ToByteString()));
+    }
+
+    [Fact]
+    public async Task A_division_filtered_experiment_draws_only_problems_that_need_a_division()
+    {
+        var name = NewName("div");
+        var config = ExperimentCalls.Config(problemsPerStep: 3, groupSize: 2);
+        config.EverySolutionUses = "/";
+        var started = await Admin.CreateAndStartAsync(name, config);
+        Assert.Equal("/", started.Config.EverySolutionUses);
+
+        var groups = await Admin.PullAsync(name, 0);
+
+        Assert.Equal(3, groups.Count);
+        foreach (var group in groups)
+        {
+            Assert.True(Solvability.EverySolutionUses(group.Numbers, group.Target, '/'), $"{string.Join(' ', group.Numbers)} -> {group.Target} has a solution without '/'");
+            var problem = RolloutSeeds.Problem(3, 7, 0, group.Index, '/');
+            Assert.Equal(problem.Nums, group.Numbers);
+            Assert.Equal(problem.Target, group.Target);
+        }
+        // The unfiltered run of the same seed draws other problems at the same coordinates (most need no division).
+        Assert.NotEqual(groups.Select(g => RolloutSeeds.Problem(3, 7, 0, g.Index).Target), groups.Select(g => g.Target));
     }
 
     [Fact]
@@ -227,6 +251,9 @@ public sealed class ExperimentServiceTests(ExperimentSiloFixture fixture) : ICla
     [InlineData("config.rollout_ahead", null, "rollout_ahead=9")]
     [InlineData("config.sampling.temperature", null, "temperature=-1")]
     [InlineData("config.limits.max_depth", null, "max_depth=7")]
+    [InlineData("config.every_solution_uses", null, "uses=x")]
+    [InlineData("config.every_solution_uses", null, "uses=//")]
+    [InlineData("config.every_solution_uses", null, "numbers=5,uses=/")]
     public async Task Bad_config_is_invalid_argument_naming_the_field(string field, string? name, string? change)
     {
         var config = ExperimentCalls.Config();
@@ -239,6 +266,9 @@ public sealed class ExperimentServiceTests(ExperimentSiloFixture fixture) : ICla
             case "rollout_ahead=9": config.RolloutAhead = 9; break;
             case "temperature=-1": config.Sampling.Temperature = -1; break;
             case "max_depth=7": config.Limits = new Limits { MaxDepth = 7 }; break;
+            case "uses=x": config.EverySolutionUses = "x"; break;
+            case "uses=//": config.EverySolutionUses = "//"; break;
+            case "numbers=5,uses=/": config.Numbers = 5; config.EverySolutionUses = "/"; break;
         }
         var e = await Assert.ThrowsAsync<RpcException>(() =>
             Admin.Experiments.CreateAsync(new CreateExperimentRequest { Name = name ?? NewName("bad"), Config = config }, Admin.Auth).ResponseAsync);
