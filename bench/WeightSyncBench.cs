@@ -2,7 +2,8 @@ using System.Diagnostics;
 using AprOrleans.Api;
 using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Grains.Weights;
-using AprOrleans.Interfaces.Weights;
+using AprOrleans.Storage.Weights;
+using AprOrleans.Trainer.Weights;
 using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
 using Grpc.Net.Client;
@@ -108,7 +109,7 @@ public static class WeightSyncBench
             // The trainer publishes with the digest its checkpoint save computed while writing; the bench hashes
             // before the clock starts to stand in for that, and reports what a separate hash pass would cost.
             var hashClock = Stopwatch.StartNew();
-            var sha256 = await WeightPublisher.Sha256HexAsync(blob);
+            var sha256 = await WeightFileDigest.Sha256HexAsync(blob);
             double hashMs = hashClock.Elapsed.TotalMilliseconds;
 
             // Client and silos share this process: its CPU time and gen-2 collections over the publish say whether

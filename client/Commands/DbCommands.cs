@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AprOrleans.Interfaces.Storage;
+using AprOrleans.Storage.Postgres;
 using Npgsql;
 
 namespace AprOrleans.Client.Commands;

@@ -18,7 +18,7 @@ public sealed class WeightOptions
     public static readonly TimeSpan SubscriptionLifetime = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// The cluster's shared weights volume (<see cref="AprOrleans.Interfaces.Weights.SharedWeightDirectory"/>), or
+    /// The cluster's shared weights volume (<see cref="AprOrleans.Storage.Weights.SharedWeightDirectory"/>), or
     /// null. When set, it holds the blob store (every silo reads published versions there in place, none fetches
     /// from PostgreSQL) and uploads arrive on it, and <c>Weights.PublishShared</c> takes blobs from its outbox.
     /// </summary>
@@ -34,9 +34,9 @@ public sealed class WeightOptions
     /// </summary>
     public string IncomingDirectory => SharedDirectory is null
         ? Path.Combine(Directory, "incoming")
-        : Path.Combine(SharedDirectory, AprOrleans.Interfaces.Weights.SharedWeightDirectory.Incoming, SiloName);
+        : Path.Combine(SharedDirectory, AprOrleans.Storage.Weights.SharedWeightDirectory.Incoming, SiloName);
     public string LocalDirectory => Path.Combine(Directory, "local");
     public string StoreDirectory => SharedDirectory is null
         ? Path.Combine(Directory, "store")
-        : Path.Combine(SharedDirectory, AprOrleans.Interfaces.Weights.SharedWeightDirectory.Store);
+        : Path.Combine(SharedDirectory, AprOrleans.Storage.Weights.SharedWeightDirectory.Store);
 }

@@ -1,5 +1,6 @@
 using AprOrleans.Api;
 using AprOrleans.Interfaces.Weights;
+using AprOrleans.Storage.Weights;
 using Grpc.Core;
 
 namespace AprOrleans.Silo.Api;
@@ -71,7 +72,7 @@ internal sealed class SharedWeightIntake : IDisposable
             throw SolveRequestValidator.Invalid("file", $"outbox/{fileName} is a symbolic link; publish a regular file");
         if (file.Length != header.SizeBytes)
             throw SolveRequestValidator.Invalid("header.size_bytes", $"outbox/{fileName} has {file.Length} bytes, the header says {header.SizeBytes}");
-        var sha256 = await WeightPublisher.Sha256HexAsync(staged, cancellationToken);
+        var sha256 = await WeightFileDigest.Sha256HexAsync(staged, cancellationToken);
         if (sha256 != header.Sha256)
             throw SolveRequestValidator.Invalid("header.sha256", $"outbox/{fileName}'s sha256 is {sha256}, the header says {header.Sha256}");
         return new WeightVersionInfo(header.Version, sha256, file.Length, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());

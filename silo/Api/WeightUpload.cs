@@ -16,8 +16,8 @@ namespace AprOrleans.Silo.Api;
 /// </summary>
 internal sealed partial class WeightUpload : IDisposable
 {
-    /// <summary>Largest data chunk the contract allows.</summary>
-    public const int MaxChunkBytes = WeightPublisher.ChunkBytes;
+    /// <summary>Largest data chunk the contract allows (training.proto, <c>Weights.Publish</c>: at most 1 MiB).</summary>
+    public const int MaxChunkBytes = 1 << 20;
 
     private WeightUpload(string path, WeightVersionInfo version) => (Path, Version) = (path, version);
 

@@ -3,6 +3,7 @@ using AprOrleans.Api;
 using AprOrleans.Grains.Weights;
 using AprOrleans.Interfaces.Batching;
 using AprOrleans.Interfaces.Weights;
+using AprOrleans.Storage.Weights;
 using AprOrleans.Silo.Hosting;
 using Grpc.Core;
 using Microsoft.Extensions.Options;

@@ -3,7 +3,7 @@ using AprOrleans.Grains;
 using AprOrleans.Grains.Batching;
 using AprOrleans.Grains.Hosting;
 using AprOrleans.Interfaces.Solving;
-using AprOrleans.Interfaces.Storage;
+using AprOrleans.Storage.Postgres;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;

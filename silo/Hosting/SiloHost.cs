@@ -1,6 +1,6 @@
 using System.Net;
 using AprOrleans.Api;
-using AprOrleans.Interfaces.Storage;
+using AprOrleans.Storage.Postgres;
 using AprOrleans.Grains.Decoding;
 using AprOrleans.Silo.Api;
 using AprOrleans.Model.Engine;

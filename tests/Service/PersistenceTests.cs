@@ -1,5 +1,5 @@
 using AprOrleans.Api;
-using AprOrleans.Interfaces.Storage;
+using AprOrleans.Storage.Postgres;
 using Npgsql;
 
 namespace AprOrleans.Tests.Service;

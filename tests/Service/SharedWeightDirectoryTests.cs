@@ -1,4 +1,4 @@
-using AprOrleans.Interfaces.Weights;
+using AprOrleans.Storage.Weights;
 
 namespace AprOrleans.Tests.Service;
 

@@ -1,5 +1,6 @@
 using AprOrleans.Api;
-using AprOrleans.Interfaces.Weights;
+using AprOrleans.Storage.Weights;
+using AprOrleans.Trainer.Weights;
 using Grpc.Core;
 
 namespace AprOrleans.Tests.Service;
@@ -53,7 +54,7 @@ public sealed class SharedWeightsTests(SharedWeightsClusterFixture fixture) : IC
         try
         {
             var blob = WeightVariants.Blob(variant);
-            var sha256 = await WeightPublisher.Sha256HexAsync(blob);
+            var sha256 = await WeightFileDigest.Sha256HexAsync(blob);
             // Left by a publisher that died mid-call two hours ago: the next successful publish removes it.
             var abandoned = PutInOutbox(blob, SharedWeightDirectory.NewOutboxName(before + 1, DateTime.UtcNow.AddHours(-2)));
             var reply = await WeightPublisher.PublishSharedAsync(Channel.CreateCallInvoker(), TestCluster.AdminToken, before + 1, blob, fixture.Shared);
@@ -65,7 +66,7 @@ public sealed class SharedWeightsTests(SharedWeightsClusterFixture fixture) : IC
             Assert.False(File.Exists(abandoned));
             Assert.Empty(Directory.EnumerateFiles(Outbox));
             Assert.True(File.Exists(Path.Combine(fixture.Shared, SharedWeightDirectory.Store, $"v{before + 1}-{sha256}.safetensors")));
-            Assert.Equal(sha256, await WeightPublisher.Sha256HexAsync(blob));
+            Assert.Equal(sha256, await WeightFileDigest.Sha256HexAsync(blob));
             Assert.Equal(0L, await WeightCalls.StoredChunksAsync(Cluster.ServiceId, before + 1));
 
             await WeightCalls.WaitServingAsync(Cluster["silo-b"].Channel, before + 1, Batchers);

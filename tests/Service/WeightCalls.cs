@@ -1,6 +1,6 @@
 using AprOrleans.Api;
 using AprOrleans.Interfaces.Batching;
-using AprOrleans.Interfaces.Weights;
+using AprOrleans.Trainer.Weights;
 using AprOrleans.Model.Engine;
 using AprOrleans.Reasoning.Runtime;
 using Google.Protobuf;

@@ -1,5 +1,5 @@
 using AprOrleans.Countdown.Tokenization;
-using AprOrleans.Interfaces.Weights;
+using AprOrleans.Trainer.Weights;
 
 namespace AprOrleans.Tests.Service;
 

@@ -1,6 +1,7 @@
 using AprOrleans.Model.Checkpoints;
 using AprOrleans.Api;
-using AprOrleans.Interfaces.Weights;
+using AprOrleans.Storage.Weights;
+using AprOrleans.Trainer.Weights;
 using Grpc.Core;
 
 namespace AprOrleans.Tests.Service;
@@ -158,7 +159,7 @@ public sealed class WeightsTests(RealEngineClusterFixture fixture) : IClassFixtu
             var reply = await WeightPublisher.PublishAsync(Channel.CreateCallInvoker(), TestCluster.AdminToken, before + 1, WeightVariants.Blob(variant));
             Assert.False(reply.Unchanged);
             Assert.Equal(before + 1, reply.Version.Version);
-            Assert.Equal(await WeightPublisher.Sha256HexAsync(WeightVariants.Blob(variant)), reply.Version.Sha256);
+            Assert.Equal(await WeightFileDigest.Sha256HexAsync(WeightVariants.Blob(variant)), reply.Version.Sha256);
 
             Assert.True(await StoredChunksAsync(before + 1) > 0);
             var serving = await WeightCalls.WaitServingAsync(Cluster["silo-b"].Channel, before + 1, Batchers);

@@ -72,9 +72,9 @@ public sealed class GrpoTrainerProcessTests : IDisposable
         var serving = await new Weights.WeightsClient(silo.Channel).ListServingAsync(new ListServingRequest());
         Assert.All(serving.Batchers, b => Assert.Equal(started.BaseVersion + 3, b.Version));
         // The last version came through the outbox (only PublishShared's publisher creates it; empty again) into the shared store.
-        var outbox = Path.Combine(shared, AprOrleans.Interfaces.Weights.SharedWeightDirectory.Outbox);
+        var outbox = Path.Combine(shared, AprOrleans.Storage.Weights.SharedWeightDirectory.Outbox);
         Assert.True(Directory.Exists(outbox), "the resumed trainer did not publish through the shared directory");
         Assert.Empty(Directory.EnumerateFiles(outbox));
-        Assert.Single(Directory.EnumerateFiles(Path.Combine(shared, AprOrleans.Interfaces.Weights.SharedWeightDirectory.Store), $"v{started.BaseVersion + 3}-*.safetensors"));
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(shared, AprOrleans.Storage.Weights.SharedWeightDirectory.Store), $"v{started.BaseVersion + 3}-*.safetensors"));
     }
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using AprOrleans.Interfaces.Weights;
+using AprOrleans.Trainer.Weights;
 using AprOrleans.Model.Checkpoints;
 using Grpc.Core;
 using Grpc.Net.Client;

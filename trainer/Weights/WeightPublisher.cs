@@ -1,10 +1,10 @@
-using System.Security.Cryptography;
 using AprOrleans.Api;
+using AprOrleans.Interfaces.Admin;
+using AprOrleans.Storage.Weights;
 using Google.Protobuf;
 using Grpc.Core;
-using AprOrleans.Interfaces.Admin;
 
-namespace AprOrleans.Interfaces.Weights;
+namespace AprOrleans.Trainer.Weights;
 
 /// <summary>
 /// Publishes a safetensors file as a new weight version (the trainer after each GRPO step, the weight-sync benchmark,
@@ -16,13 +16,11 @@ namespace AprOrleans.Interfaces.Weights;
 /// </summary>
 public static class WeightPublisher
 {
-    /// <summary>Largest data chunk the contract allows.</summary>
-    public const int ChunkBytes = 1 << 20;
-
     /// <summary>
-    /// The chunk this client sends: below .NET's large-object threshold (85 000 bytes), so that neither its own
-    /// <see cref="ByteString"/> copies nor the silo's deserialized ones land on the large-object heap. With 1 MiB
-    /// chunks a 456 MB upload caused about 20 blocking gen-2 collections in the silo; with 64 KiB, none.
+    /// The chunk this client sends (the contract allows up to 1 MiB): below .NET's large-object threshold (85 000
+    /// bytes), so that neither its own <see cref="ByteString"/> copies nor the silo's deserialized ones land on the
+    /// large-object heap. With 1 MiB chunks a 456 MB upload caused about 20 blocking gen-2 collections in the silo;
+    /// with 64 KiB, none.
     /// </summary>
     public const int SendChunkBytes = 64 << 10;
 
@@ -91,7 +89,7 @@ public static class WeightPublisher
         Api.Weights.WeightsClient client, Metadata headers, long version, string filePath, string experiment, string? knownSha256, CancellationToken cancellationToken)
     {
         // A wrong known digest is not trusted blindly: the silo hashes what it receives and refuses a mismatch.
-        var sha256 = knownSha256 ?? await Sha256HexAsync(filePath, cancellationToken).ConfigureAwait(false);
+        var sha256 = knownSha256 ?? await WeightFileDigest.Sha256HexAsync(filePath, cancellationToken).ConfigureAwait(false);
         var header = new WeightHeader { Version = version, Sha256 = sha256, SizeBytes = new FileInfo(filePath).Length, Experiment = experiment };
         var current = await client.GetCurrentAsync(new GetCurrentWeightsRequest(), headers, cancellationToken: cancellationToken).ConfigureAwait(false);
         return (header, current.Version == version && current.Sha256 == sha256 ? new PublishReply { Version = current, Unchanged = true } : null);
@@ -111,13 +109,5 @@ public static class WeightPublisher
             if (serving.Batchers.Count >= minimumBatchers && serving.Batchers.All(b => b.Version >= version)) return serving;
             await Task.Delay(pollInterval ?? TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Lower-case hex SHA-256 of a file, as <c>WeightHeader.sha256</c> expects.</summary>
-    public static async Task<string> Sha256HexAsync(string filePath, CancellationToken cancellationToken = default)
-    {
-        await using var file = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes, FileOptions.SequentialScan);
-        var hash = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
-        return Convert.ToHexStringLower(hash);
     }
 }

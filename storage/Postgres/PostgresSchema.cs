@@ -1,7 +1,7 @@
 using System.Reflection;
 using Npgsql;
 
-namespace AprOrleans.Interfaces.Storage;
+namespace AprOrleans.Storage.Postgres;
 
 /// <summary>
 /// The project's PostgreSQL schema for Orleans clustering, grain storage and reminders (the ADO.NET providers

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace AprOrleans.Interfaces.Weights;
+namespace AprOrleans.Storage.Weights;
 
 /// <summary>
 /// The layout of the cluster's shared weights volume, a directory every silo (<c>Apr:SharedWeightsDirectory</c>) and

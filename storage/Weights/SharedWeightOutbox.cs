@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace AprOrleans.Interfaces.Weights;
+namespace AprOrleans.Storage.Weights;
 
 /// <summary>The publisher's side of <see cref="SharedWeightDirectory"/>: putting a blob into the outbox.</summary>
 public static class SharedWeightOutbox
