@@ -39,8 +39,11 @@ public static class ReportPlots
     private static PlotModel Plot(string title, string xTitle, IReadOnlyList<ReportSeries> series, bool logX)
     {
         var model = new PlotModel { Title = title, TitleFontSize = 13, Background = OxyColors.White, Padding = new OxyThickness(8, 16, 8, 8) };
-        model.Legends.Add(new Legend { LegendPlacement = LegendPlacement.Outside, LegendPosition = LegendPosition.BottomLeft,
-            LegendOrientation = LegendOrientation.Vertical, LegendFontSize = 10 });
+        model.Legends.Add(new Legend
+        {
+            LegendPlacement = LegendPlacement.Outside, LegendPosition = LegendPosition.BottomLeft,
+            LegendOrientation = LegendOrientation.Vertical, LegendFontSize = 10
+        });
         model.Axes.Add(logX
             ? new LogarithmicAxis { Position = AxisPosition.Bottom, Title = xTitle, MinimumPadding = 0.05, MaximumPadding = 0.05 }
             : new LinearAxis { Position = AxisPosition.Bottom, Title = xTitle, MinimumPadding = 0.05, MaximumPadding = 0.05 });

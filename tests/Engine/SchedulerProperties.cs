@@ -99,30 +99,30 @@ public class SchedulerProperties
             switch (op)
             {
                 case Enqueue e:
-                {
-                    int length = 1 + (e.Length - 1) % (_options.ContextTokens - 1);
-                    var random = new Random(e.Seed);
-                    // A shared stem makes prompts start alike, as a thread's children and resumed parents do.
-                    var context = Enumerable.Range(0, length).Select(i => i < e.Common ? 1 + i * 7 % 5 : random.Next(1, 6)).ToList();
-                    Add(context, e.MaxNew, e.Stop is >= 1 and <= 5 ? [e.Stop] : []);
-                    break;
-                }
+                    {
+                        int length = 1 + (e.Length - 1) % (_options.ContextTokens - 1);
+                        var random = new Random(e.Seed);
+                        // A shared stem makes prompts start alike, as a thread's children and resumed parents do.
+                        var context = Enumerable.Range(0, length).Select(i => i < e.Common ? 1 + i * 7 % 5 : random.Next(1, 6)).ToList();
+                        Add(context, e.MaxNew, e.Stop is >= 1 and <= 5 ? [e.Stop] : []);
+                        break;
+                    }
                 case Resume r when _finishedTexts.Count > 0:
-                {
-                    // Like a parent after a join: part of a finished text, then new tokens.
-                    var text = _finishedTexts[r.Pick % _finishedTexts.Count];
-                    var random = new Random(r.Seed);
-                    int keep = Math.Min(1 + (r.Keep - 1) % text.Count, _options.ContextTokens - 2);
-                    var context = text.Take(keep).Concat(Enumerable.Range(0, random.Next(1, 4)).Select(_ => random.Next(1, 6))).ToList();
-                    Add(context.Take(_options.ContextTokens - 1).ToList(), r.MaxNew, []);
-                    break;
-                }
+                    {
+                        // Like a parent after a join: part of a finished text, then new tokens.
+                        var text = _finishedTexts[r.Pick % _finishedTexts.Count];
+                        var random = new Random(r.Seed);
+                        int keep = Math.Min(1 + (r.Keep - 1) % text.Count, _options.ContextTokens - 2);
+                        var context = text.Take(keep).Concat(Enumerable.Range(0, random.Next(1, 4)).Select(_ => random.Next(1, 6))).ToList();
+                        Add(context.Take(_options.ContextTokens - 1).ToList(), r.MaxNew, []);
+                        break;
+                    }
                 case Cancel c:
-                {
-                    var live = Requests.Where(q => q.Outcome == Outcome.Live).ToList();
-                    if (live.Count > 0) live[c.Pick % live.Count].Source.Cancel();
-                    break;
-                }
+                    {
+                        var live = Requests.Where(q => q.Outcome == Outcome.Live).ToList();
+                        if (live.Count > 0) live[c.Pick % live.Count].Source.Cancel();
+                        break;
+                    }
                 case Step s:
                     Iterate(new Random(s.Seed));
                     break;
