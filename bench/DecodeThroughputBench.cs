@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using AprOrleans.CommandLine;
 using AprOrleans.Model;
 using AprOrleans.Model.Engine;
 using AprOrleans.Reasoning.Runtime;
@@ -16,26 +18,42 @@ namespace AprOrleans.Bench;
 /// </summary>
 public static class DecodeThroughputBench
 {
-    public static int Run(string[] args)
+    public static Command Command()
     {
-        var preset = Args.String(args, "--preset", "tiny");
-        var batches = Args.String(args, "--batches", "1,8,64").Split(',').Select(int.Parse).ToArray();
-        int promptTokens = Args.Int(args, "--prompt", 64);
-        int newTokens = Args.Int(args, "--new", 64);
-        int rounds = Math.Max(1, Args.Int(args, "--rounds", 5));
-        double minSeconds = double.Parse(Args.String(args, "--min-seconds", "1"), System.Globalization.CultureInfo.InvariantCulture);
-        bool pagedAttention = Args.String(args, "--paged-attention", "on") != "off";
-        int attentionThreads = Args.Int(args, "--attention-threads", Environment.ProcessorCount);
-        var device = DeviceSelection.Parse(Args.String(args, "--device", "cpu"));
-        if (Args.Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
+        var preset = ValueOptions.Text("--preset", "model preset (random weights)", "tiny");
+        var batches = ValueOptions.Text("--batches", "batch sizes, comma-separated", "1,8,64");
+        var prompt = ValueOptions.Int("--prompt", "prompt tokens per request", 64);
+        var newTokens = ValueOptions.Int("--new", "tokens each request decodes", 64);
+        var device = ValueOptions.Text("--device", "cpu or cuda:N", "cpu");
+        var threads = ValueOptions.Int("--threads", "libtorch CPU threads (0 = its default)", 0);
+        var attentionThreads = ValueOptions.Int("--attention-threads", "threads of the in-place decode attention", Environment.ProcessorCount);
+        var rounds = ValueOptions.Int("--rounds", "rounds over every batch size", 5);
+        var minSeconds = ValueOptions.Double("--min-seconds", "each round of a batch size repeats its runs until they last this long", 1);
+        var pagedAttention = ValueOptions.Text("--paged-attention", "on, or off: CPU decode steps gather their KV pages for scaled_dot_product_attention", "on");
+        var command = new Command("decode", "engine decode tokens/s at several batch sizes, and the ratio to batch 1")
+            { preset, batches, prompt, newTokens, device, threads, attentionThreads, rounds, minSeconds, pagedAttention };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(threads) is > 0 and var torchThreads) TorchSharp.torch.set_num_threads(torchThreads);
+            return Run(parse.GetValue(preset)!, BatchSizes(parse.GetValue(batches)!), parse.GetValue(prompt), parse.GetValue(newTokens),
+                Math.Max(1, parse.GetValue(rounds)), parse.GetValue(minSeconds), parse.GetValue(pagedAttention) != "off",
+                parse.GetValue(attentionThreads), DeviceSelection.Parse(parse.GetValue(device)!));
+        });
+        return command;
+    }
 
+    private static int[] BatchSizes(string list) =>
+        [.. list.Split(',').Select(size => int.TryParse(size, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0
+            ? n
+            : throw new UsageException($"--batches '{list}': expected positive integers separated by commas"))];
+
+    private static int Run(string preset, int[] batches, int promptTokens, int newTokens, int rounds, double minSeconds, bool pagedAttention,
+        int attentionThreads, TorchSharp.torch.Device device)
+    {
         var config = ModelConfig.FromPreset(preset, vocabSize: 125);
         if (promptTokens < 1 || newTokens < 1 || promptTokens + newTokens + 1 > config.MaxPositionEmbeddings)
-        {
-            Console.Error.WriteLine($"decode: --prompt {promptTokens} + --new {newTokens} + 1 must fit the {preset} preset's " +
-                                    $"{config.MaxPositionEmbeddings} positions (and both be at least 1)");
-            return 2;
-        }
+            throw new UsageException($"--prompt {promptTokens} + --new {newTokens} + 1 must fit the {preset} preset's " +
+                                     $"{config.MaxPositionEmbeddings} positions (and both be at least 1)");
         var net = LlamaForCausalLM.Create(config, seed: 1, device, DeviceSelection.InferenceDType(device));
         int contextTokens = promptTokens + newTokens + 1;
         const int pageSize = 16;

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Solvers;
 using AprOrleans.Countdown.Tokenization;
@@ -12,12 +14,19 @@ namespace AprOrleans.Bench;
 /// </summary>
 public static class DemoThroughputBench
 {
-    public static int Run(string[] args)
+    public static Command Command()
     {
-        int count = Args.Int(args, "--count", 50_000);
-        int numbers = Args.Int(args, "--numbers", 4);
-        int threads = Args.Int(args, "--threads", Environment.ProcessorCount);
-        string solverName = Args.String(args, "--solver", "apr");
+        var count = ValueOptions.Int("--count", "problems to solve", 50_000);
+        var numbers = ValueOptions.Int("--numbers", "numbers per problem", 4);
+        var threads = ValueOptions.Int("--threads", "solver threads", Environment.ProcessorCount);
+        var solver = ValueOptions.Text("--solver", "apr, or sosp for SoS+", "apr");
+        var command = new Command("demos", "APR/SoS+ demonstrations per second (all cores)") { count, numbers, threads, solver };
+        command.SetAction(parse => Run(parse.GetValue(count), parse.GetValue(numbers), parse.GetValue(threads), parse.GetValue(solver)!));
+        return command;
+    }
+
+    private static int Run(int count, int numbers, int threads, string solverName)
+    {
         ISolver solver = solverName == "sosp" ? new SosPlusSolver(CountdownTokenizer.Default) : new AprSolver(CountdownTokenizer.Default);
 
         var generate = Stopwatch.StartNew();

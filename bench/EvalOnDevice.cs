@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Text.Json;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Engine;
 using AprOrleans.Reasoning.Evaluation;
@@ -15,43 +17,41 @@ namespace AprOrleans.Bench;
 /// </summary>
 public static class EvalOnDevice
 {
-    public static int Run(string[] args)
+    public static Command Command()
     {
-        var checkpoint = Args.String(args, "--checkpoint", "");
-        var problemsPath = Args.String(args, "--problems", "");
-        if (checkpoint.Length == 0 || problemsPath.Length == 0 || !File.Exists(problemsPath))
-        {
-            Console.Error.WriteLine("eval: --checkpoint DIR and --problems FILE (an existing problem file) are required");
-            return 2;
-        }
-        if (!EvalModes.TryParse(Args.String(args, "--mode", "apr"), out var mode))
-        {
-            Console.Error.WriteLine("eval: --mode must be apr, serial or sc");
-            return 2;
-        }
-        int samples = Args.Int(args, "--n", 1);
-        float temperature = (float)Args.Double(args, "--temperature", 0.0);
+        var checkpoint = ValueOptions.OptionalText("--checkpoint", "checkpoint directory (required)");
+        var problems = ValueOptions.OptionalText("--problems", "problem file, JSON Lines (required)");
+        var mode = ValueOptions.Text("--mode", "apr, serial or sc (self-consistency)", "apr");
+        var samples = ValueOptions.Int("--n", "samples per problem for sc", 1);
+        var device = ValueOptions.Text("--device", "cpu or cuda:N", "cpu");
+        var concurrency = ValueOptions.Int("--concurrency", "problems in flight", 64);
+        var temperature = ValueOptions.Double("--temperature", "sampling temperature; 0 = greedy (sc: 1)", 0);
+        var command = new Command("eval", "apr eval's JSON summary (apr, serial or sc) for a checkpoint on a device, without plots")
+            { checkpoint, problems, mode, samples, device, concurrency, temperature };
+        command.SetAction(parse => Run(parse.GetValue(checkpoint), parse.GetValue(problems), parse.GetValue(mode)!, parse.GetValue(samples),
+            parse.GetValue(device)!, parse.GetValue(concurrency), (float)parse.GetValue(temperature)));
+        return command;
+    }
+
+    private static int Run(string? checkpoint, string? problemsPath, string modeName, int samples, string device, int concurrency, float temperature)
+    {
+        if (checkpoint is null || problemsPath is null || !File.Exists(problemsPath))
+            throw new UsageException("--checkpoint DIR and --problems FILE (an existing problem file) are required");
+        if (!EvalModes.TryParse(modeName, out var mode))
+            throw new UsageException("--mode must be apr, serial or sc");
         if (mode == EvalMode.SelfConsistency && samples < 2 || temperature < 0)
-        {
-            Console.Error.WriteLine("eval: --mode sc needs --n 2 or more, and --temperature must not be negative");
-            return 2;
-        }
+            throw new UsageException("--mode sc needs --n 2 or more, and --temperature must not be negative");
         // As apr eval: self-consistency needs distinct samples, so greedy becomes temperature 1.
         if (mode == EvalMode.SelfConsistency && temperature == 0) temperature = 1.0f;
         var settings = new EvalSettings
         {
             Mode = mode,
             Samples = samples,
-            Concurrency = Args.Int(args, "--concurrency", 64),
+            Concurrency = concurrency,
             Sampling = temperature == 0 ? SamplingSettings.Greedy : new SamplingSettings(Temperature: temperature),
         };
-        if (settings.Validate() is { } fault)
-        {
-            Console.Error.WriteLine($"eval: {fault}");
-            return 2;
-        }
+        if (settings.Validate() is { } fault) throw new UsageException(fault);
         var problems = ProblemFile.Read(problemsPath);
-        var device = Args.String(args, "--device", "cpu");
         // On a GPU, slots for every thread in flight; on the CPU the engine's defaults (fp32 KV memory).
         using var local = LocalModel.Load(checkpoint, device, device.StartsWith("cpu", StringComparison.Ordinal) ? null : EngineSized(checkpoint, settings));
         settings = settings with { Limits = settings.Limits.FitTo(local.Engine.ContextTokens) };

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Globalization;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Engine;
 using AprOrleans.Reasoning.Evaluation;
@@ -20,17 +22,35 @@ namespace AprOrleans.Bench;
 /// </summary>
 public static class GrpoStepBench
 {
-    public static int Run(string[] args)
+    public static Command Command()
     {
-        var checkpoint = Args.String(args, "--checkpoint", "");
-        var problemsPath = Args.String(args, "--problems", "");
-        var groupsPath = Args.String(args, "--groups", "");
-        if (checkpoint.Length == 0 || (groupsPath.Length > 0 ? !File.Exists(groupsPath) : !File.Exists(problemsPath)))
-        {
-            Console.Error.WriteLine("grpo-step: --checkpoint DIR and --problems FILE or --groups FILE (an existing file) are required");
-            return 2;
-        }
-        var packingName = Args.String(args, "--packing", "both");
+        var checkpoint = ValueOptions.OptionalText("--checkpoint", "checkpoint directory (required)");
+        var problems = ValueOptions.OptionalText("--problems", "problem file to sample rollouts for (this or --groups)");
+        var count = ValueOptions.Int("--count", "problems (groups) to sample", 8);
+        var group = ValueOptions.Int("--group", "trees per problem (G)", 5);
+        var groups = ValueOptions.OptionalText("--groups", "train on these saved groups instead of sampling");
+        var saveGroups = ValueOptions.OptionalText("--save-groups", "keep the sampled groups in this file");
+        var microBatch = ValueOptions.Int("--micro-batch-tokens", "padded tokens per micro-batch", 32768);
+        var packing = ValueOptions.Text("--packing", "length, trajectory or both", "both");
+        var repeats = ValueOptions.Int("--repeats", "timed steps per packing", 3);
+        var device = ValueOptions.Text("--device", "cpu or cuda:N", "cpu");
+        var threads = ValueOptions.Int("--threads", "libtorch CPU threads", 1);
+        var command = new Command("grpo-step", "one GRPO step on real rollouts, micro-batches packed by trajectory vs by length")
+            { checkpoint, problems, count, group, groups, saveGroups, microBatch, packing, repeats, device, threads };
+        command.SetAction(parse => Run(new Request(parse.GetValue(checkpoint), parse.GetValue(problems), parse.GetValue(groups), parse.GetValue(saveGroups),
+            parse.GetValue(packing)!, parse.GetValue(count), parse.GetValue(group), parse.GetValue(repeats), parse.GetValue(threads),
+            parse.GetValue(microBatch), parse.GetValue(device)!)));
+        return command;
+    }
+
+    private sealed record Request(string? Checkpoint, string? Problems, string? Groups, string? SaveGroups, string Packing,
+        int Count, int Group, int Repeats, int Threads, int MicroBatchTokens, string Device);
+
+    private static int Run(Request request)
+    {
+        var (checkpoint, problemsPath, groupsPath, packingName) = (request.Checkpoint, request.Problems, request.Groups, request.Packing);
+        if (checkpoint is null || (groupsPath is not null ? !File.Exists(groupsPath) : !File.Exists(problemsPath)))
+            throw new UsageException("--checkpoint DIR and --problems FILE or --groups FILE (an existing file) are required");
         MicroBatchPacking[]? packings = packingName switch
         {
             "both" => [MicroBatchPacking.ByTrajectory, MicroBatchPacking.ByLength],
@@ -39,23 +59,16 @@ public static class GrpoStepBench
             _ => null,
         };
         if (packings is null)
-        {
-            Console.Error.WriteLine($"grpo-step: --packing '{packingName}': expected length, trajectory or both");
-            return 2;
-        }
-        int count = Args.Int(args, "--count", 8), group = Args.Int(args, "--group", 5), repeats = Args.Int(args, "--repeats", 3);
-        int threads = Args.Int(args, "--threads", 1), microBatch = Args.Int(args, "--micro-batch-tokens", 32768);
-        var device = Args.String(args, "--device", "cpu");
+            throw new UsageException($"--packing '{packingName}': expected length, trajectory or both");
+        var (count, group, repeats, threads, microBatch, device) =
+            (request.Count, request.Group, request.Repeats, request.Threads, request.MicroBatchTokens, request.Device);
         if (count < 1 || group < 2 || repeats < 1 || threads < 1 || microBatch < 256)
-        {
-            Console.Error.WriteLine("grpo-step: --count ≥ 1, --group ≥ 2, --repeats ≥ 1, --threads ≥ 1, --micro-batch-tokens ≥ 256");
-            return 2;
-        }
+            throw new UsageException("--count ≥ 1, --group ≥ 2, --repeats ≥ 1, --threads ≥ 1, --micro-batch-tokens ≥ 256");
         TorchSharp.torch.set_num_threads(threads);
         List<RolloutGroup> groups;
-        if (groupsPath.Length > 0) groups = RolloutGroupsFile.Read(groupsPath);
-        else groups = SampleGroups(checkpoint, device, ProblemFile.Read(problemsPath).Take(count).ToList(), group);
-        if (Args.String(args, "--save-groups", "") is { Length: > 0 } savePath) RolloutGroupsFile.Write(savePath, groups);
+        if (groupsPath is not null) groups = RolloutGroupsFile.Read(groupsPath);
+        else groups = SampleGroups(checkpoint, device, ProblemFile.Read(problemsPath!).Take(count).ToList(), group);
+        if (request.SaveGroups is { Length: > 0 } savePath) RolloutGroupsFile.Write(savePath, groups);
         group = groups.Max(g => g.Trajectories.Count);
         int trees = groups.Sum(g => g.Trajectories.Count);
         double reward = groups.SelectMany(g => g.Trajectories).Average(t => t.Reward);

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using AprOrleans.CommandLine;
 using AprOrleans.Model;
 using AprOrleans.Model.Inference;
 using static TorchSharp.torch;
@@ -13,15 +15,26 @@ namespace AprOrleans.Bench;
 /// </summary>
 public static class KvStepBench
 {
-    public static int Run(string[] args)
+    public static Command Command()
     {
-        var preset = Args.String(args, "--preset", "tiny");
-        int batch = Args.Int(args, "--batch", 64), prompt = Args.Int(args, "--prompt", 64), steps = Args.Int(args, "--steps", 32);
-        if (Args.Int(args, "--threads", 0) is > 0 and var threads) set_num_threads(threads);
+        var preset = ValueOptions.Text("--preset", "model preset (random weights)", "tiny");
+        var batch = ValueOptions.Int("--batch", "rows per decode step", 64);
+        var prompt = ValueOptions.Int("--prompt", "prefill tokens per row", 64);
+        var steps = ValueOptions.Int("--steps", "timed decode steps", 32);
+        var warmup = ValueOptions.Int("--warmup", "untimed decode steps first", 8);
+        var threads = ValueOptions.Int("--threads", "libtorch CPU threads (0 = its default)", 0);
+        var command = new Command("kv-step", "ms per decode step with the slot-slab vs the paged KV cache") { preset, batch, prompt, steps, warmup, threads };
+        command.SetAction(parse => Run(parse.GetValue(preset)!, parse.GetValue(batch), parse.GetValue(prompt), parse.GetValue(steps),
+            Math.Max(0, parse.GetValue(warmup)), parse.GetValue(threads)));
+        return command;
+    }
+
+    private static int Run(string preset, int batch, int prompt, int steps, int warmup, int threads)
+    {
+        if (threads > 0) set_num_threads(threads);
         var config = ModelConfig.FromPreset(preset, 125);
         using var net = LlamaForCausalLM.Create(config, seed: 1);
         using var noGrad = no_grad();
-        int warmup = Math.Max(0, Args.Int(args, "--warmup", 8));
         int capacity = prompt + steps + 1;
         var slots = Enumerable.Range(0, batch).ToArray();
         using var slab = new KvCache(config, batch, capacity + warmup, CPU, ScalarType.Float32);

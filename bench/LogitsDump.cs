@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using AprOrleans.CommandLine;
 using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
 using static TorchSharp.torch;
@@ -21,17 +23,23 @@ public static class LogitsDump
         "Exploring Operation: 53-31=22, Resulting Numbers: [22, 26, 22]\n" +
         "Generated Node #0,0: 27:[22, 26, 22] Operation: 53-31=22\n";
 
-    public static int Run(string[] args)
+    public static Command Command()
     {
-        var checkpoint = Args.String(args, "--checkpoint", "");
-        var output = Args.String(args, "--out", "");
-        var text = Args.String(args, "--text", PaperExample);
-        if (checkpoint.Length == 0 || output.Length == 0 || !File.Exists(Path.Combine(checkpoint, "model.safetensors")))
-        {
-            Console.Error.WriteLine("logits: --checkpoint DIR (holding model.safetensors) and --out FILE are required");
-            return 2;
-        }
-        var device = DeviceSelection.Parse(Args.String(args, "--device", "cpu"));
+        var checkpoint = ValueOptions.OptionalText("--checkpoint", "checkpoint directory (required)");
+        var output = ValueOptions.OptionalText("--out", "JSON file to write (required)");
+        var text = ValueOptions.Text("--text", "the sequence (default: the paper's example problem and the start of its search)", PaperExample);
+        var device = ValueOptions.Text("--device", "cpu or cuda:N", "cpu");
+        var command = new Command("logits", "one sequence's logits as JSON, for scripts/hf_compare.py (transformers' LlamaForCausalLM)")
+            { checkpoint, output, text, device };
+        command.SetAction(parse => Run(parse.GetValue(checkpoint), parse.GetValue(output), parse.GetValue(text)!, parse.GetValue(device)!));
+        return command;
+    }
+
+    private static int Run(string? checkpoint, string? output, string text, string deviceName)
+    {
+        if (checkpoint is null || output is null || !File.Exists(Path.Combine(checkpoint, "model.safetensors")))
+            throw new UsageException("--checkpoint DIR (holding model.safetensors) and --out FILE are required");
+        var device = DeviceSelection.Parse(deviceName);
         // fp32 on every device: the comparison's tolerance (1e-3) is an fp32 one.
         var (net, tokenizer) = ModelCheckpoint.Load(checkpoint, device, ScalarType.Float32);
         using (net)

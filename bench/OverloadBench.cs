@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.CommandLine;
 using System.Diagnostics;
 using AprOrleans.Api;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Reasoning.Runtime;
 using AprOrleans.Silo.Api;
@@ -21,14 +23,18 @@ namespace AprOrleans.Bench;
 /// </summary>
 public static class OverloadBench
 {
-    public static int Run(string[] args)
+    public static Command Command()
     {
-        var checkpoint = Path.GetFullPath(Args.String(args, "--checkpoint", Path.Combine("checkpoints", "countdown3-apr")));
-        int concurrency = Args.Int(args, "--concurrency", 1000);
-        var duration = TimeSpan.FromSeconds(Args.Int(args, "--seconds", 60));
-        double maxShare = Args.Double(args, "--max-budget-share", 0.1);
-        int threadTokens = Args.Int(args, "--thread-tokens", 128);
-        return RunAsync(checkpoint, concurrency, duration, maxShare, threadTokens).GetAwaiter().GetResult();
+        var checkpoint = ValueOptions.Text("--checkpoint", "checkpoint the silo serves", Path.Combine("checkpoints", "countdown3-apr"));
+        var concurrency = ValueOptions.Int("--concurrency", "closed-loop clients", 1000);
+        var seconds = ValueOptions.Int("--seconds", "how long the clients run", 60);
+        var maxShare = ValueOptions.Double("--max-budget-share", "share of the clients asking the largest token budget", 0.1);
+        var threadTokens = ValueOptions.Int("--thread-tokens", "tokens per thread of the other clients' solves", 128);
+        var command = new Command("overload", "far more clients than a silo admits, a share asking the largest budget: statuses, admitted p99, peak memory")
+            { checkpoint, concurrency, seconds, maxShare, threadTokens };
+        command.SetAction(parse => RunAsync(Path.GetFullPath(parse.GetValue(checkpoint)!), parse.GetValue(concurrency), TimeSpan.FromSeconds(parse.GetValue(seconds)),
+            parse.GetValue(maxShare), parse.GetValue(threadTokens)).GetAwaiter().GetResult());
+        return command;
     }
 
     private static async Task<int> RunAsync(string checkpoint, int concurrency, TimeSpan duration, double maxShare, int threadTokens)

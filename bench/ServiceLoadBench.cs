@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.CommandLine;
 using System.Diagnostics;
 using AprOrleans.Api;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Trace;
 using AprOrleans.Model.Engine;
@@ -22,25 +24,41 @@ namespace AprOrleans.Bench;
 /// </summary>
 public static class ServiceLoadBench
 {
-    public static int Run(string[] args)
+    public static Command Command()
     {
-        var checkpoint = Path.GetFullPath(Args.String(args, "--checkpoint", Path.Combine("checkpoints", "countdown3-apr")));
-        int concurrency = Args.Int(args, "--concurrency", 200);
-        var duration = TimeSpan.FromSeconds(Args.Int(args, "--seconds", 60));
-        int threadTokens = Args.Int(args, "--thread-tokens", 128);
-        int repeats = Math.Max(1, Args.Int(args, "--repeats", 1));
-        bool directFirst = Args.String(args, "--start-with", "service") == "direct";
-        if (Args.Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
+        var checkpoint = ValueOptions.Text("--checkpoint", "checkpoint both paths serve", Path.Combine("checkpoints", "countdown3-apr"));
+        var concurrency = ValueOptions.Int("--concurrency", "concurrent clients", 200);
+        var seconds = ValueOptions.Int("--seconds", "how long each path runs", 60);
+        var threadTokens = ValueOptions.Int("--thread-tokens", "tokens per thread", 128);
+        var threads = ValueOptions.Int("--threads", "libtorch CPU threads (0 = its default)", 0);
+        var attentionThreads = ValueOptions.Int("--attention-threads", "threads of the in-place decode attention (0 = every core)", 0);
+        var repeats = ValueOptions.Int("--repeats", "service/direct pairs, in alternating order", 1);
+        var startWith = ValueOptions.Text("--start-with", "service or direct: the path the first pair runs first", "service");
+        var warmupSeconds = ValueOptions.Int("--warmup-seconds", "untimed seconds on each path first", 15);
+        var command = new Command("service-load", "concurrent Solve calls over gRPC vs the engine directly: errors, solves/s, p50/p99, overhead")
+            { checkpoint, concurrency, seconds, threadTokens, threads, attentionThreads, repeats, startWith, warmupSeconds };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(threads) is > 0 and var torchThreads) TorchSharp.torch.set_num_threads(torchThreads);
+            return Run(Path.GetFullPath(parse.GetValue(checkpoint)!), parse.GetValue(concurrency), TimeSpan.FromSeconds(parse.GetValue(seconds)),
+                parse.GetValue(threadTokens), Math.Max(1, parse.GetValue(repeats)), parse.GetValue(startWith) == "direct",
+                parse.GetValue(attentionThreads), parse.GetValue(warmupSeconds));
+        });
+        return command;
+    }
+
+    private static int Run(string checkpoint, int concurrency, TimeSpan duration, int threadTokens, int repeats, bool directFirst,
+        int attentionThreads, int warmupSeconds)
+    {
         var problems = new ProblemGenerator(3, seed: 42).Take(512).ToList();
         var limits = new TreeLimits { MaxTokensPerThread = threadTokens, MaxTotalTokens = 8 * threadTokens };
-        int attentionThreads = Args.Int(args, "--attention-threads", 0);
         var workload = new Workload(problems, concurrency, duration, limits, attentionThreads);
         Console.WriteLine($"checkpoint {checkpoint}; {concurrency} concurrent clients for {duration.TotalSeconds:F0} s each way; " +
                           $"{threadTokens} tokens per thread; torch threads {TorchSharp.torch.get_num_threads()}; " +
                           $"attention threads {(attentionThreads > 0 ? attentionThreads : Environment.ProcessorCount)}; {Environment.ProcessorCount} cores; " +
                           $"{repeats} repeat(s), alternating order");
 
-        if (Args.Int(args, "--warmup-seconds", 15) is > 0 and var warmup)
+        if (warmupSeconds is > 0 and var warmup)
         {
             // The first minute of a process runs partly unoptimized code while the JIT recompiles hot methods on
             // another thread, which competes for the core the service needs: run both paths once untimed, so every

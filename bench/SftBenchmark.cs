@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using AprOrleans.CommandLine;
 using AprOrleans.Trainer;
 using AprOrleans.Trainer.Data;
 using AprOrleans.Trainer.Sft;
@@ -16,22 +18,33 @@ namespace AprOrleans.Bench;
 /// </summary>
 public static class SftBenchmark
 {
-    public static int Run(string[] args)
+    public static Command Command()
     {
-        string Get(string name, string fallback)
-        {
-            int i = Array.IndexOf(args, "--" + name);
-            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-        }
-        int batchTokens = int.Parse(Get("batch-tokens", "4096"), CultureInfo.InvariantCulture);
+        var preset = ValueOptions.Text("--preset", "model preset", "tiny");
+        var steps = ValueOptions.Int("--steps", "timed steps", 20);
+        var warmup = ValueOptions.Int("--warmup", "untimed steps first", 3);
+        var batchTokens = ValueOptions.Int("--batch-tokens", "padded tokens per batch", 4096);
+        var device = ValueOptions.Text("--device", "cpu or cuda:N", "cpu");
+        var precision = ValueOptions.OptionalText("--precision", "fp32 or bf16 (default: the trainer's for the device)");
+        var numbers = ValueOptions.Int("--numbers", "numbers per generated problem", 3);
+        var threads = ValueOptions.Int("--threads", "libtorch CPU threads (0 = its default)", 0);
+        var phases = ValueOptions.Flag("--phases", "time each phase of up to 5 more steps, with device syncs");
+        var command = new Command("sft", "SFT training tokens/s for a preset") { preset, steps, warmup, batchTokens, device, precision, numbers, threads, phases };
+        command.SetAction(parse => Run(parse.GetValue(preset)!, parse.GetValue(device)!, parse.GetValue(precision), parse.GetValue(batchTokens),
+            parse.GetValue(numbers), parse.GetValue(steps), parse.GetValue(warmup), parse.GetValue(threads), parse.GetValue(phases)));
+        return command;
+    }
+
+    private static int Run(string preset, string device, string? precision, int batchTokens, int numbers, int steps, int warmup, int threads, bool timePhases)
+    {
         var settings = new SftSettings
         {
-            Preset = Get("preset", "tiny"),
-            Device = Get("device", "cpu"),
-            Precision = args.Contains("--precision") ? Get("precision", TrainingPrecision.Fp32) : null,
+            Preset = preset,
+            Device = device,
+            Precision = precision,
             BatchTokens = batchTokens,
             ProblemsPerPool = PoolSizing.Problems(batchTokens),
-            Numbers = int.Parse(Get("numbers", "3"), CultureInfo.InvariantCulture),
+            Numbers = numbers,
             Steps = 1_000_000,
             WarmupSteps = 0,
             EvalEvery = 0,
@@ -39,14 +52,7 @@ public static class SftBenchmark
             ValidationProblems = 0,
             Out = Path.Combine(Path.GetTempPath(), "apr-bench-sft"),
         };
-        if (TrainingPrecision.Problem(settings.Precision) is { } badPrecision)
-        {
-            Console.Error.WriteLine($"sft: {badPrecision}");
-            return 2;
-        }
-        int steps = int.Parse(Get("steps", "20"), CultureInfo.InvariantCulture);
-        int warmup = int.Parse(Get("warmup", "3"), CultureInfo.InvariantCulture);
-        int threads = int.Parse(Get("threads", "0"), CultureInfo.InvariantCulture);
+        if (TrainingPrecision.Problem(settings.Precision) is { } badPrecision) throw new UsageException(badPrecision);
         if (threads > 0) set_num_threads(threads);
 
         using var trainer = SftTrainer.Start(settings);
@@ -66,7 +72,7 @@ public static class SftBenchmark
         double data = trainer.DataSeconds - dataBefore;
         double compute = total - data;
         string phases = "";
-        if (args.Contains("--phases"))
+        if (timePhases)
         {
             // A separate, synchronized pass: the timed loop above stays free of the timer's device syncs.
             trainer.Phases = new StepPhaseTimer(trainer.Model.Device);

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.IO.Compression;
+using AprOrleans.CommandLine;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Bench;
@@ -13,12 +15,24 @@ namespace AprOrleans.Bench;
 /// </summary>
 public static class WeightDeltaBench
 {
-    public static int Run(string[] args)
+    public static Command Command()
     {
-        long count = Args.Int(args, "--weights", 50_000_000);
-        var rates = Args.String(args, "--lr", "1e-6,1e-5").Split(',')
-            .Select(r => double.Parse(r, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        var generator = new Generator((ulong)Args.Int(args, "--seed", 0));
+        var weights = ValueOptions.Int("--weights", "weights drawn", 50_000_000, min: 1);
+        var rates = ValueOptions.Text("--lr", "step sizes, comma-separated", "1e-6,1e-5");
+        var seed = ValueOptions.Int("--seed", "generator seed", 0);
+        var command = new Command("weight-delta", "how far deflating the XOR of two bf16 weight versions would shrink a publish") { weights, rates, seed };
+        command.SetAction(parse => Run(parse.GetValue(weights), Rates(parse.GetValue(rates)!), parse.GetValue(seed)));
+        return command;
+    }
+
+    private static double[] Rates(string list) =>
+        [.. list.Split(',').Select(rate => double.TryParse(rate, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double lr) && double.IsFinite(lr)
+            ? lr
+            : throw new UsageException($"--lr '{list}': expected numbers separated by commas"))];
+
+    private static int Run(long count, double[] rates, int seed)
+    {
+        var generator = new Generator((ulong)seed);
         using var weights = normal(0.0, 0.02, [count], generator: generator);
         using var before = weights.to(ScalarType.BFloat16);
         var old = before.bytes.ToArray();

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
 using AprOrleans.Api;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Grains.Weights;
 using AprOrleans.Storage.Weights;
@@ -31,19 +33,26 @@ public static class WeightSyncBench
     /// <summary>A fresh admin token per run, generated as an operator would (the silo refuses short or placeholder ones).</summary>
     private static readonly string Token = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
-    public static int Run(string[] args)
+    public static Command Command()
     {
-        var preset = Args.String(args, "--preset", "base");
-        int repeats = Args.Int(args, "--repeats", 3);
-        int silos = Args.Int(args, "--silos", 1);
-        var blobDType = Args.String(args, "--blob-dtype", "fp32");
-        var postgres = Args.String(args, "--postgres", Environment.GetEnvironmentVariable("APR_TEST_POSTGRES") ?? "");
-        bool shared = args.Contains("--shared");
+        var preset = ValueOptions.Text("--preset", "model preset (random weights)", "base");
+        var repeats = ValueOptions.Int("--repeats", "publishes timed", 3);
+        // Not a parser default: help would print the connection string.
+        var postgres = ValueOptions.OptionalText("--postgres", "PostgreSQL connection string for the silos' storage (default: env APR_TEST_POSTGRES, else memory)");
+        var silos = ValueOptions.Int("--silos", "silos in the cluster (above 1 needs --postgres)", 1);
+        var blobDType = ValueOptions.Text("--blob-dtype", "fp32 or bf16: the published copies", "fp32");
+        var shared = ValueOptions.Flag("--shared", "publish through a shared weights directory instead of uploading");
+        var command = new Command("weight-sync", "Weights.Publish → every batching grain serving the new version, with its phases")
+            { preset, repeats, postgres, silos, blobDType, shared };
+        command.SetAction(parse => Run(parse.GetValue(preset)!, parse.GetValue(repeats), parse.GetValue(silos), parse.GetValue(blobDType)!,
+            parse.GetValue(postgres) ?? Environment.GetEnvironmentVariable("APR_TEST_POSTGRES") ?? "", parse.GetValue(shared)));
+        return command;
+    }
+
+    private static int Run(string preset, int repeats, int silos, string blobDType, string postgres, bool shared)
+    {
         if (!ModelConfig.PresetNames.Contains(preset) || repeats < 1 || silos < 1 || silos > 1 && postgres.Length == 0 || blobDType is not ("fp32" or "bf16"))
-        {
-            Console.Error.WriteLine($"weight-sync: --preset must be one of {string.Join(", ", ModelConfig.PresetNames)}, --repeats at least 1, --silos above 1 only with --postgres, --blob-dtype fp32 or bf16");
-            return 2;
-        }
+            throw new UsageException($"--preset must be one of {string.Join(", ", ModelConfig.PresetNames)}, --repeats at least 1, --silos above 1 only with --postgres, --blob-dtype fp32 or bf16");
         var work = Path.Combine(Path.GetTempPath(), $"apr-weight-sync-{Guid.NewGuid():N}");
         try
         {

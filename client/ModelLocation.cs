@@ -1,3 +1,5 @@
+using AprOrleans.CommandLine;
+
 namespace AprOrleans.Client;
 
 /// <summary>
@@ -23,7 +25,7 @@ public static class ModelLocation
     {
         var path = requested ?? DefaultCheckpoint();
         if (!Directory.Exists(path))
-            throw new CliException(requested is null
+            throw new UsageException(requested is null
                 ? $"no shipped checkpoint at {path}; pass --checkpoint DIR or train one (see README, 'Shipped checkpoint')"
                 : $"--checkpoint {path}: no such directory");
         return path;

@@ -14,6 +14,7 @@ public class LayeringTests
     [InlineData(typeof(AprOrleans.Reasoning.Runtime.SpawnJoinRuntime), new[] { "TorchSharp", "AprOrleans.Model", "Orleans" })]
     [InlineData(typeof(AprOrleans.Countdown.Problems.Problem), new[] { "TorchSharp", "AprOrleans.Model", "AprOrleans.Reasoning", "Orleans" })]
     [InlineData(typeof(AprOrleans.Interfaces.Weights.WeightVersionInfo), new[] { "AprOrleans", "Npgsql", "Grpc.Net", "TorchSharp" })]
+    [InlineData(typeof(AprOrleans.CommandLine.UsageException), new[] { "TorchSharp", "AprOrleans.Model", "AprOrleans.Reasoning", "AprOrleans.Countdown", "Orleans" })]
     public void An_assembly_references_none_of_the_layers_above_it(Type member, string[] forbidden)
     {
         var references = member.Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();

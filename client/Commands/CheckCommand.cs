@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Checking;
 using AprOrleans.Countdown.Problems;
 
@@ -24,7 +25,7 @@ public static class CheckCommand
         var problems = ProblemFile.Read(problemsPath);
         var answers = AnswerFile.Read(answersPath);
         if (answers.Count != problems.Count)
-            throw new CliException($"{answersPath}: {answers.Count} answers for {problems.Count} problems in {problemsPath}");
+            throw new UsageException($"{answersPath}: {answers.Count} answers for {problems.Count} problems in {problemsPath}");
         int valid = 0, validByPaperCheck = 0;
         for (int i = 0; i < problems.Count; i++)
         {

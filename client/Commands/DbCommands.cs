@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AprOrleans.CommandLine;
 using AprOrleans.Storage.Postgres;
 using Npgsql;
 
@@ -26,7 +27,7 @@ public static class DbCommands
             }
             catch (ArgumentException e)
             {
-                throw new CliException($"option '--connection': {e.Message}");
+                throw new UsageException($"option '--connection': {e.Message}");
             }
             try
             {
@@ -36,7 +37,7 @@ public static class DbCommands
             }
             catch (NpgsqlException e)
             {
-                throw new CliException($"database: {e.Message.Split('\n')[0]}");
+                throw new UsageException($"database: {e.Message.Split('\n')[0]}");
             }
         });
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AprOrleans.Client.Terminal;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.IO;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Solvers;
@@ -33,14 +34,14 @@ public static class DemosCommand
     public static ISolver CreateSolver(string name, BeamRange? beam = null, SuccessorOrder order = SuccessorOrder.Shuffled) =>
         name is "apr" or "sosp"
             ? SolverFactory.Create(name, CountdownTokenizer.Default, beam, order)
-            : throw new CliException($"--solver must be apr or sosp, got '{name}'");
+            : throw new UsageException($"--solver must be apr or sosp, got '{name}'");
 
     private static int Run(string solverName, string problemsPath, string output, int seed, int threads, string? beamText, string orderText)
     {
-        if (threads <= 0) throw new CliException($"--threads must be positive, got {threads}");
+        if (threads <= 0) throw new UsageException($"--threads must be positive, got {threads}");
         BeamRange? beam = null;
-        if (beamText is not null && (beam = BeamRange.TryParse(beamText, out var beamError)) is null) throw new CliException($"--beam {beamError}");
-        if (!SuccessorOrders.TryParse(orderText, out var order)) throw new CliException($"--order must be shuffled or generated, got '{orderText}'");
+        if (beamText is not null && (beam = BeamRange.TryParse(beamText, out var beamError)) is null) throw new UsageException($"--beam {beamError}");
+        if (!SuccessorOrders.TryParse(orderText, out var order)) throw new UsageException($"--order must be shuffled or generated, got '{orderText}'");
         var solver = CreateSolver(solverName, beam, order);
         var problems = ProblemFile.Read(problemsPath);
         var stats = Write(solver, problems, output, seed, threads);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using AprOrleans.Client.Plots;
 using AprOrleans.Client.Terminal;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.IO;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Engine;
@@ -50,17 +51,17 @@ public static class EvalCommand
                 Limits = model.Limits(parse),
             };
             if (settings.Mode == EvalMode.SelfConsistency && settings.Samples < 2)
-                throw new CliException("--mode sc needs --n 2 or more samples per problem");
-            if (settings.Validate() is { } fault) throw new CliException(fault);
+                throw new UsageException("--mode sc needs --n 2 or more samples per problem");
+            if (settings.Validate() is { } fault) throw new UsageException(fault);
             if (settings.Mode == EvalMode.SelfConsistency && settings.Sampling.Temperature == 0)
                 settings = settings with { Sampling = settings.Sampling with { Temperature = 1.0f } };
             var outcomesPath = parse.GetValue(outcomes);
             if (outcomesPath is not null && parse.GetValue(silo) is not null)
-                throw new CliException("--outcomes needs the model in-process: the Solve API returns no per-thread data for it");
+                throw new UsageException("--outcomes needs the model in-process: the Solve API returns no per-thread data for it");
             var recording = parse.GetValue(record) is { } recordPath ? new RunRecording(recordPath, parse.GetValue(label)) : null;
             if (recording is not null && parse.GetValue(silo) is not null)
-                throw new CliException("--record needs the model in-process: the Solve API returns no per-thread data for it");
-            if (recording?.Label is { Length: 0 }) throw new CliException("--label must not be empty");
+                throw new UsageException("--record needs the model in-process: the Solve API returns no per-thread data for it");
+            if (recording?.Label is { Length: 0 }) throw new UsageException("--label must not be empty");
             return Run(parse.GetValue(problems)!, settings, parse.GetValue(json), parse.GetValue(plots), outcomesPath, recording, parse.GetValue(silo), model, parse);
         });
         return command;
@@ -77,7 +78,7 @@ public static class EvalCommand
         if (silo is not null)
         {
             if (settings.Mode == EvalMode.SelfConsistency || settings.SubCallBudget is not null || settings.TokenBudget is not null)
-                throw new CliException("--silo evaluates apr and serial without budgets (the Solve API takes no sc or conditioning yet)");
+                throw new UsageException("--silo evaluates apr and serial without budgets (the Solve API takes no sc or conditioning yet)");
             using var remote = new Remote.RemoteSolver(silo);
             summary = Remote.RemoteEvaluator.Run(remote, problems, settings, reporter);
         }

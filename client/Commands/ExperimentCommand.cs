@@ -3,6 +3,7 @@ using AprOrleans.Api;
 using AprOrleans.Client.Plots;
 using AprOrleans.Client.Remote;
 using AprOrleans.Client.Rendering;
+using AprOrleans.CommandLine;
 
 namespace AprOrleans.Client.Commands;
 
@@ -165,7 +166,7 @@ public static class ExperimentCommand
         {
             using var remote = connection.Open(parse);
             var history = remote.History(parse.GetValue(name)!);
-            if (history.Steps.Count == 0) throw new CliException($"experiment '{history.Name}' has no completed steps to plot yet");
+            if (history.Steps.Count == 0) throw new UsageException($"experiment '{history.Name}' has no completed steps to plot yet");
             foreach (var path in ExperimentPlots.Write(parse.GetValue(output)!, history)) Console.WriteLine(path);
             return 0;
         });
@@ -174,8 +175,8 @@ public static class ExperimentCommand
 
     /// <summary>Zero would mean "the server's default" on the wire, so the CLI refuses it instead of silently changing it.</summary>
     private static int Positive(int value, string option) =>
-        value > 0 ? value : throw new CliException($"{option} must be positive, got {value}");
+        value > 0 ? value : throw new UsageException($"{option} must be positive, got {value}");
 
     private static int NotNegative(int value, string option) =>
-        value >= 0 ? value : throw new CliException($"{option} must not be negative, got {value}");
+        value >= 0 ? value : throw new UsageException($"{option} must not be negative, got {value}");
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AprOrleans.CommandLine;
 using AprOrleans.Model.Engine;
 using AprOrleans.Reasoning.Runtime;
 
@@ -27,9 +28,9 @@ public sealed class ModelOptions
     public SamplingSettings Sampling(ParseResult parse)
     {
         var s = new SamplingSettings(parse.GetValue(Temperature), parse.GetValue(TopK), parse.GetValue(TopP));
-        if (s.Temperature < 0) throw new CliException($"--temperature must be >= 0, got {s.Temperature}");
-        if (s.TopK < 0) throw new CliException($"--top-k must be >= 0, got {s.TopK}");
-        if (!(s.TopP > 0 && s.TopP <= 1)) throw new CliException($"--top-p must be in (0, 1], got {s.TopP}");
+        if (s.Temperature < 0) throw new UsageException($"--temperature must be >= 0, got {s.Temperature}");
+        if (s.TopK < 0) throw new UsageException($"--top-k must be >= 0, got {s.TopK}");
+        if (!(s.TopP > 0 && s.TopP <= 1)) throw new UsageException($"--top-p must be in (0, 1], got {s.TopP}");
         return s;
     }
 
@@ -37,7 +38,7 @@ public sealed class ModelOptions
     public LocalModel Load(ParseResult parse)
     {
         int threads = parse.GetValue(TorchThreads);
-        if (threads < 0) throw new CliException($"--threads must be >= 0, got {threads}");
+        if (threads < 0) throw new UsageException($"--threads must be >= 0, got {threads}");
         if (threads > 0) TorchSharp.torch.set_num_threads(threads);
         return LocalModel.Load(ModelLocation.Resolve(parse.GetValue(Checkpoint)), parse.GetValue(Device)!);
     }
@@ -51,6 +52,6 @@ public sealed class ModelOptions
             MaxChildrenPerSpawn = parse.GetValue(MaxChildren),
             MaxDepth = parse.GetValue(MaxDepth),
         };
-        return limits.Validate() is { } fault ? throw new CliException($"limits: {fault}") : limits;
+        return limits.Validate() is { } fault ? throw new UsageException($"limits: {fault}") : limits;
     }
 }

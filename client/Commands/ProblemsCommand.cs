@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Problems;
 
 namespace AprOrleans.Client.Commands;
@@ -20,8 +21,8 @@ public static class ProblemsCommand
 
     private static int Run(int numbers, int count, int seed, string output, string[] exclude)
     {
-        if (numbers is < 3 or > 5) throw new CliException($"--numbers must be 3, 4 or 5, got {numbers}");
-        if (count <= 0) throw new CliException($"--count must be positive, got {count}");
+        if (numbers is < 3 or > 5) throw new UsageException($"--numbers must be 3, 4 or 5, got {numbers}");
+        if (count <= 0) throw new UsageException($"--count must be positive, got {count}");
         var excluded = exclude.SelectMany(ProblemFile.Read).Select(p => p.Key);
         var generator = new ProblemGenerator(numbers, seed, excluded);
         try
@@ -31,7 +32,7 @@ public static class ProblemsCommand
         catch (ProblemSpaceExhaustedException e)
         {
             // The file is written atomically, so nothing partial is left at --out.
-            throw new CliException($"--count {count}: {e.Message}; {output} was not written");
+            throw new UsageException($"--count {count}: {e.Message}; {output} was not written");
         }
         Console.Error.WriteLine($"wrote {count} problems with {numbers} numbers (seed {seed}) to {output}");
         return 0;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Checking;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Countdown.Solvers;
@@ -23,7 +24,7 @@ public static class QuickstartCommand
 
     private static int Run(int count, string dir)
     {
-        if (count <= 0) throw new CliException($"--count must be positive, got {count}");
+        if (count <= 0) throw new UsageException($"--count must be positive, got {count}");
         Directory.CreateDirectory(dir);
         var problemsPath = Path.Combine(dir, "problems.jsonl");
         var problems = new ProblemGenerator(4, seed: 0).Take(count).ToList();

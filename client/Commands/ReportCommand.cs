@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using AprOrleans.Client.Report;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.IO;
 
 namespace AprOrleans.Client.Commands;
@@ -45,7 +46,7 @@ public static class ReportCommand
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
         {
             if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int w) || w < 1)
-                throw new CliException($"--windows '{text}': '{part}' is not a positive number of tokens");
+                throw new UsageException($"--windows '{text}': '{part}' is not a positive number of tokens");
             windows.Add(w);
         }
         return windows;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Arithmetic;
 using AprOrleans.Countdown.Problems;
 
@@ -32,11 +33,11 @@ public static class SelectCommand
     private static int Run(string problemsPath, string? uses, string[] traitNames, int? max, string output)
     {
         if (uses is null && traitNames.Length == 0)
-            throw new CliException("give --every-solution-uses OP and/or --trait NAME: with neither, every problem would be kept");
+            throw new UsageException("give --every-solution-uses OP and/or --trait NAME: with neither, every problem would be kept");
         if (uses is not null && (uses.Length != 1 || Array.IndexOf(Operation.Symbols, uses[0]) < 0))
-            throw new CliException($"--every-solution-uses must be one of + * - /, got '{uses}'");
+            throw new UsageException($"--every-solution-uses must be one of + * - /, got '{uses}'");
         var traits = traitNames.Select(ParseTrait).ToList();
-        if (max is <= 0) throw new CliException($"--max must be positive, got {max}");
+        if (max is <= 0) throw new UsageException($"--max must be positive, got {max}");
 
         var all = ProblemFile.Read(problemsPath);
         var selected = all
@@ -52,7 +53,7 @@ public static class SelectCommand
     private static ProblemTrait ParseTrait(string name) =>
         ProblemTraits.TryParse(name, out var trait)
             ? trait
-            : throw new CliException($"--trait must be one of {string.Join(", ", ProblemTraits.Names)}, got '{name}'");
+            : throw new UsageException($"--trait must be one of {string.Join(", ", ProblemTraits.Names)}, got '{name}'");
 
     private static string Describe(string? uses, string[] traits) => string.Join("; ", new[]
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using AprOrleans.Client.Rendering;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Model.Engine;
 using AprOrleans.Reasoning.Evaluation;
@@ -33,13 +34,13 @@ public static class SolveCommand
         for (int i = 0; i < values.Length; i++)
         {
             if (!int.TryParse(values[i], out parsed[i]))
-                throw new CliException($"'{values[i]}' is not an integer (expected TARGET then numbers, e.g. 27 22 26 31 53)");
+                throw new UsageException($"'{values[i]}' is not an integer (expected TARGET then numbers, e.g. 27 22 26 31 53)");
         }
-        if (parsed.Length < 3) throw new CliException("expected a target and at least two numbers, e.g. 27 22 26 31 53");
+        if (parsed.Length < 3) throw new UsageException("expected a target and at least two numbers, e.g. 27 22 26 31 53");
         var problem = new Problem(parsed[1..], parsed[0]);
-        if (ProblemLimits.Check(problem.Nums, problem.Target) is { } fault) throw new CliException($"{fault.Field}: {fault.Message}");
+        if (ProblemLimits.Check(problem.Nums, problem.Target) is { } fault) throw new UsageException($"{fault.Field}: {fault.Message}");
         if (!Solvability.IsSolvable(problem.Nums, problem.Target))
-            throw new CliException($"{problem} has no solution with + - * / (each number used once)");
+            throw new UsageException($"{problem} has no solution with + - * / (each number used once)");
         return problem;
     }
 

@@ -1,4 +1,5 @@
 using AprOrleans.Api;
+using AprOrleans.CommandLine;
 using Grpc.Core;
 using Grpc.Net.Client;
 using AprOrleans.Interfaces.Admin;
@@ -23,7 +24,7 @@ public sealed class RemoteExperiments(string siloUrl, string? token, TimeSpan re
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(
         Uri.TryCreate(siloUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? siloUrl
-            : throw new CliException($"--silo '{siloUrl}' is not an http(s) URL (e.g. http://127.0.0.1:5080)"),
+            : throw new UsageException($"--silo '{siloUrl}' is not an http(s) URL (e.g. http://127.0.0.1:5080)"),
         // The channel's own reconnect backoff grows to 2 minutes by default, which would outlast a short retry window.
         new GrpcChannelOptions { MaxReconnectBackoff = MaxRetryPause });
 
@@ -61,7 +62,7 @@ public sealed class RemoteExperiments(string siloUrl, string? token, TimeSpan re
 
     private Metadata Admin() =>
         string.IsNullOrEmpty(token)
-            ? throw new CliException($"this call needs the silo's admin token: pass --token or set {TokenVariable}")
+            ? throw new UsageException($"this call needs the silo's admin token: pass --token or set {TokenVariable}")
             : AdminMetadata.For(token);
 
     private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(60);
@@ -86,7 +87,7 @@ public sealed class RemoteExperiments(string siloUrl, string? token, TimeSpan re
             }
             catch (RpcException e) when (e.StatusCode is not (StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled))
             {
-                throw new CliException($"silo {siloUrl}: {e.StatusCode}: {e.Status.Detail}");
+                throw new UsageException($"silo {siloUrl}: {e.StatusCode}: {e.Status.Detail}");
             }
         }
     }

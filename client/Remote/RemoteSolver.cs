@@ -1,4 +1,5 @@
 using AprOrleans.Api;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Problems;
 using AprOrleans.Reasoning.Runtime;
 using Grpc.Core;
@@ -21,7 +22,7 @@ public sealed class RemoteSolver(string siloUrl) : IDisposable
     private static string Validate(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? url
-            : throw new CliException($"--silo '{url}' is not an http(s) URL (e.g. http://127.0.0.1:5080)");
+            : throw new UsageException($"--silo '{url}' is not an http(s) URL (e.g. http://127.0.0.1:5080)");
 
     public SolveResponse Solve(Problem problem, bool serial, TreeLimits limits, SamplingSettings sampling, TimeSpan timeout)
     {
@@ -46,7 +47,7 @@ public sealed class RemoteSolver(string siloUrl) : IDisposable
         catch (RpcException e)
         {
             // Every status is one line naming it (a service error is not a crash of the tool).
-            throw new CliException($"silo {siloUrl}: {e.StatusCode}: {e.Status.Detail}");
+            throw new UsageException($"silo {siloUrl}: {e.StatusCode}: {e.Status.Detail}");
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AprOrleans.CommandLine;
 using AprOrleans.Reasoning.Evaluation.Records;
 
 namespace AprOrleans.Client.Report;
@@ -7,26 +8,26 @@ namespace AprOrleans.Client.Report;
 /// The recorded runs a report is made from: every `*.jsonl` in a folder (checked in name order, shown grouped by
 /// model, mode, samples, budget and temperature), all on one problem
 /// set (the same problems in the same order, so rows pair up), with no configuration recorded twice. Anything
-/// else is a <see cref="CliException"/> naming the file (exit 2).
+/// else is a <see cref="UsageException"/> naming the file (exit 2).
 /// </summary>
 public static class ReportRuns
 {
     public static IReadOnlyList<RecordedRun> Read(string directory)
     {
-        if (!Directory.Exists(directory)) throw new CliException($"--runs {directory}: folder not found");
+        if (!Directory.Exists(directory)) throw new UsageException($"--runs {directory}: folder not found");
         var files = Directory.GetFiles(directory, "*.jsonl").Order(StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new CliException($"--runs {directory}: no recorded runs (*.jsonl, written by apr eval --record) in it");
+        if (files.Count == 0) throw new UsageException($"--runs {directory}: no recorded runs (*.jsonl, written by apr eval --record) in it");
         var runs = files.Select(RunRecordFile.Read).ToList();
         var first = runs[0];
         foreach (var run in runs.Skip(1))
         {
             if (run.Header.ProblemsSha256 != first.Header.ProblemsSha256)
-                throw new CliException($"{run.Path}: its problems ({run.Header.ProblemsFile}, {run.Header.Problems}, sha256 {run.Header.ProblemsSha256[..12]}) " +
+                throw new UsageException($"{run.Path}: its problems ({run.Header.ProblemsFile}, {run.Header.Problems}, sha256 {run.Header.ProblemsSha256[..12]}) " +
                                        $"are not those of {Path.GetFileName(first.Path)} ({first.Header.ProblemsFile}, {first.Header.Problems}, " +
                                        $"sha256 {first.Header.ProblemsSha256[..12]}); a report compares runs on one problem set");
         }
         foreach (var group in runs.GroupBy(Configuration).Where(g => g.Count() > 1))
-            throw new CliException($"{group.ElementAt(1).Path}: records the same configuration as {Path.GetFileName(group.First().Path)} ({group.Key}); keep one");
+            throw new UsageException($"{group.ElementAt(1).Path}: records the same configuration as {Path.GetFileName(group.First().Path)} ({group.Key}); keep one");
         // Shown grouped: model, mode, samples, budget, temperature (file names need not say any of it).
         return [.. runs.OrderBy(r => r.Header.Label, StringComparer.Ordinal).ThenBy(r => r.Header.Mode, StringComparer.Ordinal)
             .ThenBy(r => r.Header.Samples).ThenBy(r => r.Header.SubCallBudget ?? -1).ThenBy(r => r.Header.TokenBudget ?? -1)

@@ -127,7 +127,7 @@ public class SchemaTests
 
         var bad = AprCli.Run("db", "migrate", "--connection", "this is not a connection string");
         Assert.Equal(2, bad.ExitCode);
-        Assert.StartsWith("apr: option '--connection'", bad.StdErr);
+        Assert.StartsWith("apr db migrate: option '--connection'", bad.StdErr);
         Assert.Single(bad.StdErr.Trim().Split('\n'));
     }
 }

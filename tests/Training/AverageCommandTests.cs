@@ -2,7 +2,6 @@ using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
 using AprOrleans.Tests.Model;
-using AprOrleans.Trainer.Averaging;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Tests.Training;
@@ -13,7 +12,7 @@ public sealed class AverageCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args) => TrainerVerb.Run(AverageCommand.Run, args);
+    private static (int Code, string Out, string Err) Run(params string[] args) => TrainerVerb.Run("average", args);
 
     private string SaveCheckpoint(string name, long seed, string preset = "tiny")
     {

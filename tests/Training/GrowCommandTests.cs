@@ -3,8 +3,6 @@ using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
 using AprOrleans.Model.Growth;
 using AprOrleans.Tests.Model;
-using AprOrleans.Trainer.Growth;
-using AprOrleans.Trainer.Sft;
 
 namespace AprOrleans.Tests.Training;
 
@@ -14,7 +12,7 @@ public sealed class GrowCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args) => TrainerVerb.Run(GrowCommand.Run, args);
+    private static (int Code, string Out, string Err) Run(params string[] args) => TrainerVerb.Run("grow", args);
 
     private string SaveTinyCheckpoint()
     {
@@ -47,7 +45,7 @@ public sealed class GrowCommandTests : IDisposable
         }
 
         // It trains as the preset it was grown into without naming it again: --init brings its preset.
-        var (sft, stdout, stderr) = TrainerVerb.Run(SftCommand.Run, ["--init", grown, "--numbers", "3", "--steps", "2", "--batch-tokens", "512",
+        var (sft, stdout, stderr) = TrainerVerb.Run("sft", ["--init", grown, "--numbers", "3", "--steps", "2", "--batch-tokens", "512",
             "--eval-every", "0", "--save-every", "0", "--out", Path.Combine(_root, "run")]);
         Assert.True(sft == 0, stderr);
         Assert.Contains("preset small", stdout);

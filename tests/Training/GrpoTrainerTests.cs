@@ -1,10 +1,10 @@
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
 using AprOrleans.Reasoning.Rl;
 using AprOrleans.Tests.Model;
 using AprOrleans.Trainer;
-using AprOrleans.Trainer.Cli;
 using AprOrleans.Trainer.Grpo;
 using static TorchSharp.torch;
 
@@ -273,8 +273,8 @@ public sealed class GrpoTrainerTests : IDisposable
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         // Port 1 refuses connections: Unavailable is retried (a silo may be restarting) until the run is cancelled.
-        int code = GrpoCommand.Run(["--silo", "http://127.0.0.1:1", "--experiment", "e", "--init", init, "--token", "t", "--out", Path.Combine(_dir, "o")],
-            stdout, stderr, cancel.Token);
+        var options = GrpoCommand.Parse(["--silo", "http://127.0.0.1:1", "--experiment", "e", "--init", init, "--out", Path.Combine(_dir, "o")], "t");
+        int code = GrpoCommand.Run(options, stdout, stderr, cancel.Token);
         Assert.NotEqual(0, code);
         Assert.Contains("retrying", stderr.ToString());
     }

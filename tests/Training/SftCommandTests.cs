@@ -10,7 +10,7 @@ public sealed class SftCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args) => TrainerVerb.Run(SftCommand.Run, args);
+    private static (int Code, string Out, string Err) Run(params string[] args) => TrainerVerb.Run("sft", args);
 
     private static List<(int Step, double Loss)> Losses(string run) =>
         [.. File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(line =>

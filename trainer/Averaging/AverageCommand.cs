@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Globalization;
+using AprOrleans.CommandLine;
 using AprOrleans.Countdown.Tokenization;
 using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
@@ -14,33 +16,27 @@ namespace AprOrleans.Trainer.Averaging;
 /// </summary>
 public static class AverageCommand
 {
-    public const string Usage =
-        "usage: trainer average --from DIR,DIR[,DIR...] --out NEW_DIR [--weights W,W[,W...] (default: equal; scaled to sum 1)]";
-
-    private static readonly string[] Known = ["from", "weights", "out"];
-
-    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    public static Command Build(TextWriter stdout, TextWriter stderr)
     {
-        List<string> sources;
-        double[] weights;
-        string output;
-        try
-        {
-            var o = new OptionParser(args, Known);
-            sources = [.. (o.String("from") ?? throw new UsageException("--from DIR,DIR[,...] is required (the checkpoints to average)"))
-                .Split(',', StringSplitOptions.TrimEntries)];
-            if (sources.Count < 2 || sources.Any(s => s.Length == 0))
-                throw new UsageException($"--from '{o.String("from")}': give at least two checkpoint directories, separated by commas");
-            output = o.String("out") ?? throw new UsageException("--out DIR is required (where the averaged checkpoint goes)");
-            weights = ParseWeights(o.String("weights"), sources.Count);
-            CheckpointDirectories.RequireNewOutput(output, sources);
-            RequireSameShape(sources);
-        }
-        catch (UsageException e)
-        {
-            stderr.WriteLine($"trainer average: {e.Message}");
-            return 2;
-        }
+        var from = ValueOptions.OptionalText("--from", "the checkpoints to average, DIR,DIR[,DIR...] (required)");
+        var weights = ValueOptions.OptionalText("--weights", "W,W[,W...]: one positive weight per checkpoint, scaled to sum 1 (default: equal)");
+        var output = ValueOptions.OptionalText("--out", "a new directory for the averaged checkpoint (required)");
+        var command = new Command("average", "The weighted mean of checkpoints of one shape and vocabulary, saved as a model checkpoint")
+            { from, weights, output };
+        command.SetAction(parse => Run(parse.GetValue(from), parse.GetValue(weights), parse.GetValue(output), stdout, stderr));
+        return command;
+    }
+
+    private static int Run(string? fromList, string? weightList, string? outputOption, TextWriter stdout, TextWriter stderr)
+    {
+        List<string> sources = [.. (fromList ?? throw new UsageException("--from DIR,DIR[,...] is required (the checkpoints to average)"))
+            .Split(',', StringSplitOptions.TrimEntries)];
+        if (sources.Count < 2 || sources.Any(s => s.Length == 0))
+            throw new UsageException($"--from '{fromList}': give at least two checkpoint directories, separated by commas");
+        string output = outputOption ?? throw new UsageException("--out DIR is required (where the averaged checkpoint goes)");
+        double[] weights = ParseWeights(weightList, sources.Count);
+        CheckpointDirectories.RequireNewOutput(output, sources);
+        RequireSameShape(sources);
 
         try
         {
@@ -60,12 +56,8 @@ public static class AverageCommand
             }
             return 0;
         }
-        catch (UsageException e)
-        {
-            stderr.WriteLine($"trainer average: {e.Message}");
-            return 2;
-        }
-        catch (Exception e)
+        // An unreadable --from is still a bad option: the command line's UsageException goes on to exit 2.
+        catch (Exception e) when (e is not UsageException)
         {
             // Save is atomic: a failure leaves no checkpoint behind.
             stderr.WriteLine($"trainer average: {e.Message}");

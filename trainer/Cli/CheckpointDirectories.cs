@@ -1,3 +1,5 @@
+using AprOrleans.CommandLine;
+
 namespace AprOrleans.Trainer.Cli;
 
 /// <summary>Checks shared by the commands that read checkpoints (sft --init, grow, average).</summary>

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using AprOrleans.CommandLine;
 using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
 using AprOrleans.Model.Growth;
@@ -14,49 +16,42 @@ namespace AprOrleans.Trainer.Growth;
 /// </summary>
 public static class GrowCommand
 {
-    public const string Usage =
-        "usage: trainer grow --from MODEL_DIR --preset tiny|small|base|paper --out NEW_DIR [--context POSITIONS (default: the source's)] [--seed N (default 1)]";
-
     // A grown model differs from its source by rounding only (fp32 reductions over wider rows, the √r-scaled queries): ~1e-5.
     private const double MaxAllowedLogitDifference = 1e-3;
 
-    private static readonly string[] Known = ["from", "preset", "out", "context", "seed"];
-
-    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    public static Command Build(TextWriter stdout, TextWriter stderr)
     {
-        string from, output;
-        ModelConfig target;
-        long seed;
-        LlamaForCausalLM source;
-        Countdown.Tokenization.CountdownTokenizer tokenizer;
-        try
+        var from = ValueOptions.OptionalText("--from", "the checkpoint to grow (required)");
+        var preset = ValueOptions.OptionalText("--preset", "the shape to grow into: tiny, small, base or paper (required)");
+        var output = ValueOptions.OptionalText("--out", "a new directory for the grown checkpoint (required)");
+        var context = ValueOptions.OptionalInt("--context", "positions (default: the source's)", min: 1);
+        var seed = ValueOptions.Int("--seed", "seed of the new weights and of the check's random sequences", 1, min: 0);
+        var command = new Command("grow", "Grow a checkpoint into a larger preset with the same logits, checked before it is saved")
+            { from, preset, output, context, seed };
+        command.SetAction(parse => Run(
+            parse.GetValue(from) ?? throw new UsageException("--from MODEL_DIR is required (the checkpoint to grow)"),
+            parse.GetValue(output) ?? throw new UsageException("--out DIR is required (where the grown checkpoint goes)"),
+            parse.GetValue(preset) ?? throw new UsageException("--preset is required (the shape to grow into)"),
+            parse.GetValue(context), parse.GetValue(seed), stdout, stderr));
+        return command;
+    }
+
+    private static int Run(string from, string output, string preset, int? context, long seed, TextWriter stdout, TextWriter stderr)
+    {
+        if (!ModelConfig.PresetNames.Contains(preset))
+            throw new UsageException($"--preset '{preset}': unknown preset (known: {string.Join(", ", ModelConfig.PresetNames)})");
+        if (!File.Exists(Path.Combine(from, ModelCheckpoint.WeightsFile)))
+            throw new UsageException($"--from '{from}': no {ModelCheckpoint.WeightsFile} there");
+        CheckpointDirectories.RequireNewOutput(output, [from]);
+        // The shape is checked from config.json before any weights are read.
+        var sourceConfig = CheckpointDirectories.Readable("from", from, () => ModelCheckpoint.ReadConfig(from));
+        var target = ModelConfig.FromPreset(preset, sourceConfig.VocabSize) with
         {
-            var o = new OptionParser(args, Known);
-            from = o.String("from") ?? throw new UsageException("--from MODEL_DIR is required (the checkpoint to grow)");
-            output = o.String("out") ?? throw new UsageException("--out DIR is required (where the grown checkpoint goes)");
-            var preset = o.String("preset") ?? throw new UsageException("--preset is required (the shape to grow into)");
-            if (!ModelConfig.PresetNames.Contains(preset))
-                throw new UsageException($"--preset '{preset}': unknown preset (known: {string.Join(", ", ModelConfig.PresetNames)})");
-            if (!File.Exists(Path.Combine(from, ModelCheckpoint.WeightsFile)))
-                throw new UsageException($"--from '{from}': no {ModelCheckpoint.WeightsFile} there");
-            CheckpointDirectories.RequireNewOutput(output, [from]);
-            seed = o.Int("seed", 0) ?? 1;
-            int? context = o.Int("context", 1);
-            // The shape is checked from config.json before any weights are read.
-            var sourceConfig = CheckpointDirectories.Readable("from", from, () => ModelCheckpoint.ReadConfig(from));
-            target = ModelConfig.FromPreset(preset, sourceConfig.VocabSize) with
-            {
-                MaxPositionEmbeddings = context ?? sourceConfig.MaxPositionEmbeddings,
-            };
-            try { ModelGrowth.CheckGrowable(sourceConfig, target); }
-            catch (ArgumentException e) { throw new UsageException($"--preset {preset}: {e.Message}"); }
-            (source, tokenizer) = CheckpointDirectories.Readable("from", from, () => ModelCheckpoint.Load(from));
-        }
-        catch (UsageException e)
-        {
-            stderr.WriteLine($"trainer grow: {e.Message}");
-            return 2;
-        }
+            MaxPositionEmbeddings = context ?? sourceConfig.MaxPositionEmbeddings,
+        };
+        try { ModelGrowth.CheckGrowable(sourceConfig, target); }
+        catch (ArgumentException e) { throw new UsageException($"--preset {preset}: {e.Message}"); }
+        var (source, tokenizer) = CheckpointDirectories.Readable("from", from, () => ModelCheckpoint.Load(from));
 
         try
         {

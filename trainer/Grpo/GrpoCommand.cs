@@ -1,7 +1,8 @@
+using System.CommandLine;
 using System.Globalization;
 using AprOrleans.Api;
+using AprOrleans.CommandLine;
 using AprOrleans.Model;
-using AprOrleans.Trainer.Cli;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -16,39 +17,34 @@ namespace AprOrleans.Trainer.Grpo;
 /// </summary>
 public static class GrpoCommand
 {
-    public const string Usage =
-        "usage: trainer grpo --silo URL --experiment NAME [--token T (or env APR_ADMIN_TOKEN)] (--init MODEL_DIR | --resume CHECKPOINT_DIR)\n" +
-        "                    [--out DIR] [--device cpu|cuda:N] [--lr X] [--variant grpo|drgrpo|dapo] [--kl-beta X] [--inner-updates N]\n" +
-        "                    [--staleness N] [--micro-batch-tokens N] [--seed N] [--threads N] [--until-step N]\n" +
-        "                    [--precision fp32|bf16] [--publish-dtype fp32|bf16] [--max-start-gap X] [--shared-weights DIR]";
-
     /// <summary>Where the admin token comes from when --token is not given (a Kubernetes Job sets it from a Secret).</summary>
     public const string TokenVariable = "APR_ADMIN_TOKEN";
-
-    private static readonly string[] Known =
-    [
-        "silo", "experiment", "token", "init", "resume", "out", "device", "lr", "variant", "kl-beta", "inner-updates",
-        "staleness", "micro-batch-tokens", "seed", "threads", "until-step", "publish-dtype", "max-start-gap", "precision",
-        "shared-weights",
-    ];
 
     private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(120);
 
     /// <param name="SharedWeights">The trainer's mount of the cluster's shared weights volume (publish through it), or null (upload).</param>
     public sealed record Options(GrpoRunSettings Settings, Uri Silo, string Token, string? Resume, int? Threads, int? UntilStep, string? SharedWeights = null);
 
-    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    public static Command Build(TextWriter stdout, TextWriter stderr)
     {
-        Options options;
-        try
-        {
-            options = Parse(args, Environment.GetEnvironmentVariable(TokenVariable));
-        }
-        catch (UsageException e)
-        {
-            stderr.WriteLine($"trainer grpo: {e.Message}");
-            return 2;
-        }
+        var options = new GrpoOptions();
+        var command = new Command("grpo", "The learner of a GRPO experiment: pull each step's groups from the silo, train, checkpoint, publish, report");
+        options.AddTo(command);
+        command.SetAction(parse => Run(Parse(parse, options, Environment.GetEnvironmentVariable(TokenVariable)), stdout, stderr));
+        return command;
+    }
+
+    /// <summary>The options <c>trainer grpo ARGS</c> asks for, checked as the command line checks them.</summary>
+    public static Options Parse(IReadOnlyList<string> args, string? tokenFromEnvironment)
+    {
+        var options = new GrpoOptions();
+        var command = new Command("grpo");
+        options.AddTo(command);
+        return Parse(CommandLineProgram.ParseOrThrow(new RootCommand { command }, ["grpo", .. args]), options, tokenFromEnvironment);
+    }
+
+    public static int Run(Options options, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    {
         try
         {
             if (options.Threads is int n) TorchSharp.torch.set_num_threads(n);
@@ -66,16 +62,15 @@ public static class GrpoCommand
         }
     }
 
-    public static Options Parse(IReadOnlyList<string> args, string? tokenFromEnvironment)
+    private static Options Parse(ParseResult p, GrpoOptions o, string? tokenFromEnvironment)
     {
-        var o = new OptionParser(args, Known);
-        var silo = o.String("silo") ?? throw new UsageException("--silo URL is required (the silo's gRPC address, e.g. http://127.0.0.1:5080)");
+        var silo = p.GetValue(o.Silo) ?? throw new UsageException("--silo URL is required (the silo's gRPC address, e.g. http://127.0.0.1:5080)");
         if (!Uri.TryCreate(silo, UriKind.Absolute, out var siloUri) || siloUri.Scheme is not ("http" or "https"))
             throw new UsageException($"--silo '{silo}': expected an http:// or https:// URL");
-        var token = o.String("token") ?? tokenFromEnvironment;
+        var token = p.GetValue(o.Token) ?? tokenFromEnvironment;
         if (string.IsNullOrWhiteSpace(token)) throw new UsageException("--token (or the environment variable APR_ADMIN_TOKEN) is required: the silo's admin token");
-        var resume = o.String("resume");
-        var init = o.String("init");
+        var resume = p.GetValue(o.Resume);
+        var init = p.GetValue(o.Init);
         if (resume is null == (init is null)) throw new UsageException("give --init MODEL_DIR (a new run) or --resume CHECKPOINT_DIR (continue a run), exactly one");
 
         GrpoRunSettings saved = new();
@@ -87,18 +82,18 @@ public static class GrpoCommand
         else if (!File.Exists(Path.Combine(init!, "model.safetensors")))
             throw new UsageException($"--init '{init}': no model.safetensors there");
 
-        var experiment = o.String("experiment") ?? (resume is not null ? saved.Experiment : throw new UsageException("--experiment NAME is required"));
+        var experiment = p.GetValue(o.Experiment) ?? (resume is not null ? saved.Experiment : throw new UsageException("--experiment NAME is required"));
         if (resume is not null && experiment != saved.Experiment)
             throw new UsageException($"--experiment {experiment} differs from the checkpoint's {saved.Experiment}");
-        var variant = o.String("variant") ?? saved.Variant;
+        var variant = p.GetValue(o.Variant) ?? saved.Variant;
         if (!GrpoRunSettings.Variants.Contains(variant))
             throw new UsageException($"--variant '{variant}': expected one of {string.Join(", ", GrpoRunSettings.Variants)}");
-        var publishDType = o.String("publish-dtype") ?? saved.PublishDType;
+        var publishDType = p.GetValue(o.PublishDType) ?? saved.PublishDType;
         if (!GrpoRunSettings.PublishDTypes.Contains(publishDType))
             throw new UsageException($"--publish-dtype '{publishDType}': expected one of {string.Join(", ", GrpoRunSettings.PublishDTypes)}");
-        var precision = o.String("precision") ?? saved.Precision;
+        var precision = p.GetValue(o.Precision) ?? saved.Precision;
         if (TrainingPrecision.Problem(precision) is { } badPrecision) throw new UsageException(badPrecision);
-        var device = o.String("device") ?? saved.Device;
+        var device = p.GetValue(o.Device) ?? saved.Device;
         try { DeviceSelection.Parse(device); }
         catch (ArgumentException e) { throw new UsageException($"--device: {e.Message}"); }
         if (device == "meta") throw new UsageException("--device meta: cannot train without storage");
@@ -107,26 +102,26 @@ public static class GrpoCommand
         {
             Experiment = experiment,
             InitPath = init is null ? saved.InitPath : Path.GetFullPath(init),
-            Out = o.String("out") ?? (resume is not null
+            Out = p.GetValue(o.Out) ?? (resume is not null
                 ? Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(resume).TrimEnd('/')))!
                 : Path.Combine("runs", "grpo", experiment)),
             Device = device,
             Precision = precision,
             Variant = variant,
-            LearningRate = o.Double("lr", 0, exclusive: true) ?? saved.LearningRate,
-            KlBeta = o.Double("kl-beta", 0) ?? saved.KlBeta,
-            InnerUpdates = o.Int("inner-updates", 1, 64) ?? saved.InnerUpdates,
-            StalenessBound = o.Int("staleness", 0) ?? saved.StalenessBound,
-            MicroBatchTokens = o.Int("micro-batch-tokens", 256) ?? saved.MicroBatchTokens,
-            Seed = o.Int("seed", 0) ?? saved.Seed,
+            LearningRate = p.GetValue(o.LearningRate) ?? saved.LearningRate,
+            KlBeta = p.GetValue(o.KlBeta) ?? saved.KlBeta,
+            InnerUpdates = p.GetValue(o.InnerUpdates) ?? saved.InnerUpdates,
+            StalenessBound = p.GetValue(o.Staleness) ?? saved.StalenessBound,
+            MicroBatchTokens = p.GetValue(o.MicroBatchTokens) ?? saved.MicroBatchTokens,
+            Seed = p.GetValue(o.Seed) ?? saved.Seed,
             PublishDType = publishDType,
-            MaxStartGap = o.Double("max-start-gap", 0, exclusive: true) ?? saved.MaxStartGap,
+            MaxStartGap = p.GetValue(o.MaxStartGap) ?? saved.MaxStartGap,
         };
         // Where the volume is mounted is a property of this process, not of the run: it is not saved with the checkpoint.
-        var shared = o.String("shared-weights");
+        var shared = p.GetValue(o.SharedWeights);
         if (shared is not null && !Directory.Exists(shared))
             throw new UsageException($"--shared-weights '{shared}': no such directory (the trainer's mount of the silos' Apr:SharedWeightsDirectory)");
-        return new Options(settings, siloUri, token, resume, o.Int("threads", 1, 1024), o.Int("until-step", 1),
+        return new Options(settings, siloUri, token, resume, p.GetValue(o.Threads), p.GetValue(o.UntilStep),
             shared is null ? null : Path.GetFullPath(shared));
     }
 

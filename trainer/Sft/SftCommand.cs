@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using AprOrleans.CommandLine;
 using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
 using AprOrleans.Trainer.Cli;
@@ -14,45 +16,22 @@ namespace AprOrleans.Trainer.Sft;
 /// </summary>
 public static class SftCommand
 {
-    public const string Usage =
-        "usage: trainer sft [--demos FILE | --numbers 3 --solver apr|sos [--exclude PROBLEMS.jsonl[,...]]] [--preset tiny|small|base|paper (default: --init's, else tiny)]\n" +
-        "                   [--context POSITIONS (default: the preset's)] [--budget-prefix FRACTION (0..1, default 0)]\n" +
-        "                   [--token-budget-step N (SoS+ budgets round up to N tokens, default 512)] [--device cpu|cuda:N]\n" +
-        "                   [--precision fp32|bf16 (default: bf16 on CUDA, fp32 on the CPU; fp32 master weights either way)]\n" +
-        "                   [--steps N] [--batch-tokens N] [--lr X] [--weight-decay X] [--warmup N] [--seed N] [--out DIR]\n" +
-        "                   [--eval-every N] [--save-every N] [--log-every N] [--threads N] [--resume CHECKPOINT_DIR | --init MODEL_DIR]";
-
-    private static readonly string[] Known =
-    [
-        "demos", "numbers", "solver", "preset", "device", "steps", "batch-tokens", "lr", "weight-decay", "warmup",
-        "seed", "out", "eval-every", "save-every", "log-every", "resume", "threads", "init", "precision", "exclude", "context",
-        "budget-prefix", "token-budget-step",
-    ];
-
-    // Options that fix the data stream or the network: on --resume they must agree with the checkpoint.
-    private static readonly string[] FixedOnResume = ["demos", "numbers", "solver", "preset", "seed", "batch-tokens", "exclude", "context", "budget-prefix", "token-budget-step"];
-
-    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    public static Command Build(TextWriter stdout, TextWriter stderr)
     {
-        SftSettings settings;
-        string? resume;
-        int logEvery;
-        int? threads;
-        try
-        {
-            (settings, resume, logEvery, threads) = Parse(args);
-        }
-        catch (UsageException e)
-        {
-            stderr.WriteLine($"trainer sft: {e.Message}");
-            return 2;
-        }
+        var options = new SftOptions();
+        var command = new Command("sft", "Supervised training on demonstrations (a file, or generated on the fly); checkpoints and metrics.jsonl in --out");
+        options.AddTo(command);
+        command.SetAction(parse => Run(Parse(parse, options), stdout, stderr));
+        return command;
+    }
 
+    private static int Run((SftSettings Settings, string? Resume, int LogEvery, int? Threads) run, TextWriter stdout, TextWriter stderr)
+    {
         try
         {
-            if (threads is int n) TorchSharp.torch.set_num_threads(n);
-            using var trainer = resume is null ? SftTrainer.Start(settings) : SftTrainer.Resume(resume, _ => settings);
-            return Train(trainer, logEvery, stdout);
+            if (run.Threads is int n) TorchSharp.torch.set_num_threads(n);
+            using var trainer = run.Resume is null ? SftTrainer.Start(run.Settings) : SftTrainer.Resume(run.Resume, _ => run.Settings);
+            return Train(trainer, run.LogEvery, stdout);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Countdown.IO.InputFileException
                                       or Countdown.Problems.ProblemSpaceExhaustedException)
@@ -62,10 +41,10 @@ public static class SftCommand
         }
     }
 
-    internal static (SftSettings Settings, string? Resume, int LogEvery, int? Threads) Parse(IReadOnlyList<string> args)
+    /// <summary>The run the options ask for; what they cannot mean is a <see cref="UsageException"/> naming the option.</summary>
+    internal static (SftSettings Settings, string? Resume, int LogEvery, int? Threads) Parse(ParseResult p, SftOptions o)
     {
-        var o = new OptionParser(args, Known);
-        var resume = o.String("resume");
+        var resume = p.GetValue(o.Resume);
         SftSettings baseSettings = new();
         if (resume is not null)
         {
@@ -73,41 +52,20 @@ public static class SftCommand
             try { state = TrainerState.Read(resume); }
             catch (Exception e) when (e is IOException or InvalidDataException) { throw new UsageException($"--resume {resume}: {e.Message}"); }
             baseSettings = state.Settings;
-            foreach (var name in FixedOnResume.Where(o.Has))
-            {
-                string saved = name switch
-                {
-                    "demos" => baseSettings.DemosPath ?? "",
-                    "numbers" => baseSettings.Numbers.ToString(CultureInfo.InvariantCulture),
-                    "solver" => baseSettings.Solver,
-                    "preset" => baseSettings.Preset,
-                    "seed" => baseSettings.Seed.ToString(CultureInfo.InvariantCulture),
-                    "exclude" => string.Join(",", baseSettings.ExcludePaths ?? []),
-                    "context" => baseSettings.Context?.ToString(CultureInfo.InvariantCulture) ?? "",
-                    "budget-prefix" => baseSettings.BudgetPrefix.ToString(CultureInfo.InvariantCulture),
-                    "token-budget-step" => baseSettings.TokenBudgetStep.ToString(CultureInfo.InvariantCulture),
-                    _ => baseSettings.BatchTokens.ToString(CultureInfo.InvariantCulture),
-                };
-                string given = name switch
-                {
-                    "demos" => Path.GetFullPath(o.String(name)!),
-                    "exclude" => string.Join(",", AbsolutePaths(o.String(name)!)),
-                    "budget-prefix" => (o.Double(name, 0) ?? 0).ToString(CultureInfo.InvariantCulture),
-                    _ => o.String(name)!,
-                };
-                if (given != saved) throw new UsageException($"--{name} {o.String(name)} differs from the checkpoint's {saved}; a resumed run keeps it");
-            }
+            foreach (var (option, saved, given) in FixedOnResume(p, o, baseSettings).Where(f => p.IsGiven(f.Option)))
+                if (given != saved)
+                    throw new UsageException($"{option.Name} {p.GetResult(option)!.Tokens[0].Value} differs from the checkpoint's {saved}; a resumed run keeps it");
         }
-        if (o.Has("demos") && (o.Has("numbers") || o.Has("solver")))
+        if (p.IsGiven(o.Demos) && (p.IsGiven(o.Numbers) || p.IsGiven(o.Solver)))
             throw new UsageException("--demos reads demonstrations from a file; --numbers/--solver generate them: give one or the other");
 
-        if (o.Has("exclude") && (o.Has("demos") || baseSettings.DemosPath is not null))
+        if (p.IsGiven(o.Exclude) && (p.IsGiven(o.Demos) || baseSettings.DemosPath is not null))
             throw new UsageException("--exclude filters generated problems; a demonstration file is filtered when it is made (apr data problems --exclude)");
-        string[]? exclude = o.String("exclude") is { } excludeList ? AbsolutePaths(excludeList) : baseSettings.ExcludePaths;
+        string[]? exclude = p.GetValue(o.Exclude) is { } excludeList ? AbsolutePaths(excludeList) : baseSettings.ExcludePaths;
         foreach (var file in exclude ?? [])
             if (!File.Exists(file)) throw new UsageException($"--exclude '{file}': file not found");
 
-        var init = o.String("init");
+        var init = p.GetValue(o.Init);
         if (init is not null && resume is not null)
             throw new UsageException("--init starts a new run from a model's weights; --resume continues a run: give one or the other");
         if (init is not null && !File.Exists(Path.Combine(init, "model.safetensors")))
@@ -116,23 +74,23 @@ public static class SftCommand
 
         // A warm start trains the model it starts from: its preset, which --preset may repeat but not change.
         string? initPreset = init is not null ? PresetOf(init) : null;
-        if (init is not null && initPreset is null && !o.Has("preset"))
+        if (init is not null && initPreset is null && !p.IsGiven(o.Preset))
             throw new UsageException($"--init '{init}': its config.json names no preset ({string.Join(", ", ModelConfig.PresetNames)}); give --preset");
-        var preset = o.String("preset") ?? initPreset ?? baseSettings.Preset;
+        var preset = p.GetValue(o.Preset) ?? initPreset ?? baseSettings.Preset;
         if (initPreset is not null && preset != initPreset)
             throw new UsageException($"--preset {preset}: --init '{init}' holds a {initPreset} model; leave --preset out (for a larger preset, trainer grow it first)");
         if (!ModelConfig.PresetNames.Contains(preset))
             throw new UsageException($"--preset '{preset}': unknown preset (known: {string.Join(", ", ModelConfig.PresetNames)})");
-        var solver = o.String("solver") ?? baseSettings.Solver;
+        var solver = p.GetValue(o.Solver) ?? baseSettings.Solver;
         if (solver is not ("apr" or "sos"))
             throw new UsageException($"--solver '{solver}': expected apr or sos");
-        var device = o.String("device") ?? baseSettings.Device;
+        var device = p.GetValue(o.Device) ?? baseSettings.Device;
         if (device == "meta") throw new UsageException("--device meta: cannot train without storage");
         try { DeviceSelection.Parse(device); }
         catch (ArgumentException e) { throw new UsageException($"--device: {e.Message}"); }
-        var precision = o.String("precision") ?? baseSettings.Precision;
+        var precision = p.GetValue(o.Precision) ?? baseSettings.Precision;
         if (TrainingPrecision.Problem(precision) is { } badPrecision) throw new UsageException(badPrecision);
-        var demos = o.String("demos") ?? baseSettings.DemosPath;
+        var demos = p.GetValue(o.Demos) ?? baseSettings.DemosPath;
         if (demos is not null && !File.Exists(demos))
             throw new UsageException($"--demos '{demos}': file not found");
         // Absolute, so that a checkpoint resumes from any working directory.
@@ -146,20 +104,20 @@ public static class SftCommand
             Solver = solver,
             DemosPath = demos,
             InitPath = init ?? baseSettings.InitPath,
-            Numbers = o.Int("numbers", 2, 6) ?? baseSettings.Numbers,
+            Numbers = p.GetValue(o.Numbers) ?? baseSettings.Numbers,
             ExcludePaths = exclude,
-            Context = o.Int("context", 16, 1 << 20) ?? baseSettings.Context,
-            BudgetPrefix = o.Double("budget-prefix", 0) ?? baseSettings.BudgetPrefix,
-            TokenBudgetStep = o.Int("token-budget-step", 1) ?? baseSettings.TokenBudgetStep,
-            Steps = o.Int("steps", 1) ?? baseSettings.Steps,
-            BatchTokens = o.Int("batch-tokens", 16) ?? baseSettings.BatchTokens,
-            LearningRate = o.Double("lr", 0, exclusive: true) ?? baseSettings.LearningRate,
-            WeightDecay = o.Double("weight-decay", 0) ?? baseSettings.WeightDecay,
-            WarmupSteps = o.Int("warmup", 0) ?? baseSettings.WarmupSteps,
-            Seed = o.Int("seed", 0) ?? baseSettings.Seed,
-            Out = o.String("out") ?? (resume is not null ? Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(resume).TrimEnd('/')))! : baseSettings.Out),
-            EvalEvery = o.Int("eval-every", 0) ?? baseSettings.EvalEvery,
-            SaveEvery = o.Int("save-every", 0) ?? baseSettings.SaveEvery,
+            Context = p.GetValue(o.Context) ?? baseSettings.Context,
+            BudgetPrefix = p.GetValue(o.BudgetPrefix) ?? baseSettings.BudgetPrefix,
+            TokenBudgetStep = p.GetValue(o.TokenBudgetStep) ?? baseSettings.TokenBudgetStep,
+            Steps = p.GetValue(o.Steps) ?? baseSettings.Steps,
+            BatchTokens = p.GetValue(o.BatchTokens) ?? baseSettings.BatchTokens,
+            LearningRate = p.GetValue(o.LearningRate) ?? baseSettings.LearningRate,
+            WeightDecay = p.GetValue(o.WeightDecay) ?? baseSettings.WeightDecay,
+            WarmupSteps = p.GetValue(o.Warmup) ?? baseSettings.WarmupSteps,
+            Seed = p.GetValue(o.Seed) ?? baseSettings.Seed,
+            Out = p.GetValue(o.Out) ?? (resume is not null ? Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(resume).TrimEnd('/')))! : baseSettings.Out),
+            EvalEvery = p.GetValue(o.EvalEvery) ?? baseSettings.EvalEvery,
+            SaveEvery = p.GetValue(o.SaveEvery) ?? baseSettings.SaveEvery,
         };
         // Pool sizes follow the batch size (see PoolSizing); a resumed run keeps the ones it was planned with.
         if (resume is null)
@@ -173,7 +131,29 @@ public static class SftCommand
         if (settings.WarmupSteps is int w && w > settings.Steps)
             throw new UsageException($"--warmup {w}: more than --steps {settings.Steps}");
         // Threads: libtorch defaults to one per core; on a shared machine fewer can be faster (OpenMP barriers spin).
-        return (settings, resume, o.Int("log-every", 1) ?? 10, o.Int("threads", 1, 1024));
+        return (settings, resume, p.GetValue(o.LogEvery) ?? 10, p.GetValue(o.Threads));
+    }
+
+    /// <summary>
+    /// The options that fix the data stream or the network, with the checkpoint's value and the given one as text:
+    /// on --resume a given one must agree.
+    /// </summary>
+    private static (Option Option, string Saved, string Given)[] FixedOnResume(ParseResult p, SftOptions o, SftSettings saved)
+    {
+        static string Text<T>(T? value) where T : struct, IFormattable => value?.ToString(null, CultureInfo.InvariantCulture) ?? "";
+        return
+        [
+            (o.Demos, saved.DemosPath ?? "", p.GetValue(o.Demos) is { } demos ? Path.GetFullPath(demos) : ""),
+            (o.Numbers, Text<int>(saved.Numbers), Text(p.GetValue(o.Numbers))),
+            (o.Solver, saved.Solver, p.GetValue(o.Solver) ?? ""),
+            (o.Preset, saved.Preset, p.GetValue(o.Preset) ?? ""),
+            (o.Seed, Text<int>(saved.Seed), Text(p.GetValue(o.Seed))),
+            (o.BatchTokens, Text<int>(saved.BatchTokens), Text(p.GetValue(o.BatchTokens))),
+            (o.Exclude, string.Join(",", saved.ExcludePaths ?? []), p.GetValue(o.Exclude) is { } exclude ? string.Join(",", AbsolutePaths(exclude)) : ""),
+            (o.Context, Text(saved.Context), Text(p.GetValue(o.Context))),
+            (o.BudgetPrefix, Text<double>(saved.BudgetPrefix), Text(p.GetValue(o.BudgetPrefix))),
+            (o.TokenBudgetStep, Text<int>(saved.TokenBudgetStep), Text(p.GetValue(o.TokenBudgetStep))),
+        ];
     }
 
     /// <summary>The preset recorded in a checkpoint's config.json; null when it names none (then --preset must, and the shapes must agree).</summary>

@@ -88,7 +88,7 @@ public sealed class ExperimentCliTests(ExperimentSiloFixture fixture) : IClassFi
     }
 
     [Theory]
-    [InlineData("Unrecognized command or argument 'extra'", "extra")]
+    [InlineData("apr experiment list: unexpected argument 'extra'", "extra")]
     [InlineData("--retry-seconds must not be negative", "--retry-seconds", "-1")]
     [InlineData("is not an http(s) URL", "--silo", "not a url")]
     public void List_with_bad_arguments_exits_2_with_one_line(string expected, params string[] args)
