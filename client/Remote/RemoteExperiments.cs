@@ -1,8 +1,8 @@
 using AprOrleans.Api;
 using AprOrleans.CommandLine;
+using AprOrleans.Interfaces.Admin;
 using Grpc.Core;
 using Grpc.Net.Client;
-using AprOrleans.Interfaces.Admin;
 
 namespace AprOrleans.Client.Remote;
 

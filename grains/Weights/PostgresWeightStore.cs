@@ -1,8 +1,8 @@
-using AprOrleans.Reasoning.IO;
 using System.Buffers;
 using System.Data;
 using System.Threading.Channels;
 using AprOrleans.Interfaces.Weights;
+using AprOrleans.Reasoning.IO;
 using Npgsql;
 using NpgsqlTypes;
 

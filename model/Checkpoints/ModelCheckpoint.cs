@@ -1,5 +1,5 @@
-using AprOrleans.Reasoning.IO;
 using AprOrleans.Countdown.Tokenization;
+using AprOrleans.Reasoning.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 

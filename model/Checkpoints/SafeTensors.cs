@@ -1,8 +1,8 @@
-using TorchSharp;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Model.Checkpoints;

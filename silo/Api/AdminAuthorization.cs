@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using AprOrleans.Interfaces.Admin;
 using AprOrleans.Silo.Hosting;
 using Grpc.Core;
-using AprOrleans.Interfaces.Admin;
 
 namespace AprOrleans.Silo.Api;
 

@@ -1,9 +1,9 @@
-using AprOrleans.Reasoning.IO;
-using AprOrleans.Model.Checkpoints;
 using System.Text.RegularExpressions;
 using AprOrleans.Api;
 using AprOrleans.Grains.Weights;
 using AprOrleans.Interfaces.Weights;
+using AprOrleans.Model.Checkpoints;
+using AprOrleans.Reasoning.IO;
 using Grpc.Core;
 
 namespace AprOrleans.Silo.Api;

@@ -1,19 +1,19 @@
 using System.Net;
 using AprOrleans.Api;
-using AprOrleans.Storage.Postgres;
 using AprOrleans.Grains.Decoding;
-using AprOrleans.Silo.Api;
+using AprOrleans.Grains.Experiments;
 using AprOrleans.Model.Engine;
+using AprOrleans.Silo.Api;
 using AprOrleans.Silo.Engine;
 using AprOrleans.Silo.Experiments;
-using AprOrleans.Grains.Experiments;
-using OpenTelemetry.Metrics;
 using AprOrleans.Silo.Health;
 using AprOrleans.Silo.LiveView;
+using AprOrleans.Storage.Postgres;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Reflection;
 using Grpc.Reflection.V1Alpha;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry.Metrics;
 
 namespace AprOrleans.Silo.Hosting;
 

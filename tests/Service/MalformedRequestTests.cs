@@ -1,6 +1,6 @@
 using AprOrleans.Api;
-using Google.Protobuf;
 using AprOrleans.Silo.Api;
+using Google.Protobuf;
 using Grpc.Core;
 
 namespace AprOrleans.Tests.Service;

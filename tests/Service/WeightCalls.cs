@@ -1,12 +1,12 @@
 using AprOrleans.Api;
+using AprOrleans.Interfaces.Admin;
 using AprOrleans.Interfaces.Batching;
-using AprOrleans.Trainer.Weights;
 using AprOrleans.Model.Engine;
 using AprOrleans.Reasoning.Runtime;
+using AprOrleans.Trainer.Weights;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
-using AprOrleans.Interfaces.Admin;
 
 namespace AprOrleans.Tests.Service;
 

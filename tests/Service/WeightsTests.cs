@@ -1,5 +1,5 @@
-using AprOrleans.Model.Checkpoints;
 using AprOrleans.Api;
+using AprOrleans.Model.Checkpoints;
 using AprOrleans.Storage.Weights;
 using AprOrleans.Trainer.Weights;
 using Grpc.Core;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using AprOrleans.Trainer.Weights;
 using AprOrleans.Model.Checkpoints;
+using AprOrleans.Trainer.Weights;
 using Grpc.Core;
 using Grpc.Net.Client;
 

@@ -1,8 +1,8 @@
 using AprOrleans.Api;
+using AprOrleans.Interfaces.Admin;
 using Grpc.Core;
 using Grpc.Net.Client;
 using ModelGroup = AprOrleans.Reasoning.Rl.RolloutGroup;
-using AprOrleans.Interfaces.Admin;
 
 namespace AprOrleans.Trainer.Grpo;
 

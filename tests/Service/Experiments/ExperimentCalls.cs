@@ -1,7 +1,7 @@
 using AprOrleans.Api;
+using AprOrleans.Interfaces.Admin;
 using Grpc.Core;
 using Grpc.Net.Client;
-using AprOrleans.Interfaces.Admin;
 
 namespace AprOrleans.Tests.Service.Experiments;
 

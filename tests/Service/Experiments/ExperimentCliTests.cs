@@ -1,6 +1,6 @@
 using AprOrleans.Api;
-using AprOrleans.Silo.Hosting;
 using AprOrleans.Client.Remote;
+using AprOrleans.Silo.Hosting;
 using AprOrleans.Tests.K8s;
 
 namespace AprOrleans.Tests.Service.Experiments;
