@@ -16,7 +16,7 @@ public static class BenchMain
         ["kv-step"] = ("ms per decode step with the slot-slab vs the paged KV cache", KvStepBench.Run,
             BenchOptions.Of("--preset", "--batch", "--prompt", "--steps", "--warmup", "--threads")),
         ["decode"] = ("engine decode tokens/s at several batch sizes, and the ratio to batch 1", DecodeThroughputBench.Run,
-            BenchOptions.Of("--preset", "--batches", "--prompt", "--new", "--device", "--threads", "--attention-threads", "--rounds", "--min-seconds", "--paged-attention")),
+            BenchOptions.Of("--preset", "--batches", "--prompt", "--new", "--device", "--threads", "--attention-threads", "--rounds", "--min-seconds", "--paged-attention", "--kv-layout")),
         ["eval"] = ("apr eval's JSON summary (apr, serial or sc) for a checkpoint on a device, without plots", EvalOnDevice.Run,
             BenchOptions.Of("--checkpoint", "--problems", "--mode", "--n", "--device", "--concurrency", "--temperature")),
         ["logits"] = ("one sequence's logits as JSON, for scripts/hf_compare.py (transformers' LlamaForCausalLM)", LogitsDump.Run,

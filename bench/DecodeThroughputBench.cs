@@ -12,6 +12,7 @@ namespace AprOrleans.Bench;
 /// Usage: decode [--preset tiny] [--batches 1,8,64] [--prompt 64] [--new 64] [--device cpu] [--threads T] [--rounds 5]
 /// [--paged-attention on|off] (off: CPU decode steps gather their KV pages for scaled_dot_product_attention)
 /// [--attention-threads N] (threads of the in-place decode attention; default every core)
+/// [--kv-layout paged|regions] (regions: one contiguous KV region per sequence, attention reads views; default paged)
 /// [--min-seconds 1] (each round of a batch size repeats its runs until they last this long)
 /// </summary>
 public static class DecodeThroughputBench
@@ -26,6 +27,12 @@ public static class DecodeThroughputBench
         double minSeconds = double.Parse(Args.String(args, "--min-seconds", "1"), System.Globalization.CultureInfo.InvariantCulture);
         bool pagedAttention = Args.String(args, "--paged-attention", "on") != "off";
         int attentionThreads = Args.Int(args, "--attention-threads", Environment.ProcessorCount);
+        var layout = Args.String(args, "--kv-layout", "paged") switch
+        {
+            "paged" => KvLayout.Paged,
+            "regions" => KvLayout.Regions,
+            var other => throw new BenchUsageException($"option --kv-layout: '{other}' is not paged or regions"),
+        };
         var device = DeviceSelection.Parse(Args.String(args, "--device", "cpu"));
         if (Args.Int(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
 
@@ -49,10 +56,12 @@ public static class DecodeThroughputBench
             MaxPrefillTokens = Math.Max(8192, batches.Max() * (promptTokens + 1)), MinPrefixReuse = int.MaxValue,
             PagedDecodeAttention = pagedAttention,
             AttentionThreads = attentionThreads,
+            // Every sequence runs to the full context, so every region holds one (a static cache).
+            KvLayout = layout,
         };
         using var engine = new DecodeEngine(net, eosId: -1, options);
         Console.WriteLine($"preset {preset} ({config.ParameterCount / 1e6:F1}M params), device {device}, torch threads {TorchSharp.torch.get_num_threads()}, " +
-                          $"decode attention {(pagedAttention ? $"in place on {attentionThreads} threads" : "gathered (SDPA)")}, prompt {promptTokens}, new {newTokens}");
+                          $"KV {DescribeAttention(layout, pagedAttention, attentionThreads, device)}, prompt {promptTokens}, new {newTokens}");
 
         // Warm-up at every batch size: first calls pay for lazy initialization and unoptimized (tier-0) code, and a
         // batch's code paths (the attention's threads, row grouping) differ from a single row's.
@@ -95,6 +104,11 @@ public static class DecodeThroughputBench
         }
         return 0;
     }
+
+    private static string DescribeAttention(KvLayout layout, bool pagedAttention, int threads, TorchSharp.torch.Device device) =>
+        layout == KvLayout.Regions ? "regions, decode attention over views (SDPA)"
+        : pagedAttention && device.type == TorchSharp.DeviceType.CPU ? $"paged, decode attention in place on {threads} threads"
+        : "paged, decode attention over gathered pages (SDPA)";
 
     private static (double Seconds, long Tokens) Measure(DecodeEngine engine, int batch, int promptTokens, int newTokens)
     {

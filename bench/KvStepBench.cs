@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace AprOrleans.Bench;
 
 /// <summary>
-/// One decode step of B rows through the model with each KV cache (slot slab; paged with its pages gathered for
+/// One decode step of B rows through the model with each KV cache (slot slab, contiguous regions read as views; paged with its pages gathered for
 /// scaled_dot_product_attention; paged with attention over the pages in place), after a P-token prefill:
 /// milliseconds per step, to see what the cache layout costs next to the network.
 /// Usage: kv-step [--preset tiny] [--batch 64] [--prompt 64] [--steps 32] [--warmup 8] [--threads 0]
