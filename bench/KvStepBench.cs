@@ -20,6 +20,8 @@ public static class KvStepBench
         if (Args.Int(args, "--threads", 0) is > 0 and var threads) set_num_threads(threads);
         var config = ModelConfig.FromPreset(preset, 125);
         using var net = LlamaForCausalLM.Create(config, seed: 1);
+        // As the decode engine runs it: q/k/v and gate/up one product each.
+        net.FuseProjections();
         using var noGrad = no_grad();
         int warmup = Math.Max(0, Args.Int(args, "--warmup", 8));
         int capacity = prompt + steps + 1;

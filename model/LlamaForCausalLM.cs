@@ -73,6 +73,15 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>
+    /// Makes every layer's q/k/v and gate/up projections one matrix product each when no gradient is recorded (the decode
+    /// engine's forwards): fewer, larger kernels per step. Parameter names, shapes and values do not change, and loading
+    /// weights into the Parameters (a checkpoint, a weight swap) updates the fused matrices too, since they are the same
+    /// memory. Training forwards run the separate projections. Call it on a model no optimizer holds yet: it re-points the
+    /// Parameters' storage, as an optimizer's flat buffer does (whichever comes last wins; the other falls back).
+    /// </summary>
+    public void FuseProjections() => model.FuseProjections();
+
     public Device Device => lm_head.weight!.device;
     public ScalarType DType => lm_head.weight!.dtype;
 
