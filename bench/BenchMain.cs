@@ -14,7 +14,7 @@ public static class BenchMain
         ["overload"] = ("far more clients than a silo admits, a share asking the largest budget: statuses, admitted p99, peak memory", OverloadBench.Run,
             BenchOptions.Of("--checkpoint", "--concurrency", "--seconds", "--max-budget-share", "--thread-tokens")),
         ["kv-step"] = ("ms per decode step with the slot-slab vs the paged KV cache", KvStepBench.Run,
-            BenchOptions.Of("--preset", "--batch", "--prompt", "--steps", "--warmup", "--threads")),
+            BenchOptions.Of("--preset", "--batch", "--prompt", "--steps", "--warmup", "--threads", "--fuse")),
         ["decode"] = ("engine decode tokens/s at several batch sizes, and the ratio to batch 1", DecodeThroughputBench.Run,
             BenchOptions.Of("--preset", "--batches", "--prompt", "--new", "--device", "--threads", "--attention-threads", "--rounds", "--min-seconds", "--paged-attention", "--kv-layout")),
         ["eval"] = ("apr eval's JSON summary (apr, serial or sc) for a checkpoint on a device, without plots", EvalOnDevice.Run,

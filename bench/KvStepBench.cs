@@ -9,7 +9,7 @@ namespace AprOrleans.Bench;
 /// One decode step of B rows through the model with each KV cache (slot slab, contiguous regions read as views; paged with its pages gathered for
 /// scaled_dot_product_attention; paged with attention over the pages in place), after a P-token prefill:
 /// milliseconds per step, to see what the cache layout costs next to the network.
-/// Usage: kv-step [--preset tiny] [--batch 64] [--prompt 64] [--steps 32] [--warmup 8] [--threads 0]
+/// Usage: kv-step [--preset tiny] [--batch 64] [--prompt 64] [--steps 32] [--warmup 8] [--threads 0] [--fuse off|on]
 /// </summary>
 public static class KvStepBench
 {
@@ -20,8 +20,8 @@ public static class KvStepBench
         if (Args.Int(args, "--threads", 0) is > 0 and var threads) set_num_threads(threads);
         var config = ModelConfig.FromPreset(preset, 125);
         using var net = LlamaForCausalLM.Create(config, seed: 1);
-        // As the decode engine runs it: q/k/v and gate/up one product each.
-        net.FuseProjections();
+        // As the decode engine runs on the CPU: separate projections (--fuse on: q/k/v and gate/up one product each).
+        if (Args.String(args, "--fuse", "off") == "on") net.FuseProjections();
         using var noGrad = no_grad();
         int warmup = Math.Max(0, Args.Int(args, "--warmup", 8));
         int capacity = prompt + steps + 1;

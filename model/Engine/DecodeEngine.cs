@@ -3,6 +3,7 @@ using AprOrleans.Model.Checkpoints;
 using AprOrleans.Model.Engine.Scheduling;
 using AprOrleans.Model.Inference;
 using AprOrleans.Reasoning.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Model.Engine;
@@ -45,8 +46,8 @@ public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IReportsLoa
         _options = options with { ContextTokens = Math.Min(options.ContextTokens, model.Config.MaxPositionEmbeddings) };
         _version = weightVersion;
         _model.eval();
-        // The engine owns the model and only infers with it: q/k/v and gate/up run as one product each.
-        _model.FuseProjections();
+        // The engine owns the model and only infers with it: q/k/v and gate/up can run as one product each.
+        if (_options.FuseProjections ?? model.Device.type == DeviceType.CUDA) _model.FuseProjections();
         _cache = CreateCache(model, _options);
         _scheduler = new Scheduler<ActiveSequence>(_options, eosId);
         if (_scheduler.TotalPages != _cache.TotalPages)

@@ -37,6 +37,13 @@ public sealed record EngineOptions
     /// holds a full context (a static cache). Capacities above the context are cut to it. Ignored by the paged layout.
     /// </summary>
     public IReadOnlyList<SlotTier>? RegionTiers { get; init; }
+    /// <summary>
+    /// Whether the engine fuses its model's q/k/v and gate/up projections (<see cref="LlamaForCausalLM.FuseProjections"/>);
+    /// null = on CUDA devices only. A GPU saves two kernel launches per layer; on the CPU the fused product's strided
+    /// q/k/v and gate/up slow the elementwise ops after it more than that saves (`bench kv-step`, tiny, batch 64, in-place
+    /// attention: 8–24 % more per step fused, 4 of 4 alternated runs).
+    /// </summary>
+    public bool? FuseProjections { get; init; }
     /// <summary>Tokens per KV page.</summary>
     public int PageSize { get; init; } = 16;
     /// <summary>Most prompt tokens prefilled in one forward pass (bounds activation memory).</summary>

@@ -22,6 +22,8 @@ public sealed class KvCache : IEngineKvCache
     private readonly int[] _capacities;
     private readonly long[] _regionStarts; // pool row of each slot's position 0
     private readonly int[] _tiers;
+    private readonly int[] _tierFirstSlots;
+    private readonly int[] _tierSlots;
     private int[] _planSlots = [];
     private Tensor? _writeRows;
     private readonly List<(KeyGroup Group, Tensor? Slots)> _planReads = [];
@@ -51,10 +53,13 @@ public sealed class KvCache : IEngineKvCache
         _capacities = new int[Slots];
         _regionStarts = new long[Slots];
         _tiers = new int[Slots];
+        _tierFirstSlots = new int[tiers.Count];
+        _tierSlots = [.. tiers.Select(t => t.Slots)];
         long positions = 0;
         int slot = 0;
         for (int t = 0; t < tiers.Count; t++)
         {
+            _tierFirstSlots[t] = slot;
             for (int i = 0; i < tiers[t].Slots; i++, slot++)
             {
                 _capacities[slot] = tiers[t].Capacity;
@@ -180,7 +185,7 @@ public sealed class KvCache : IEngineKvCache
                 continue;
             }
             if (slots.Any(s => _tiers[s] != _tiers[slots[0]])) throw new InvalidOperationException("a key group must not mix slot tiers");
-            long first = FirstSlotOfTier(_tiers[slots[0]]);
+            long first = _tierFirstSlots[_tiers[slots[0]]];
             _planReads.Add((group, tensor(slots.Select(s => s - first).ToArray(), device: Device).DetachFromDisposeScope()));
         }
     }
@@ -231,13 +236,10 @@ public sealed class KvCache : IEngineKvCache
         if (tierSlots is null)
             return pool.narrow(0, _regionStarts[firstSlot], group.Rows * capacity).view(group.Rows, capacity, heads, dim)
                 .narrow(1, 0, group.KeyLength).transpose(1, 2);
-        int tierStart = FirstSlotOfTier(_tiers[firstSlot]);
-        int tierSize = _tiers.Count(t => t == _tiers[firstSlot]);
+        int tier = _tiers[firstSlot], tierStart = _tierFirstSlots[tier], tierSize = _tierSlots[tier];
         return pool.narrow(0, _regionStarts[tierStart], tierSize * capacity).view(tierSize, capacity, heads, dim)
             .narrow(1, 0, group.KeyLength).index_select(0, tierSlots).transpose(1, 2);
     }
-
-    private int FirstSlotOfTier(int tier) => Array.IndexOf(_tiers, tier);
 
     private void DisposePlan()
     {

@@ -32,7 +32,7 @@ internal static class EngineFixture
     public static DecodeEngine RegionEngine(LlamaForCausalLM net, int slots, IReadOnlyList<SlotTier>? tiers = null) =>
         new(net, Eos, Options(slots, null) with { KvLayout = KvLayout.Regions, RegionTiers = tiers });
 
-    private static EngineOptions Options(int slots, int? kvTokens) =>
+    public static EngineOptions Options(int slots, int? kvTokens = null) =>
         new() { Slots = slots, ContextTokens = 256, MaxPrefillTokens = 1024, MinPrefixReuse = 4, KvTokens = kvTokens };
 
     public static List<int> Prompt(int seed, int length)
