@@ -14,6 +14,7 @@ namespace AprOrleans.Bench;
 /// Usage: decode [--preset tiny] [--batches 1,8,64] [--prompt 64] [--new 64] [--device cpu] [--threads T] [--rounds 5]
 /// [--paged-attention on|off] (off: CPU decode steps gather their KV pages for scaled_dot_product_attention)
 /// [--attention-threads N] (threads of the in-place decode attention; default every core)
+/// [--kv-layout paged|regions] (regions: one contiguous KV region per sequence, attention reads views; default paged)
 /// [--min-seconds 1] (each round of a batch size repeats its runs until they last this long)
 /// </summary>
 public static class DecodeThroughputBench
@@ -30,17 +31,25 @@ public static class DecodeThroughputBench
         var rounds = ValueOptions.Int("--rounds", "rounds over every batch size", 5);
         var minSeconds = ValueOptions.Double("--min-seconds", "each round of a batch size repeats its runs until they last this long", 1);
         var pagedAttention = ValueOptions.Text("--paged-attention", "on, or off: CPU decode steps gather their KV pages for scaled_dot_product_attention", "on");
+        var kvLayout = ValueOptions.Text("--kv-layout", "paged, or regions: one contiguous KV region per sequence, attention reads views", "paged");
         var command = new Command("decode", "engine decode tokens/s at several batch sizes, and the ratio to batch 1")
-            { preset, batches, prompt, newTokens, device, threads, attentionThreads, rounds, minSeconds, pagedAttention };
+            { preset, batches, prompt, newTokens, device, threads, attentionThreads, rounds, minSeconds, pagedAttention, kvLayout };
         command.SetAction(parse =>
         {
             if (parse.GetValue(threads) is > 0 and var torchThreads) TorchSharp.torch.set_num_threads(torchThreads);
             return Run(parse.GetValue(preset)!, BatchSizes(parse.GetValue(batches)!), parse.GetValue(prompt), parse.GetValue(newTokens),
                 Math.Max(1, parse.GetValue(rounds)), parse.GetValue(minSeconds), parse.GetValue(pagedAttention) != "off",
-                parse.GetValue(attentionThreads), DeviceSelection.Parse(parse.GetValue(device)!));
+                parse.GetValue(attentionThreads), Layout(parse.GetValue(kvLayout)!), DeviceSelection.Parse(parse.GetValue(device)!));
         });
         return command;
     }
+
+    private static KvLayout Layout(string name) => name switch
+    {
+        "paged" => KvLayout.Paged,
+        "regions" => KvLayout.Regions,
+        _ => throw new UsageException($"--kv-layout '{name}': expected paged or regions"),
+    };
 
     private static int[] BatchSizes(string list) =>
         [.. list.Split(',').Select(size => int.TryParse(size, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0
@@ -48,7 +57,7 @@ public static class DecodeThroughputBench
             : throw new UsageException($"--batches '{list}': expected positive integers separated by commas"))];
 
     private static int Run(string preset, int[] batches, int promptTokens, int newTokens, int rounds, double minSeconds, bool pagedAttention,
-        int attentionThreads, TorchSharp.torch.Device device)
+        int attentionThreads, KvLayout layout, TorchSharp.torch.Device device)
     {
         var config = ModelConfig.FromPreset(preset, vocabSize: 125);
         if (promptTokens < 1 || newTokens < 1 || promptTokens + newTokens + 1 > config.MaxPositionEmbeddings)
@@ -67,10 +76,12 @@ public static class DecodeThroughputBench
             MaxPrefillTokens = Math.Max(8192, batches.Max() * (promptTokens + 1)), MinPrefixReuse = int.MaxValue,
             PagedDecodeAttention = pagedAttention,
             AttentionThreads = attentionThreads,
+            // Every sequence runs to the full context, so every region holds one (a static cache).
+            KvLayout = layout,
         };
         using var engine = new DecodeEngine(net, eosId: -1, options);
         Console.WriteLine($"preset {preset} ({config.ParameterCount / 1e6:F1}M params), device {device}, torch threads {TorchSharp.torch.get_num_threads()}, " +
-                          $"decode attention {(pagedAttention ? $"in place on {attentionThreads} threads" : "gathered (SDPA)")}, prompt {promptTokens}, new {newTokens}");
+                          $"KV {DescribeAttention(layout, pagedAttention, attentionThreads, device)}, prompt {promptTokens}, new {newTokens}");
 
         // Warm-up at every batch size: first calls pay for lazy initialization and unoptimized (tier-0) code, and a
         // batch's code paths (the attention's threads, row grouping) differ from a single row's.
@@ -113,6 +124,11 @@ public static class DecodeThroughputBench
         }
         return 0;
     }
+
+    private static string DescribeAttention(KvLayout layout, bool pagedAttention, int threads, TorchSharp.torch.Device device) =>
+        layout == KvLayout.Regions ? "regions, decode attention over views (SDPA)"
+        : pagedAttention && device.type == TorchSharp.DeviceType.CPU ? $"paged, decode attention in place on {threads} threads"
+        : "paged, decode attention over gathered pages (SDPA)";
 
     private static (double Seconds, long Tokens) Measure(DecodeEngine engine, int batch, int promptTokens, int newTokens)
     {

@@ -8,10 +8,10 @@ using static TorchSharp.torch;
 namespace AprOrleans.Bench;
 
 /// <summary>
-/// One decode step of B rows through the model with each KV cache (slot slab; paged with its pages gathered for
+/// One decode step of B rows through the model with each KV cache (slot slab, contiguous regions read as views; paged with its pages gathered for
 /// scaled_dot_product_attention; paged with attention over the pages in place), after a P-token prefill:
 /// milliseconds per step, to see what the cache layout costs next to the network.
-/// Usage: kv-step [--preset tiny] [--batch 64] [--prompt 64] [--steps 32] [--warmup 8] [--threads 0]
+/// Usage: kv-step [--preset tiny] [--batch 64] [--prompt 64] [--steps 32] [--warmup 8] [--threads 0] [--fuse off|on]
 /// </summary>
 public static class KvStepBench
 {
@@ -23,17 +23,27 @@ public static class KvStepBench
         var steps = ValueOptions.Int("--steps", "timed decode steps", 32);
         var warmup = ValueOptions.Int("--warmup", "untimed decode steps first", 8);
         var threads = ValueOptions.Int("--threads", "libtorch CPU threads (0 = its default)", 0);
-        var command = new Command("kv-step", "ms per decode step with the slot-slab vs the paged KV cache") { preset, batch, prompt, steps, warmup, threads };
+        var fuse = ValueOptions.Text("--fuse", "off, or on: q/k/v and gate/up one matrix product each (the engine's CUDA default)", "off");
+        var command = new Command("kv-step", "ms per decode step with the slot-slab vs the paged KV cache") { preset, batch, prompt, steps, warmup, threads, fuse };
         command.SetAction(parse => Run(parse.GetValue(preset)!, parse.GetValue(batch), parse.GetValue(prompt), parse.GetValue(steps),
-            Math.Max(0, parse.GetValue(warmup)), parse.GetValue(threads)));
+            Math.Max(0, parse.GetValue(warmup)), parse.GetValue(threads), Fuse(parse.GetValue(fuse)!)));
         return command;
     }
 
-    private static int Run(string preset, int batch, int prompt, int steps, int warmup, int threads)
+    private static bool Fuse(string value) => value switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => throw new UsageException($"--fuse '{value}': expected on or off"),
+    };
+
+    private static int Run(string preset, int batch, int prompt, int steps, int warmup, int threads, bool fuse)
     {
         if (threads > 0) set_num_threads(threads);
         var config = ModelConfig.FromPreset(preset, 125);
         using var net = LlamaForCausalLM.Create(config, seed: 1);
+        // As the decode engine runs on the CPU: separate projections (--fuse on: q/k/v and gate/up one product each).
+        if (fuse) net.FuseProjections();
         using var noGrad = no_grad();
         int capacity = prompt + steps + 1;
         var slots = Enumerable.Range(0, batch).ToArray();

@@ -73,6 +73,15 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>
+    /// Makes every layer's q/k/v and gate/up projections one matrix product each when no gradient is recorded (the decode
+    /// engine's forwards): fewer, larger kernels per step. Parameter names, shapes and values do not change, and loading
+    /// weights into the Parameters (a checkpoint, a weight swap) updates the fused matrices too, since they are the same
+    /// memory. Training forwards run the separate projections. Call it on a model no optimizer holds yet: it re-points the
+    /// Parameters' storage, as an optimizer's flat buffer does (whichever comes last wins; the other falls back).
+    /// </summary>
+    public void FuseProjections() => model.FuseProjections();
+
     public Device Device => lm_head.weight!.device;
     public ScalarType DType => lm_head.weight!.dtype;
 
@@ -129,8 +138,9 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"realTokens must give {(lastTokenOnly ? 1 : 0)}..{length} tokens for each of the {batch} rows", nameof(realTokens));
         if (cache.Config.NumLayers != Config.NumLayers || cache.Config.HiddenSize != Config.HiddenSize)
             throw new ArgumentException("the cache was sized for another model shape", nameof(cache));
-        // Longest first, so that rows of similar length are neighbours and attend in groups of their own.
-        var order = RowOrder.LongestFirst(slots.Select(cache.Length).ToArray());
+        // Longest first, so that rows of similar length are neighbours and attend in groups of their own; or by slot, for
+        // a cache whose consecutive slots read as one view.
+        var order = cache.OrdersRowsBySlot ? RowOrder.BySlot(slots) : RowOrder.LongestFirst(slots.Select(cache.Length).ToArray());
         var orderedSlots = order.Apply(slots);
         var orderedReal = order.Apply(realTokens ?? Enumerable.Repeat(length, batch).ToArray());
         int[] starts = cache.Starts(orderedSlots, length);
@@ -138,7 +148,7 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
         bool fresh = starts.All(s => s == 0);
         // A decode step the cache attends itself needs no key groups (nor their masks).
         bool inPlace = !fresh && length == 1 && cache.AttendsDecodeInPlace;
-        IReadOnlyList<KeyGroup> groups = fresh || inPlace ? [] : KeyGroups.Split(starts, length);
+        IReadOnlyList<KeyGroup> groups = fresh || inPlace ? [] : cache.GroupRows(orderedSlots, starts, length);
         cache.PlanReads(groups);
 
         Tensor logits;

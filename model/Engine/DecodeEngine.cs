@@ -3,6 +3,7 @@ using AprOrleans.Model.Checkpoints;
 using AprOrleans.Model.Engine.Scheduling;
 using AprOrleans.Model.Inference;
 using AprOrleans.Reasoning.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Model.Engine;
@@ -20,7 +21,7 @@ public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IReportsLoa
 {
     private readonly LlamaForCausalLM _model;
     private readonly EngineOptions _options;
-    private readonly PagedKvCache _cache;
+    private readonly IEngineKvCache _cache;
     private readonly Sampler _sampler;
     private readonly Scheduler<ActiveSequence> _scheduler;
     private readonly ConcurrentQueue<ActiveSequence> _arrivals = new();
@@ -45,8 +46,9 @@ public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IReportsLoa
         _options = options with { ContextTokens = Math.Min(options.ContextTokens, model.Config.MaxPositionEmbeddings) };
         _version = weightVersion;
         _model.eval();
-        _cache = new PagedKvCache(model.Config, _options.Slots, _options.EffectiveKvTokens, _options.ContextTokens, model.Device, model.DType, _options.PageSize,
-            _options.PagedDecodeAttention, _options.AttentionThreads);
+        // The engine owns the model and only infers with it: q/k/v and gate/up can run as one product each.
+        if (_options.FuseProjections ?? model.Device.type == DeviceType.CUDA) _model.FuseProjections();
+        _cache = CreateCache(model, _options);
         _scheduler = new Scheduler<ActiveSequence>(_options, eosId);
         if (_scheduler.TotalPages != _cache.TotalPages)
             throw new InvalidOperationException($"the scheduler counts {_scheduler.TotalPages} pages, the cache has {_cache.TotalPages}");
@@ -58,6 +60,14 @@ public sealed class DecodeEngine : IThreadDecoder, IWeightSwappable, IReportsLoa
     }
 
     public int ContextTokens => _options.ContextTokens;
+
+    /// <summary>The KV cache of the options' layout, on the model's device and in its dtype.</summary>
+    private static IEngineKvCache CreateCache(LlamaForCausalLM model, EngineOptions options) => options.KvLayout switch
+    {
+        KvLayout.Regions => new KvCache(model.Config, options.EffectiveRegionTiers, model.Device, model.DType),
+        _ => new PagedKvCache(model.Config, options.Slots, options.EffectiveKvTokens, options.ContextTokens, model.Device, model.DType, options.PageSize,
+            options.PagedDecodeAttention, options.AttentionThreads),
+    };
 
     public Task<DecodeResult> DecodeAsync(DecodeRequest request, CancellationToken cancellationToken = default)
     {

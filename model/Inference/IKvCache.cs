@@ -6,8 +6,8 @@ namespace AprOrleans.Model.Inference;
 /// What an incremental forward needs from a key/value cache. One forward pass is: <see cref="Starts"/> (plan
 /// where each row's new tokens go; may claim memory), <see cref="PlanReads"/> (which rows attend together over
 /// how many positions), then per layer <see cref="Write"/> and <see cref="Read"/> for each group, then
-/// <see cref="Commit"/>. Two implementations: <see cref="KvCache"/> (a fixed slab per sequence) and
-/// <see cref="PagedKvCache"/> (memory in pages, proportional to the tokens held).
+/// <see cref="Commit"/>. Two implementations: <see cref="KvCache"/> (a contiguous region per sequence, read as views)
+/// and <see cref="PagedKvCache"/> (memory in pages, proportional to the tokens held).
 /// </summary>
 public interface IKvCache
 {
@@ -18,6 +18,16 @@ public interface IKvCache
 
     /// <summary>Plans a forward in which row b appends <paramref name="newTokens"/> tokens to slot <paramref name="slots"/>[b]; returns each row's start position.</summary>
     int[] Starts(IReadOnlyList<int> slots, int newTokens);
+
+    /// <summary>
+    /// Whether the forward orders its rows by slot (ascending) before <see cref="Starts"/>, rather than longest cached
+    /// first: a cache that reads a run of consecutive slots as one view wants its groups to follow slots.
+    /// </summary>
+    bool OrdersRowsBySlot => false;
+
+    /// <summary>The key groups of the ordered rows: rows that attend together over one key length.</summary>
+    IReadOnlyList<KeyGroup> GroupRows(IReadOnlyList<int> orderedSlots, IReadOnlyList<int> starts, int newTokens) =>
+        KeyGroups.Split(starts, newTokens);
 
     /// <summary>Prepares the reads of the planned forward: one per group and layer (built once, used by every layer).</summary>
     void PlanReads(IReadOnlyList<KeyGroup> groups);

@@ -14,7 +14,7 @@ namespace AprOrleans.Model.Inference;
 /// group), once for all layers; the per-layer <see cref="Write"/>/<see cref="Read"/> of that same forward use the plan.
 /// A decode step on the CPU in float32 reads no groups: <see cref="AttendDecode"/> attends over the pages in place.
 /// </summary>
-public sealed class PagedKvCache : IKvCache, IDisposable
+public sealed class PagedKvCache : IEngineKvCache
 {
     private readonly Tensor[] _keys, _values;
     private readonly List<int>[] _pages;

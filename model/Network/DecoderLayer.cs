@@ -20,6 +20,13 @@ public sealed class DecoderLayer : nn.Module<Tensor, AttentionContext, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Fuses q/k/v and gate/up for inference (see <see cref="FusedProjections"/>).</summary>
+    public void FuseProjections()
+    {
+        self_attn.FuseProjections();
+        mlp.FuseProjections();
+    }
+
     public override Tensor forward(Tensor x, AttentionContext context)
     {
         using var scope = NewDisposeScope();

@@ -23,6 +23,12 @@ public sealed class LlamaModel : nn.Module<Tensor, AttentionContext, Tensor>
 
     public RotaryEmbedding Rotary => rotary_emb;
 
+    /// <summary>Fuses every layer's q/k/v and gate/up for inference (see <see cref="FusedProjections"/>).</summary>
+    public void FuseProjections()
+    {
+        foreach (var layer in layers) layer.FuseProjections();
+    }
+
     public override Tensor forward(Tensor tokens, AttentionContext context)
     {
         using var scope = NewDisposeScope();

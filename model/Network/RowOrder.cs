@@ -4,7 +4,7 @@ namespace AprOrleans.Model.Network;
 
 /// <summary>
 /// The rows of a cached forward ordered longest cached sequence first (stable), so that rows of similar length sit
-/// next to each other and attend in contiguous groups; <see cref="Restore"/> puts the output back in the caller's order.
+/// next to each other and attend in contiguous groups, or by slot for a region cache; <see cref="Restore"/> puts the output back in the caller's order.
 /// </summary>
 internal sealed class RowOrder
 {
@@ -20,6 +20,10 @@ internal sealed class RowOrder
 
     public static RowOrder LongestFirst(IReadOnlyList<int> lengths) =>
         new([.. Enumerable.Range(0, lengths.Count).OrderByDescending(row => lengths[row])]);
+
+    /// <summary>Rows in ascending slot order (for a cache that reads consecutive slots as one view).</summary>
+    public static RowOrder BySlot(IReadOnlyList<int> slots) =>
+        new([.. Enumerable.Range(0, slots.Count).OrderBy(row => slots[row])]);
 
     public T[] Apply<T>(IReadOnlyList<T> rows) => [.. _order.Select(row => rows[row])];
 

@@ -21,6 +21,8 @@ public sealed class SelfAttention : nn.Module<Tensor, AttentionContext, Tensor>
     private readonly int _layer;
     private readonly long _heads;
     private readonly long _headDim;
+    private readonly long _kvHeads;
+    private FusedProjections? _qkv; // set by FuseProjections; used only where no gradient is recorded
 
     public SelfAttention(ModelConfig config, int layer, Device? device) : base(nameof(SelfAttention))
     {
@@ -32,16 +34,24 @@ public sealed class SelfAttention : nn.Module<Tensor, AttentionContext, Tensor>
         _layer = layer;
         _heads = config.NumHeads;
         _headDim = config.HeadDim;
+        _kvHeads = config.NumKeyValueHeads;
         RegisterComponents();
     }
+
+    /// <summary>
+    /// Makes q/k/v one matrix product for inference (<see cref="FusedProjections"/>): one kernel instead of three. A forward
+    /// that records gradients still runs the three projections, whose weights are the Parameters the optimizer knows.
+    /// </summary>
+    public void FuseProjections() => _qkv ??= FusedProjections.Fuse(q_proj, k_proj, v_proj);
 
     public override Tensor forward(Tensor x, AttentionContext context)
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], length = x.shape[1];
-        var q = q_proj.forward(x).view(batch, length, _heads, _headDim).transpose(1, 2);
-        var k = k_proj.forward(x).view(batch, length, _heads, _headDim).transpose(1, 2);
-        var v = v_proj.forward(x).view(batch, length, _heads, _headDim).transpose(1, 2);
+        var (q, k, v) = Project(x);
+        q = q.view(batch, length, _heads, _headDim).transpose(1, 2);
+        k = k.view(batch, length, _kvHeads, _headDim).transpose(1, 2);
+        v = v.view(batch, length, _kvHeads, _headDim).transpose(1, 2);
         if (context.Tails is { } tails)
         {
             var withTails = AttendWithTails(q, k, v, context, tails).transpose(1, 2).reshape(batch, length, _heads * _headDim);
@@ -64,6 +74,21 @@ public sealed class SelfAttention : nn.Module<Tensor, AttentionContext, Tensor>
                 : cat(step.Groups.Select(g => Attend(q.narrow(0, g.Keys.FirstRow, g.Keys.Rows), step.Cache, g)).ToList(), 0);
         var merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Queries, keys and values [B, T, heads·dim]: one fused product when fused and no gradient is recorded.</summary>
+    private (Tensor Q, Tensor K, Tensor V) Project(Tensor x)
+    {
+        if (_qkv is not { } fused || is_grad_enabled() || !fused.Intact) return (q_proj.forward(x), k_proj.forward(x), v_proj.forward(x));
+        var qkv = fused.Forward(x);
+        long queries = _heads * _headDim, keys = _kvHeads * _headDim;
+        return (qkv.narrow(-1, 0, queries), qkv.narrow(-1, queries, keys), qkv.narrow(-1, queries + keys, keys));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _qkv?.Dispose();
+        base.Dispose(disposing);
     }
 
     /// <summary>

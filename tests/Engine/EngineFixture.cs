@@ -1,5 +1,6 @@
 using AprOrleans.Model;
 using AprOrleans.Model.Engine;
+using AprOrleans.Model.Inference;
 using static TorchSharp.torch;
 
 namespace AprOrleans.Tests.Engine;
@@ -25,7 +26,14 @@ internal static class EngineFixture
     }
 
     public static DecodeEngine Engine(LlamaForCausalLM net, int slots = 8, int? kvTokens = null) =>
-        new(net, Eos, new EngineOptions { Slots = slots, ContextTokens = 256, MaxPrefillTokens = 1024, MinPrefixReuse = 4, KvTokens = kvTokens });
+        new(net, Eos, Options(slots, kvTokens));
+
+    /// <summary>An engine whose KV cache is contiguous regions in <paramref name="tiers"/> (null: one full context per slot).</summary>
+    public static DecodeEngine RegionEngine(LlamaForCausalLM net, int slots, IReadOnlyList<SlotTier>? tiers = null) =>
+        new(net, Eos, Options(slots, null) with { KvLayout = KvLayout.Regions, RegionTiers = tiers });
+
+    public static EngineOptions Options(int slots, int? kvTokens = null) =>
+        new() { Slots = slots, ContextTokens = 256, MaxPrefillTokens = 1024, MinPrefixReuse = 4, KvTokens = kvTokens };
 
     public static List<int> Prompt(int seed, int length)
     {

@@ -1,5 +1,6 @@
 using AprOrleans.Model.Engine;
 using AprOrleans.Model.Engine.Scheduling;
+using AprOrleans.Model.Inference;
 using AprOrleans.Reasoning.Runtime;
 using CsCheck;
 
@@ -42,11 +43,28 @@ public class SchedulerProperties
                 MinPrefixReuse = reuse,
             });
 
-    [Fact]
-    public void Random_workloads_keep_every_scheduler_invariant_and_end_every_request()
+    /// <summary>
+    /// The same sizes as contiguous regions: some slots hold a full context, the rest a random shorter one (the short tier
+    /// first or last).
+    /// </summary>
+    private static readonly Gen<EngineOptions> RegionSizes =
+        Gen.Select(Sizes, Gen.Int[0, 100], Gen.Int[1, 100], Gen.Bool, (options, longShare, shortShare, shortFirst) =>
+        {
+            int longSlots = 1 + (options.Slots - 1) * longShare / 100, shortSlots = options.Slots - longSlots;
+            var full = new SlotTier(longSlots, options.ContextTokens);
+            var tiers = shortSlots == 0 ? [full]
+                : shortFirst ? new[] { new SlotTier(shortSlots, Math.Max(2, options.ContextTokens * shortShare / 100)), full }
+                : [full, new SlotTier(shortSlots, Math.Max(2, options.ContextTokens * shortShare / 100))];
+            return options with { KvLayout = KvLayout.Regions, RegionTiers = tiers };
+        });
+
+    [Theory]
+    [InlineData(KvLayout.Paged)]
+    [InlineData(KvLayout.Regions)]
+    public void Random_workloads_keep_every_scheduler_invariant_and_end_every_request(KvLayout layout)
     {
         long preemptions = 0, reused = 0, swaps = 0, cancelled = 0;
-        Gen.Select(Sizes, Ops.Array[1, 60]).Sample((options, ops) =>
+        Gen.Select(layout == KvLayout.Paged ? Sizes : RegionSizes, Ops.Array[1, 60]).Sample((options, ops) =>
         {
             var run = new Simulation(options);
             foreach (var op in ops)
@@ -60,8 +78,9 @@ public class SchedulerProperties
             swaps += run.Swaps;
             cancelled += run.Requests.Count(r => r.Outcome == Outcome.Cancelled);
         }, iter: 400);
-        // The workloads must reach the paths the invariants are about.
-        Assert.True(preemptions > 0 && reused > 0 && swaps > 0 && cancelled > 0, $"{preemptions} preemptions, {reused} reused tokens, {swaps} swaps, {cancelled} cancelled");
+        // The workloads must reach the paths the invariants are about; regions are reserved whole, so they never preempt.
+        Assert.True((layout == KvLayout.Regions) == (preemptions == 0) && reused > 0 && swaps > 0 && cancelled > 0,
+            $"{preemptions} preemptions, {reused} reused tokens, {swaps} swaps, {cancelled} cancelled");
     }
 
     private enum Outcome { Live, Finished, Cancelled }
@@ -92,7 +111,7 @@ public class SchedulerProperties
         public List<Request> Requests { get; } = [];
         public int Swaps { get; private set; }
 
-        private int PagesFor(int tokens) => (tokens + _options.PageSize - 1) / _options.PageSize;
+        private int PagesFor(int tokens) => (tokens + _options.KvPages().PageSize - 1) / _options.KvPages().PageSize;
 
         public void Apply(Op op)
         {
@@ -161,6 +180,8 @@ public class SchedulerProperties
             foreach (var (request, slot, reusedTokens) in plan.Admitted)
             {
                 Assert.Equal(Outcome.Live, request.Outcome);
+                // A slot holds everything its sequence can come to hold: it never outgrows its region.
+                Assert.True(Math.Min(request.PromptLength + request.MaxNewTokens, _options.ContextTokens) <= Scheduler.Capacity(slot), "a slot too small for its request");
                 if (reusedTokens == 0) continue;
                 var held = _cache[slot];
                 int shared = 0;
@@ -198,7 +219,7 @@ public class SchedulerProperties
                 Assert.All(_cache[slot], t => Assert.Equal(_version, t.Version));
                 Assert.Equal(request.Tokens.Count, start + count);
                 Assert.True(plan.IsPrefill ? count > 1 : count == 1);
-                Assert.True(start + width <= _options.ContextTokens, "a padded row runs past its slot");
+                Assert.True(start + width <= Scheduler.Capacity(slot), "a padded row runs past its slot");
                 needed += Math.Max(0, PagesFor(start + width) - PagesFor(start));
             }
             Assert.True(needed <= Scheduler.TotalPages - HeldPages(), $"the forward needs {needed} pages; {Scheduler.TotalPages - HeldPages()} are free");

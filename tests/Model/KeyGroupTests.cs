@@ -26,7 +26,7 @@ public class KeyGroupTests
         Assert.Equal([new KeyGroup(0, 1, 11), new KeyGroup(1, 1, 21)], KeyGroups.Split([10, 20], newTokens: 1));
     }
 
-    public static TheoryData<string> Caches => new() { "slab", "paged" };
+    public static TheoryData<string> Caches => new() { "slab", "paged", "regions" };
 
     [Theory]
     [MemberData(nameof(Caches))]
@@ -40,9 +40,13 @@ public class KeyGroupTests
         const int steps = 6;
         var sequences = prompts.Select((n, i) => ModelTestUtil.RandomTokens(1, n + steps, config.VocabSize, seed: 20 + i)).ToArray();
         var full = sequences.Select(s => net.forward(s)).ToArray();
-        IKvCache cache = kind == "slab"
-            ? new KvCache(config, slots: 3, capacity: 128, CPU, ScalarType.Float32)
-            : new PagedKvCache(config, slots: 3, totalTokens: 384, maxTokensPerSlot: 128, CPU, ScalarType.Float32, pageSize: 16);
+        IKvCache cache = kind switch
+        {
+            "slab" => new KvCache(config, slots: 3, capacity: 128, CPU, ScalarType.Float32),
+            // The child and the parent share a tier (one group, masked); the middle row has a short tier of its own.
+            "regions" => new KvCache(config, [new SlotTier(2, 128), new SlotTier(1, 64)], CPU, ScalarType.Float32),
+            _ => new PagedKvCache(config, slots: 3, totalTokens: 384, maxTokensPerSlot: 128, CPU, ScalarType.Float32, pageSize: 16),
+        };
         using var owned = (IDisposable)cache;
         for (int slot = 0; slot < 3; slot++) net.Forward(sequences[slot].narrow(1, 0, prompts[slot]), cache, [slot]);
         // The rows are passed short, long, middle; the forward orders them and must hand the logits back in this order.

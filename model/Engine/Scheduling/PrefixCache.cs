@@ -16,13 +16,17 @@ internal sealed class PrefixCache
 
     public void Park(int slot, int[] tokens) => _entries.AddLast((slot, tokens));
 
-    /// <summary>Takes the entry sharing the longest prefix with <paramref name="context"/>, if at least <paramref name="minimum"/> tokens.</summary>
-    public (int Slot, int Shared)? TakeLongestPrefix(IReadOnlyList<int> context, int minimum)
+    /// <summary>
+    /// Takes the entry sharing the longest prefix with <paramref name="context"/>, if at least <paramref name="minimum"/>
+    /// tokens, among the slots that are <paramref name="usable"/> (big enough for the request).
+    /// </summary>
+    public (int Slot, int Shared)? TakeLongestPrefix(IReadOnlyList<int> context, int minimum, Func<int, bool> usable)
     {
         LinkedListNode<(int Slot, int[] Tokens)>? best = null;
         int bestShared = 0;
         for (var node = _entries.First; node is not null; node = node.Next)
         {
+            if (!usable(node.Value.Slot)) continue;
             int shared = SharedPrefix(node.Value.Tokens, context);
             if (shared > bestShared) (best, bestShared) = (node, shared);
         }
@@ -32,11 +36,18 @@ internal sealed class PrefixCache
     }
 
     /// <summary>Frees the oldest entry's slot; null when nothing is parked.</summary>
-    public int? EvictOldest()
+    public int? EvictOldest() => EvictOldest(_ => true);
+
+    /// <summary>Frees the slot of the oldest entry whose slot is <paramref name="usable"/>; null when none is parked.</summary>
+    public int? EvictOldest(Func<int, bool> usable)
     {
-        if (_entries.First is not { } first) return null;
-        _entries.RemoveFirst();
-        return first.Value.Slot;
+        for (var node = _entries.First; node is not null; node = node.Next)
+        {
+            if (!usable(node.Value.Slot)) continue;
+            _entries.Remove(node);
+            return node.Value.Slot;
+        }
+        return null;
     }
 
     /// <summary>Drops every entry (weights changed: their keys/values are stale); returns the freed slots.</summary>

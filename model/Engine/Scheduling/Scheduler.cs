@@ -17,7 +17,8 @@ public sealed class Scheduler<TSequence> where TSequence : ScheduledSequence
     private readonly Queue<TSequence> _waiting = new();
     private readonly List<TSequence> _running = [];
     private readonly List<TSequence> _preempted = []; // oldest admission first
-    private readonly Stack<int> _freeSlots = new();
+    private readonly List<int> _freeSlots = []; // a stack: the most recently freed slot last
+    private readonly int[] _capacities; // tokens each slot can hold
     private readonly PrefixCache _prefixes = new();
     private readonly PageLedger _pages;
     private long _admissions, _generated, _prefilled, _reused, _steps, _reprefilled, _preemptions;
@@ -28,8 +29,11 @@ public sealed class Scheduler<TSequence> where TSequence : ScheduledSequence
         if (options.Validate() is { } fault) throw new ArgumentException(fault, nameof(options));
         _options = options;
         _eosId = eosId;
-        _pages = new PageLedger(options.Slots, PageLedger.PagesOf(options.EffectiveKvTokens, options.PageSize), options.PageSize);
-        for (int s = options.Slots - 1; s >= 0; s--) _freeSlots.Push(s);
+        var (pages, pageSize) = options.KvPages();
+        _pages = new PageLedger(options.Slots, pages, pageSize);
+        _capacities = options.SlotCapacities();
+        if (_capacities.Max() < options.ContextTokens) throw new ArgumentException("no slot holds a full context", nameof(options));
+        for (int s = options.Slots - 1; s >= 0; s--) _freeSlots.Add(s);
     }
 
     public int TotalPages => _pages.TotalPages;
@@ -38,6 +42,8 @@ public sealed class Scheduler<TSequence> where TSequence : ScheduledSequence
     public IReadOnlyList<TSequence> Preempted => _preempted;
     public IReadOnlyCollection<TSequence> Waiting => _waiting;
     public IEnumerable<int> FreeSlots => _freeSlots;
+    /// <summary>Tokens <paramref name="slot"/> can hold (its region's capacity; the context for pages).</summary>
+    public int Capacity(int slot) => _capacities[slot];
     /// <summary>Parked slots with the tokens their caches hold, oldest first.</summary>
     public IEnumerable<(int Slot, int Tokens)> Parked => _prefixes.Entries;
     /// <summary>Tokens the cache holds for <paramref name="slot"/>, as the scheduler counts them.</summary>
@@ -61,7 +67,7 @@ public sealed class Scheduler<TSequence> where TSequence : ScheduledSequence
         foreach (var slot in _prefixes.Clear())
         {
             Cut(slot, 0, cuts);
-            _freeSlots.Push(slot);
+            _freeSlots.Add(slot);
         }
         foreach (var s in _running)
         {
@@ -177,7 +183,7 @@ public sealed class Scheduler<TSequence> where TSequence : ScheduledSequence
     private void Admit(StepPlan<TSequence> plan)
     {
         // Preempted sequences go first: they were admitted before anything still queued.
-        while (_preempted.Count > 0 && TryTakeSlot(plan, out int slot))
+        while (_preempted.Count > 0 && TryTakeSlot(plan, Bound(_preempted[0]), out int slot))
         {
             var again = _preempted[0];
             _preempted.RemoveAt(0);
@@ -194,8 +200,8 @@ public sealed class Scheduler<TSequence> where TSequence : ScheduledSequence
                 plan.Cancelled.Add(next);
                 continue;
             }
-            int slot, reused = 0;
-            if (_prefixes.TakeLongestPrefix(next.Tokens, _options.MinPrefixReuse) is { } hit)
+            int slot, reused = 0, bound = Bound(next);
+            if (_prefixes.TakeLongestPrefix(next.Tokens, _options.MinPrefixReuse, parked => _capacities[parked] >= bound) is { } hit)
             {
                 slot = hit.Slot;
                 // Keep at least one token to feed, so the step yields logits for the next token.
@@ -203,9 +209,9 @@ public sealed class Scheduler<TSequence> where TSequence : ScheduledSequence
                 Cut(slot, reused, plan.Cuts);
                 _reused += reused;
             }
-            else if (!TryTakeSlot(plan, out slot))
+            else if (!TryTakeSlot(plan, bound, out slot))
             {
-                return; // every slot runs a sequence: wait for one to finish
+                return; // every slot that could hold it runs a sequence: wait for one to finish
             }
             _waiting.Dequeue();
             next.Slot = slot;
@@ -216,16 +222,37 @@ public sealed class Scheduler<TSequence> where TSequence : ScheduledSequence
         }
     }
 
-    /// <summary>A free slot, or the slot of the oldest parked prefix (emptied).</summary>
-    private bool TryTakeSlot(StepPlan<TSequence> plan, out int slot)
+    /// <summary>
+    /// Tokens a sequence can come to hold: its prompt plus its token budget, at most a context. A slot it takes must
+    /// hold that many, so it never outgrows its region.
+    /// </summary>
+    private int Bound(TSequence s) => (int)Math.Min((long)s.PromptLength + s.MaxNewTokens, _options.ContextTokens);
+
+    /// <summary>
+    /// The free slot of the smallest capacity that holds <paramref name="tokens"/> (the most recently freed among equals),
+    /// or else the slot of the oldest parked prefix that holds them (emptied).
+    /// </summary>
+    private bool TryTakeSlot(StepPlan<TSequence> plan, int tokens, out int slot)
     {
-        if (_freeSlots.TryPop(out slot)) return true;
-        if (_prefixes.EvictOldest() is int evicted)
+        int best = -1;
+        for (int i = _freeSlots.Count - 1; i >= 0; i--)
+        {
+            int capacity = _capacities[_freeSlots[i]];
+            if (capacity >= tokens && (best < 0 || capacity < _capacities[_freeSlots[best]])) best = i;
+        }
+        if (best >= 0)
+        {
+            slot = _freeSlots[best];
+            _freeSlots.RemoveAt(best);
+            return true;
+        }
+        if (_prefixes.EvictOldest(parked => _capacities[parked] >= tokens) is int evicted)
         {
             slot = evicted;
             Cut(slot, 0, plan.Cuts);
             return true;
         }
+        slot = -1;
         return false;
     }
 
@@ -236,14 +263,14 @@ public sealed class Scheduler<TSequence> where TSequence : ScheduledSequence
     private List<TSequence> TakePrefillBatch(List<TSequence> candidates)
     {
         var batch = new List<TSequence>();
-        int width = 0, deepest = 0;
+        int width = 0, room = int.MaxValue; // room: the fewest tokens any row's slot can still take
         foreach (var s in candidates.OrderBy(s => s.Pending))
         {
-            int newWidth = Math.Max(width, s.Pending), newDeepest = Math.Max(deepest, s.Cached);
-            bool fits = newWidth * (batch.Count + 1) <= _options.MaxPrefillTokens && newDeepest + newWidth <= _options.ContextTokens;
+            int newWidth = Math.Max(width, s.Pending), newRoom = Math.Min(room, _capacities[s.Slot] - s.Cached);
+            bool fits = newWidth * (batch.Count + 1) <= _options.MaxPrefillTokens && newWidth <= newRoom;
             if (batch.Count > 0 && !fits) break;
             batch.Add(s);
-            (width, deepest) = (newWidth, newDeepest);
+            (width, room) = (newWidth, newRoom);
         }
         return batch;
     }
@@ -272,7 +299,7 @@ public sealed class Scheduler<TSequence> where TSequence : ScheduledSequence
         while (Needed() > _pages.Free && _prefixes.EvictOldest() is int parked)
         {
             Cut(parked, 0, plan.Cuts);
-            _freeSlots.Push(parked);
+            _freeSlots.Add(parked);
         }
         var oldest = _running.MinBy(s => s.Admission)!;
         if (Needed() > _pages.Free && plan.IsPrefill && oldest.Pending > 1 && !batch.Contains(oldest))
@@ -305,7 +332,7 @@ public sealed class Scheduler<TSequence> where TSequence : ScheduledSequence
     {
         if (s.Slot < 0) return;
         Cut(s.Slot, 0, cuts);
-        _freeSlots.Push(s.Slot);
+        _freeSlots.Add(s.Slot);
         s.Slot = -1;
     }
 
