@@ -50,7 +50,7 @@ if wants logits || wants sft || wants decode; then
   elif $on_cpu; then
     fail "no .gpu/run.sh and no local bench build ($local_bench): run 'dotnet build bench -c Release' first"
   else
-    fail "no .gpu/run.sh: publish the bench as .gpu/ (docs/design.md §11) before running on $device"
+    fail "no .gpu/run.sh: make it with 'bash scripts/gpu_pack.sh' (docs/design.md §11) before running on $device"
   fi
 fi
 if wants reference || wants logits; then
