@@ -16,15 +16,21 @@ public sealed class TorchEngineDecoderFactory(SiloSettings settings) : IDecoderF
     public IThreadDecoder Create(string device)
     {
         var checkpoint = ResolveCheckpoint(settings.Checkpoint);
-        var local = LocalModel.Load(checkpoint, TorchDevice(device), new EngineOptions
-        {
-            Slots = settings.EngineSlots,
-            ContextTokens = settings.EngineContextTokens,
-            MaxPrefillTokens = Math.Max(8192, settings.EngineContextTokens),
-            AttentionThreads = settings.AttentionThreads > 0 ? settings.AttentionThreads : null,
-        });
+        var local = LocalModel.Load(checkpoint, TorchDevice(device), Options(settings));
         return local.Engine;
     }
+
+    /// <summary>The engine options the silo's settings describe (validated by <see cref="SiloSettings.Validate"/>).</summary>
+    public static EngineOptions Options(SiloSettings settings) => new()
+    {
+        Slots = settings.EngineSlots,
+        ContextTokens = settings.EngineContextTokens,
+        MaxPrefillTokens = Math.Max(8192, settings.EngineContextTokens),
+        AttentionThreads = settings.AttentionThreads > 0 ? settings.AttentionThreads : null,
+        KvLayout = KvLayoutSetting.Layout(settings),
+        RegionTiers = KvLayoutSetting.Tiers(settings.RegionTiers),
+        FuseProjections = settings.FuseProjections,
+    };
 
     /// <summary>Orleans device names carry an index for every device (<c>cpu:0</c>); TorchSharp's CPU has none.</summary>
     public static string TorchDevice(string device) => device.StartsWith("cpu", StringComparison.Ordinal) ? "cpu" : device;

@@ -84,6 +84,20 @@ public sealed class SiloSettings
     /// <see cref="TorchThreads"/>: at large batches that kernel is bound by one core's memory bandwidth.
     /// </summary>
     public int AttentionThreads { get; set; }
+    /// <summary>
+    /// The engines' KV cache: <c>paged</c> (the default: memory follows the tokens held; a CPU step attends over the pages
+    /// in place) or <c>regions</c> (a contiguous region per slot, so a GPU step's attention reads each key once, with no
+    /// gather copy; docs/design.md §5).
+    /// </summary>
+    public string KvLayout { get; set; } = KvLayoutSetting.Paged;
+    /// <summary>
+    /// With <c>regions</c>: the slots' tiers as <c>SLOTSxCAPACITY</c> pairs, e.g. <c>8x4096,56x512</c> (8 slots a parent
+    /// fits in, 56 for short child threads); their slots add up to <see cref="EngineSlots"/>. Empty: every slot holds a
+    /// full context (a static cache).
+    /// </summary>
+    public string RegionTiers { get; set; } = "";
+    /// <summary>Fuse the q/k/v and gate/up projections at load: unset = on CUDA devices only (on the CPU they cost more than they save).</summary>
+    public bool? FuseProjections { get; set; }
 
     /// <summary>
     /// Solves (Solve and SolveStream calls) this silo runs at once; one more is refused at once with
@@ -177,6 +191,7 @@ public sealed class SiloSettings
         if (TorchThreads < 0) return $"Apr:TorchThreads {TorchThreads} must be 0 (libtorch's default) or more";
         if (AttentionThreads < 0) return $"Apr:AttentionThreads {AttentionThreads} must be 0 (every core) or more";
         if (EngineContextTokens < 16) return $"Apr:EngineContextTokens {EngineContextTokens} must be at least 16";
+        if (KvLayoutSetting.Check(this) is { } kvProblem) return kvProblem;
         if (MaxWeightBytes < 1) return $"Apr:MaxWeightBytes {MaxWeightBytes} must be at least 1";
         // Created silently, a missing mount would give each silo a private "shared" store the others cannot read.
         if (SharedWeightsDirectory is not null && !Directory.Exists(SharedWeightsDirectory))

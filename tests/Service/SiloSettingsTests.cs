@@ -23,6 +23,44 @@ public class SiloSettingsTests
         Assert.StartsWith(named, settings.Validate());
     }
 
+    [Theory]
+    [InlineData("pages", "", "Apr:KvLayout 'pages' must be")]
+    [InlineData("paged", "64x4096", "Apr:RegionTiers is set but Apr:KvLayout is 'paged'")]
+    [InlineData("regions", "64", "Apr:RegionTiers '64': '64' is not SLOTSxCAPACITY")]
+    [InlineData("regions", "8x4096,x512", "Apr:RegionTiers '8x4096,x512': 'x512' is not")]
+    [InlineData("regions", "8x4096,0x512", "Apr:RegionTiers '8x4096,0x512': '0x512' is not")]
+    [InlineData("regions", "8x4096,50x512", "Apr:RegionTiers hold 58 slots, but Apr:EngineSlots is 64")]
+    [InlineData("regions", "8x2048,56x512", "Apr:RegionTiers: the largest tier (2048) must hold Apr:EngineContextTokens (4096)")]
+    public void A_bad_kv_layout_is_named(string layout, string tiers, string problem)
+    {
+        var settings = Valid();
+        settings.KvLayout = layout;
+        settings.RegionTiers = tiers;
+        Assert.StartsWith(problem, settings.Validate());
+    }
+
+    [Fact]
+    public void Region_tiers_reach_the_engine_options_and_pass_the_engines_own_checks()
+    {
+        var settings = Valid();
+        settings.KvLayout = "regions";
+        settings.RegionTiers = "8x4096, 56x512";
+        settings.FuseProjections = true;
+        Assert.Null(settings.Validate());
+
+        var options = AprOrleans.Silo.Engine.TorchEngineDecoderFactory.Options(settings);
+
+        Assert.Equal(AprOrleans.Model.Engine.KvLayout.Regions, options.KvLayout);
+        Assert.Equal([new(8, 4096), new(56, 512)], options.RegionTiers!);
+        Assert.True(options.FuseProjections);
+        Assert.Null(options.Validate());
+        // The defaults keep the paged cache and leave fusion to the device.
+        var defaults = AprOrleans.Silo.Engine.TorchEngineDecoderFactory.Options(Valid());
+        Assert.Equal(AprOrleans.Model.Engine.KvLayout.Paged, defaults.KvLayout);
+        Assert.Null(defaults.RegionTiers);
+        Assert.Null(defaults.FuseProjections);
+    }
+
     [Fact]
     public void Devices_must_be_listed_once_each_and_ports_must_differ()
     {
