@@ -38,11 +38,18 @@ public static class DecodeThroughputBench
         {
             if (parse.GetValue(threads) is > 0 and var torchThreads) TorchSharp.torch.set_num_threads(torchThreads);
             return Run(parse.GetValue(preset)!, BatchSizes(parse.GetValue(batches)!), parse.GetValue(prompt), parse.GetValue(newTokens),
-                Math.Max(1, parse.GetValue(rounds)), parse.GetValue(minSeconds), parse.GetValue(pagedAttention) != "off",
+                Math.Max(1, parse.GetValue(rounds)), parse.GetValue(minSeconds), OnOff("--paged-attention", parse.GetValue(pagedAttention)!),
                 parse.GetValue(attentionThreads), Layout(parse.GetValue(kvLayout)!), DeviceSelection.Parse(parse.GetValue(device)!));
         });
         return command;
     }
+
+    private static bool OnOff(string option, string value) => value switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => throw new UsageException($"{option} '{value}': expected on or off"),
+    };
 
     private static KvLayout Layout(string name) => name switch
     {

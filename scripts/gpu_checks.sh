@@ -43,10 +43,12 @@ fail() { echo "gpu_checks: $*" >&2; exit 2; }
 local_bench=bench/bin/Release/net10.0/linux-x64/AprOrleans.Bench.dll
 [ -f "$local_bench" ] || local_bench=bench/bin/Release/net10.0/AprOrleans.Bench.dll
 if wants logits || wants sft || wants decode; then
-  if [ -f .gpu/run.sh ]; then
-    runner=(bash .gpu/run.sh AprOrleans.Bench)
-  elif $on_cpu && [ -f "$local_bench" ]; then
+  # On a CPU the local build comes first: .gpu/run.sh loads the libtorch of python3's torch, which on a CPU machine
+  # may be another version than the one TorchSharp binds.
+  if $on_cpu && [ -f "$local_bench" ]; then
     runner=(dotnet "$local_bench")
+  elif [ -f .gpu/run.sh ]; then
+    runner=(bash .gpu/run.sh AprOrleans.Bench)
   elif $on_cpu; then
     fail "no .gpu/run.sh and no local bench build ($local_bench): run 'dotnet build bench -c Release' first"
   else

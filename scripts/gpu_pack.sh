@@ -10,9 +10,10 @@
 #
 #   bash scripts/gpu_pack.sh
 #
-# The device tool carries at most 64 MiB, so the script fails when .gpu/ is larger (GPU_PACK_LIMIT_MIB overrides).
-# To try the pack on a CPU machine, point run.sh at a libtorch 2.10 folder instead of PyTorch's:
-#   APR_LIBTORCH_DIR=~/.nuget/packages/libtorch-cpu-linux-x64/2.10.0/runtimes/linux-x64/native \
+# The pack is copied to the GPU machine whole; the script fails when it is larger than GPU_PACK_LIMIT_MIB (default 64).
+# To try the pack on a CPU machine, point run.sh at a libtorch of the version TorchSharp binds (Directory.Packages.props)
+# instead of PyTorch's:
+#   APR_LIBTORCH_DIR=~/.nuget/packages/libtorch-cpu-linux-x64/<version>/runtimes/linux-x64/native \
 #     bash .gpu/run.sh AprOrleans.Bench decode --preset tiny --batches 1 --rounds 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,7 +69,7 @@ if [[ ! -x "$runtime/dotnet" ]]; then
   tar xJf "$here/dotnet.tar.xz" -C "$partial"
   mv -T "$partial" "$runtime" 2>/dev/null || rm -rf "$partial"
 fi
-libtorch=${APR_LIBTORCH_DIR:-$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')} \
+libtorch=${APR_LIBTORCH_DIR:-$("${PYTHON:-python3}" -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')} \
   || { echo "run.sh: python3 with torch is needed for its libtorch (or set APR_LIBTORCH_DIR)" >&2; exit 2; }
 export DOTNET_ROOT="$runtime" DOTNET_CLI_TELEMETRY_OPTOUT=1 LD_LIBRARY_PATH="$libtorch:${LD_LIBRARY_PATH:-}"
 exec "$runtime/dotnet" "$here/app/AprOrleans.Bench/$name.dll" "$@"
@@ -79,4 +80,4 @@ chmod +x .gpu/run.sh
 rm -rf .gpu/runtime .gpu/runtime.*
 size_mib=$(( $(du -sk .gpu | cut -f1) / 1024 ))
 echo "gpu_pack: .gpu/ is $size_mib MiB (limit $limit_mib MiB); carry it whole to the GPU machine"
-(( size_mib <= limit_mib )) || fail ".gpu/ is over $limit_mib MiB: the device tool would not carry it"
+(( size_mib <= limit_mib )) || fail ".gpu/ is over $limit_mib MiB (GPU_PACK_LIMIT_MIB)"

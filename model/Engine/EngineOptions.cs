@@ -32,8 +32,8 @@ public sealed record EngineOptions
     public KvLayout KvLayout { get; init; } = KvLayout.Paged;
     /// <summary>
     /// With <see cref="KvLayout.Regions"/>: the slots' tiers of region capacity (their slots add up to <see cref="Slots"/>,
-    /// the largest holds a full context), e.g. a few slots of the full context for parents and many short ones for child
-    /// threads; a request takes the smallest free region that holds its prompt plus its token budget. Null = every slot
+    /// the largest holds a full context); a request takes the smallest free region that holds its prompt plus its whole
+    /// token budget, so short tiers serve only requests with small budgets (docs/design.md §5). Null = every slot
     /// holds a full context (a static cache). Capacities above the context are cut to it. Ignored by the paged layout.
     /// </summary>
     public IReadOnlyList<SlotTier>? RegionTiers { get; init; }

@@ -11,7 +11,8 @@ public static class SlotRunGroups
     /// <summary>
     /// What one more group costs, in keys read (rows × key length): each group is a handful of tensor ops per layer
     /// (~10 µs each through TorchSharp, a kernel launch each on a GPU), about the time it takes to read this many keys.
-    /// A single short row beside a long one therefore joins its group; ten of them get their own.
+    /// So a short row joins a long neighbour's group only while the long row is fewer than this many keys longer (the
+    /// padding it would read costs less than a group): beside a 3 000-token parent a 100-token child gets its own.
     /// </summary>
     public const int GroupCostInKeys = 1024;
 

@@ -91,9 +91,10 @@ public sealed class SiloSettings
     /// </summary>
     public string KvLayout { get; set; } = KvLayoutSetting.Paged;
     /// <summary>
-    /// With <c>regions</c>: the slots' tiers as <c>SLOTSxCAPACITY</c> pairs, e.g. <c>8x4096,56x512</c> (8 slots a parent
-    /// fits in, 56 for short child threads); their slots add up to <see cref="EngineSlots"/>. Empty: every slot holds a
-    /// full context (a static cache).
+    /// With <c>regions</c>: the slots' tiers as <c>SLOTSxCAPACITY</c> pairs, e.g. <c>32x4096,32x1024</c>; their slots add
+    /// up to <see cref="EngineSlots"/>. Empty: every slot holds a full context (a static cache). A request needs a region
+    /// for its prompt plus its whole token budget, which for an APR thread is all that its per-thread limit leaves: small
+    /// tiers help only requests with small budgets.
     /// </summary>
     public string RegionTiers { get; set; } = "";
     /// <summary>Fuse the q/k/v and gate/up projections at load: unset = on CUDA devices only (on the CPU they cost more than they save).</summary>
