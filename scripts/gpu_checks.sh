@@ -16,7 +16,7 @@
 # Variables: DEVICE (cuda:0), PRESETS ("base paper"), STEPS (which of the four steps run; "logits sft decode reference",
 # on a CPU "sft decode reference": the CPU machines have no transformers), PYTHON (a python3 that imports torch; default
 # the first of python3 and the system's /usr/bin/python3 that does), STEP_SECONDS (240, each step's limit),
-# SFT_BATCH_TOKENS ("16384 65536"; CPU "1024"), DECODE_BATCHES (1,64,256; CPU 1,8), DECODE_PROMPT (1024; CPU 64),
+# SFT_BATCH_TOKENS ("16384 65536"; CPU "1024"), SFT_ACCUMULATE (1: batches per SFT step), DECODE_BATCHES (1,64,256; CPU 1,8), DECODE_PROMPT (1024; CPU 64),
 # DECODE_NEW (128; CPU 32), DECODE_LAYOUTS ("paged regions").
 # A prerequisite that a chosen step needs (.gpu/run.sh or a local build, python3 with torch, transformers) is checked
 # before anything runs, and a missing one is an error: leave the step out of STEPS to run without it.
@@ -36,6 +36,8 @@ else
   batches=${DECODE_BATCHES:-1,64,256} prompt=${DECODE_PROMPT:-1024} new=${DECODE_NEW:-128}
 fi
 layouts=${DECODE_LAYOUTS:-paged regions}
+# Batches per SFT optimizer step (bench sft --accumulate): measures an effective batch larger than fits at once.
+sft_accumulate=${SFT_ACCUMULATE:-1}
 wants() { case " $steps " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 fail() { echo "gpu_checks: $*" >&2; exit 2; }
 
@@ -99,7 +101,7 @@ if wants sft; then
   # step into forward, backward, gradient move, clipping, AdamW and refresh.
   for preset in $presets; do
     for tokens in $sft_tokens; do
-      bench sft --preset "$preset" --device "$device" --precision bf16 --batch-tokens "$tokens" --steps 10 --warmup 3 --phases \
+      bench sft --preset "$preset" --device "$device" --precision bf16 --batch-tokens "$tokens" --accumulate "$sft_accumulate" --steps 10 --warmup 3 --phases \
         | tee -a "$out/sft.txt" || failed=1
     done
   done

@@ -17,6 +17,7 @@ public class BenchCommandLineTests
     [InlineData(new[] { "kv-step", "--batch", "1", "--batch", "2" }, "bench kv-step: option --batch given twice")]
     [InlineData(new[] { "overload", "--max-budget-share", "a tenth" }, "bench overload: --max-budget-share 'a tenth': expected a number")]
     [InlineData(new[] { "sft", "--preset", "--phases" }, "bench sft: option --preset needs a value")]
+    [InlineData(new[] { "sft", "--accumulate", "0" }, "bench sft: --accumulate 0: expected 1..")]
     [InlineData(new[] { "weight-sync", "--shared", "yes" }, "bench weight-sync: unexpected argument 'yes'")]
     [InlineData(new[] { "decode", "--batches", "1,x" }, "bench decode: --batches '1,x': expected positive integers separated by commas")]
     [InlineData(new[] { "eval", "--n", "2" }, "bench eval: --checkpoint DIR and --problems FILE")]
@@ -43,7 +44,7 @@ public class BenchCommandLineTests
     /// <summary>The verbs and option names before System.CommandLine (bench/README.md, scripts/gpu_checks.sh): none renamed, none lost.</summary>
     [Theory]
     [InlineData("demos", "--count --numbers --solver --threads")]
-    [InlineData("sft", "--preset --steps --warmup --batch-tokens --device --precision --numbers --threads --phases")]
+    [InlineData("sft", "--preset --steps --warmup --batch-tokens --accumulate --device --precision --numbers --threads --phases")]
     [InlineData("service-load", "--checkpoint --concurrency --seconds --thread-tokens --threads --attention-threads --repeats --start-with --warmup-seconds")]
     [InlineData("overload", "--checkpoint --concurrency --seconds --max-budget-share --thread-tokens")]
     [InlineData("kv-step", "--preset --batch --prompt --steps --warmup --threads --fuse")]

@@ -105,7 +105,7 @@ public sealed class SftCommandTests : IDisposable
         Assert.True(code == 0, err);
         Assert.Contains("file " + path, output);
         Assert.Matches(@"eval step 3 val_loss \d+\.\d+", output);
-        Assert.Matches(@"step 3/3 loss [0-9.]+ lr \S+ grad \S+ tok/s \d+ pad [0-9.]+ ?% eta", output);
+        Assert.Matches(@"step 3/3 loss [0-9.]+ lr \S+ grad \S+ tok/s \d+ pad [0-9.]+ ?% eta \S+ tok/step \d+", output);
         Assert.Equal(3, Losses(run).Count);
     }
 
@@ -181,6 +181,25 @@ public sealed class SftCommandTests : IDisposable
         (code, _, err) = Run("--steps", "1", "--out", Path.Combine(_root, "zero-step"), "--token-budget-step", "0");
         Assert.Equal(2, code);
         Assert.Contains("--token-budget-step", err);
+    }
+
+    [Fact]
+    public void AccumulateIsSavedWithTheRunAndKeptOnResume()
+    {
+        var run = Path.Combine(_root, "accumulate");
+        var (code, output, err) = Run("--steps", "1", "--batch-tokens", "256", "--accumulate", "2", "--eval-every", "0", "--out", run);
+        Assert.True(code == 0, err);
+        Assert.Contains("2 × 256 padded tokens per step", output);
+        var checkpoint = Path.Combine(run, "checkpoints", "step-00000001");
+        Assert.Equal(2, TrainerState.Read(checkpoint).Settings.Accumulate);
+        (code, _, err) = Run("--resume", checkpoint, "--steps", "2", "--accumulate", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("--accumulate 1 differs from the checkpoint's 2", err);
+        (code, _, err) = Run("--steps", "1", "--out", Path.Combine(_root, "zero-accumulate"), "--accumulate", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--accumulate 0: expected 1..", err);
+        (code, _, err) = Run("--resume", checkpoint, "--steps", "2", "--accumulate", "2");
+        Assert.True(code == 0, err);
     }
 
     [Fact]

@@ -102,4 +102,57 @@ public sealed class SftTrainerTests : IDisposable
         Assert.Equal(0, schedule.At(110), 12);
         Assert.True(schedule.At(30) > schedule.At(31));
     }
+
+    /// <summary>
+    /// Settings for <c>--accumulate</c>: small batches, so a step of two stays quick. A step over N micro-batches is the
+    /// step over one batch of all their sequences (the loss a token mean over the whole step) and takes N batches of the stream.
+    /// </summary>
+    private SftSettings Accumulating(int accumulate) => Small() with { BatchTokens = 256, Accumulate = accumulate, ValidationProblems = 0 };
+
+    [Fact]
+    public void TwoHalfBatchesAccumulatedGiveTheUpdateOfTheirConcatenation()
+    {
+        using var accumulated = SftTrainer.Start(Accumulating(2));
+        using var whole = SftTrainer.Start(Accumulating(1));
+        // Halves of different sizes: a mean of per-half means would weigh their tokens unequally and move elsewhere.
+        var sequences = accumulated.Source.Pool(0).Where(s => s.Length >= 2).Take(7).ToList();
+        var first = new PlannedBatch(sequences.Take(5).ToList());
+        var second = new PlannedBatch(sequences.Skip(5).ToList());
+        Assert.NotEqual(first.RealTokens, second.RealTokens);
+
+        var split = accumulated.TrainOn([first, second]);
+        var joined = whole.TrainOn(new PlannedBatch(sequences));
+
+        Assert.Equal(joined.Loss, split.Loss, 1e-5);
+        // The norm is the gradient's scale: a sum of per-half means (twice the gradient) shows here, not in AdamW's step.
+        Assert.Equal(joined.GradNorm, split.GradNorm, joined.GradNorm * 1e-5);
+        Assert.Equal(joined.RealTokens, split.RealTokens);
+        Assert.Equal(joined.Rows, split.Rows);
+        var wholeParameters = whole.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        using var noGrad = torch.no_grad();
+        foreach (var (name, parameter) in accumulated.Model.named_parameters())
+        {
+            using var difference = (parameter - wholeParameters[name]).abs().max();
+            Assert.True(difference.item<float>() < 1e-6, $"{name} differs by {difference.item<float>()}");
+        }
+        // And the step did move the weights: the comparison is not between two untouched models.
+        using var fresh = SftTrainer.Start(Accumulating(1));
+        using var moved = (fresh.Model.parameters().First() - whole.Model.parameters().First()).abs().max();
+        Assert.True(moved.item<float>() > 1e-5);
+    }
+
+    [Fact]
+    public void AStepTakesAccumulateBatchesOfTheStream()
+    {
+        using var accumulated = SftTrainer.Start(Accumulating(2));
+        using var single = SftTrainer.Start(Accumulating(1));
+        var step = accumulated.TrainStep();
+        var a = single.TrainStep();
+        var b = single.TrainStep();
+        Assert.Equal(1, accumulated.Step);
+        Assert.Equal(single.DataPosition, accumulated.DataPosition);
+        Assert.Equal(a.RealTokens + b.RealTokens, step.RealTokens);
+        Assert.Equal(a.PaddedTokens + b.PaddedTokens, step.PaddedTokens);
+        Assert.Equal(single.RealTokens, accumulated.RealTokens);
+    }
 }

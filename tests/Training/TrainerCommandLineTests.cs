@@ -14,7 +14,7 @@ public sealed class TrainerCommandLineTests
     [Theory]
     [InlineData(new string[0], "trainer: expected a command: sft, grpo, grow, average")]
     [InlineData(new[] { "train" }, "trainer: unknown command 'train' (known: sft, grpo, grow, average)")]
-    [InlineData(new[] { "sft", "--stpes", "3" }, "trainer sft: unknown option --stpes (known: --batch-tokens, ")]
+    [InlineData(new[] { "sft", "--stpes", "3" }, "trainer sft: unknown option --stpes (known: --accumulate, ")]
     [InlineData(new[] { "sft", "--steps" }, "trainer sft: option --steps needs a value")]
     [InlineData(new[] { "sft", "--out", "--steps", "3" }, "trainer sft: option --out needs a value")]
     [InlineData(new[] { "sft", "--steps", "1", "--steps", "2" }, "trainer sft: option --steps given twice")]
@@ -50,7 +50,7 @@ public sealed class TrainerCommandLineTests
 
     /// <summary>The option names before System.CommandLine (trainer/README.md, scripts, k8s manifests): none renamed, none lost.</summary>
     [Theory]
-    [InlineData("sft", "--demos --numbers --solver --preset --device --steps --batch-tokens --lr --weight-decay --warmup --seed --out --eval-every " +
+    [InlineData("sft", "--demos --numbers --solver --preset --device --steps --batch-tokens --accumulate --lr --weight-decay --warmup --seed --out --eval-every " +
                        "--save-every --log-every --resume --threads --init --precision --exclude --context --budget-prefix --token-budget-step")]
     [InlineData("grpo", "--silo --experiment --token --init --resume --out --device --lr --variant --kl-beta --inner-updates --staleness " +
                         "--micro-batch-tokens --seed --threads --until-step --publish-dtype --max-start-gap --precision --shared-weights")]

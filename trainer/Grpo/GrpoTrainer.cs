@@ -20,6 +20,7 @@ public sealed class GrpoTrainer : IDisposable
     private readonly FlatAdamW _optimizer;
     private readonly GrpoObjective _objective;
     private readonly Bf16ComputeCopy? _bf16;
+    private readonly GradientAccumulation _update;
 
     private GrpoTrainer(GrpoRunSettings settings, LlamaForCausalLM policy, LlamaForCausalLM reference, CountdownTokenizer tokenizer, int step)
     {
@@ -36,6 +37,7 @@ public sealed class GrpoTrainer : IDisposable
         // Dropout-free network: train() only matters for modules that behave differently, but keep the contract.
         Policy.train();
         _bf16 = settings.EffectivePrecision == TrainingPrecision.Bf16 ? new Bf16ComputeCopy(policy, _optimizer) : null;
+        _update = new GradientAccumulation(_optimizer, _bf16);
     }
 
     /// <summary>The network that computes the objective: the fp32 policy itself, or its bf16 copy.</summary>
@@ -127,7 +129,7 @@ public sealed class GrpoTrainer : IDisposable
     /// </summary>
     private (double Loss, double Kl, double Gap, double Clip) TrainOneUpdate(List<GrpoBatch> batches, Tensor?[] referenceLogProbs, long generated)
     {
-        _optimizer.ZeroGradients();
+        _update.Begin();
         double loss = 0, kl = 0, gap = 0, clip = 0;
         bool klTerm = Settings.Objective.KlBeta > 0;
         for (int i = 0; i < batches.Count; i++)
@@ -140,17 +142,14 @@ public sealed class GrpoTrainer : IDisposable
             }
             using var scope = NewDisposeScope();
             var (partLoss, stats) = _objective.Compute(Network, batch, referenceLogProbs[i]);
-            partLoss.backward();
-            _bf16?.MoveGradientsToMasters();
+            _update.Add(partLoss);
             double share = (double)batch.GeneratedTokens / generated;
             loss += stats.Loss;
             kl += stats.MeanKl * share;
             gap += stats.SamplerGap * share;
             clip += stats.ClipFraction * share;
         }
-        _optimizer.ClipGradientNorm(Settings.GradClip);
-        _optimizer.Step(Settings.LearningRate);
-        _bf16?.Refresh();
+        _update.Apply(Settings.GradClip, Settings.LearningRate);
         return (loss, kl, gap, clip);
     }
 

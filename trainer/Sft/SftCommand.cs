@@ -111,6 +111,7 @@ public static class SftCommand
             TokenBudgetStep = p.GetValue(o.TokenBudgetStep) ?? baseSettings.TokenBudgetStep,
             Steps = p.GetValue(o.Steps) ?? baseSettings.Steps,
             BatchTokens = p.GetValue(o.BatchTokens) ?? baseSettings.BatchTokens,
+            Accumulate = p.GetValue(o.Accumulate) ?? baseSettings.Accumulate,
             LearningRate = p.GetValue(o.LearningRate) ?? baseSettings.LearningRate,
             WeightDecay = p.GetValue(o.WeightDecay) ?? baseSettings.WeightDecay,
             WarmupSteps = p.GetValue(o.Warmup) ?? baseSettings.WarmupSteps,
@@ -149,6 +150,8 @@ public static class SftCommand
             (o.Preset, saved.Preset, p.GetValue(o.Preset) ?? ""),
             (o.Seed, Text<int>(saved.Seed), Text(p.GetValue(o.Seed))),
             (o.BatchTokens, Text<int>(saved.BatchTokens), Text(p.GetValue(o.BatchTokens))),
+            // The data position counts batches: another number per step would replay or skip data, and change the update.
+            (o.Accumulate, Text<int>(saved.Accumulate), Text(p.GetValue(o.Accumulate))),
             (o.Exclude, string.Join(",", saved.ExcludePaths ?? []), p.GetValue(o.Exclude) is { } exclude ? string.Join(",", AbsolutePaths(exclude)) : ""),
             (o.Context, Text(saved.Context), Text(p.GetValue(o.Context))),
             (o.BudgetPrefix, Text<double>(saved.BudgetPrefix), Text(p.GetValue(o.BudgetPrefix))),
@@ -173,7 +176,7 @@ public static class SftCommand
         var metricsPath = Path.Combine(s.Out, "metrics.jsonl");
         TrimMetrics(metricsPath, trainer.Step);
         stdout.WriteLine($"sft: preset {s.Preset} ({trainer.Model.Config.ParameterCount / 1e6:F2}M parameters) on {s.Device} ({s.EffectivePrecision}); {trainer.Source.Description}; " +
-                         $"{trainer.Source.Validation.Count} validation sequences; from step {trainer.Step} to {s.Steps}");
+                         $"{trainer.Source.Validation.Count} validation sequences; {s.Accumulate} × {s.BatchTokens} padded tokens per step; from step {trainer.Step} to {s.Steps}");
         var clock = Stopwatch.StartNew();
         long tokensSinceStart = 0;
         int startStep = trainer.Step;
@@ -197,7 +200,7 @@ public static class SftCommand
                 double eta = elapsed / (r.Step - startStep) * (s.Steps - r.Step);
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"step {r.Step}/{s.Steps} loss {r.Loss:F4} lr {r.LearningRate:E2} grad {r.GradNorm:F3} tok/s {tokensPerSecond:F0} " +
-                    $"pad {trainer.PaddingFraction:P1} eta {TimeSpan.FromSeconds(Math.Round(eta)):c}"));
+                    $"pad {trainer.PaddingFraction:P1} eta {TimeSpan.FromSeconds(Math.Round(eta)):c} tok/step {r.RealTokens}"));
             }
             if (valLoss is double v)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"eval step {r.Step} val_loss {v:F4}"));

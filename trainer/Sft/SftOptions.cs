@@ -22,6 +22,7 @@ public sealed class SftOptions
     public Option<string?> Precision { get; } = ValueOptions.OptionalText("--precision", "fp32 or bf16 (default: bf16 on CUDA, fp32 on the CPU; fp32 master weights either way)");
     public Option<int?> Steps { get; } = ValueOptions.OptionalInt("--steps", "training steps (default 1000)", min: 1);
     public Option<int?> BatchTokens { get; } = ValueOptions.OptionalInt("--batch-tokens", "padded tokens per batch (default 8192)", min: 16);
+    public Option<int?> Accumulate { get; } = ValueOptions.OptionalInt("--accumulate", "batches of --batch-tokens per optimizer step, gradients summed (default 1)", min: 1);
     public Option<double?> LearningRate { get; } = ValueOptions.OptionalDouble("--lr", "peak learning rate (default 5e-5)", min: 0, exclusive: true);
     public Option<double?> WeightDecay { get; } = ValueOptions.OptionalDouble("--weight-decay", "AdamW weight decay (default 0.01)", min: 0);
     public Option<int?> Warmup { get; } = ValueOptions.OptionalInt("--warmup", "linear warmup steps (default 5 % of the steps, at most 100)", min: 0);
@@ -38,7 +39,7 @@ public sealed class SftOptions
     {
         foreach (var option in new Option[]
                  {
-                     Demos, Numbers, Solver, Exclude, Preset, Context, BudgetPrefix, TokenBudgetStep, Device, Precision, Steps, BatchTokens,
+                     Demos, Numbers, Solver, Exclude, Preset, Context, BudgetPrefix, TokenBudgetStep, Device, Precision, Steps, BatchTokens, Accumulate,
                      LearningRate, WeightDecay, Warmup, Seed, Out, EvalEvery, SaveEvery, LogEvery, Threads, Resume, Init,
                  })
             command.Options.Add(option);

@@ -12,6 +12,12 @@ public sealed record SftSettings
     public string? Precision { get; init; }
     public int Steps { get; init; } = 1000;
     public int BatchTokens { get; init; } = 8192;
+    /// <summary>
+    /// Batches of <see cref="BatchTokens"/> (micro-batches) whose gradients one optimizer step sums: the batch that fits
+    /// the device's memory times this is the batch the optimizer sees. Steps, schedule and checkpoints count optimizer
+    /// steps. 1 = a step per batch (also for runs saved before this setting).
+    /// </summary>
+    public int Accumulate { get; init; } = 1;
     public double LearningRate { get; init; } = 5e-5;
     public double WeightDecay { get; init; } = 0.01;
     /// <summary>Warmup steps; null = 5% of the steps, at most 100.</summary>

@@ -24,6 +24,7 @@ public sealed class SftTrainer : IDisposable
     private readonly Device _device;
     private readonly DataCursor _cursor;
     private readonly Bf16ComputeCopy? _bf16;
+    private readonly GradientAccumulation _update;
 
     private SftTrainer(SftSettings settings, LlamaForCausalLM model, CountdownTokenizer tokenizer, ISequenceSource source, DataPosition position, int step)
     {
@@ -40,6 +41,7 @@ public sealed class SftTrainer : IDisposable
         _optimizer = new FlatAdamW(model, settings.LearningRate, settings.WeightDecay, decays: p => p.dim() >= 2);
         model.train();
         _bf16 = settings.EffectivePrecision == TrainingPrecision.Bf16 ? new Bf16ComputeCopy(model, _optimizer) : null;
+        _update = new GradientAccumulation(_optimizer, _bf16);
     }
 
     /// <summary>The network that computes losses: the fp32 masters themselves, or their bf16 copy.</summary>
@@ -122,48 +124,69 @@ public sealed class SftTrainer : IDisposable
     private static HashSet<string> ExcludedKeys(string[]? paths) =>
         (paths ?? []).SelectMany(ProblemFile.Read).Select(problem => problem.Key).ToHashSet();
 
-    /// <summary>One optimizer step on the next planned batch.</summary>
+    /// <summary>One optimizer step on the next <see cref="SftSettings.Accumulate"/> planned batches (its micro-batches).</summary>
     public SftStepResult TrainStep()
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var batch = _cursor.Next();
+        var microBatches = new PlannedBatch[Settings.Accumulate];
+        for (int i = 0; i < microBatches.Length; i++) microBatches[i] = _cursor.Next();
         DataSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return TrainOn(batch);
+        return TrainOn(microBatches);
     }
 
-    /// <summary>One optimizer step on <paramref name="batch"/>: forward, mean token loss, backward, clip, AdamW.</summary>
-    public SftStepResult TrainOn(PlannedBatch batch)
+    /// <summary>One optimizer step on <paramref name="batch"/> alone.</summary>
+    public SftStepResult TrainOn(PlannedBatch batch) => TrainOn([batch]);
+
+    /// <summary>
+    /// One optimizer step on <paramref name="microBatches"/>: forward and backward of each in turn with the gradients
+    /// summed, then clip and AdamW. The loss is the step's token mean: every micro-batch's summed token loss is divided
+    /// by the target tokens of the whole step. That is what the single-batch loss already is (cross-entropy's mean
+    /// over every unpadded target of the batch, long sequences weighing more than short ones), so N micro-batches give
+    /// the update one batch of all their sequences would; a mean of per-micro-batch means would weigh a token of a
+    /// short micro-batch more than one of a long one.
+    /// </summary>
+    public SftStepResult TrainOn(IReadOnlyList<PlannedBatch> microBatches)
     {
+        if (microBatches.Count == 0) throw new ArgumentException("a step needs at least one batch", nameof(microBatches));
         int step = Step + 1;
         double lr = Schedule.At(step);
+        long targets = microBatches.Sum(b => (long)b.RealTokens);
         double loss, gradNorm;
         var phases = Phases;
-        using (var scope = NewDisposeScope())
+        using (NewDisposeScope())
         {
             phases?.Start();
-            var (inputs, targets) = ToTensors(batch);
-            phases?.Mark("inputs");
-            var lossTensor = MeanLoss(Network, inputs, targets);
-            phases?.Mark("forward");
-            _optimizer.ZeroGradients();
-            lossTensor.backward();
-            phases?.Mark("backward");
-            _bf16?.MoveGradientsToMasters();
-            phases?.Mark("grads to fp32");
-            gradNorm = _optimizer.ClipGradientNorm(Settings.GradClip);
-            phases?.Mark("clip");
-            _optimizer.Step(lr);
-            phases?.Mark("adamw");
-            _bf16?.Refresh();
-            phases?.Mark("bf16 refresh");
-            loss = lossTensor.item<float>();
+            _update.Begin();
+            // The loss stays on the device until the step is done: reading it per micro-batch would sync each one.
+            Tensor? lossSum = null;
+            foreach (var batch in microBatches)
+            {
+                using var scope = NewDisposeScope();
+                var (inputs, batchTargets) = ToTensors(batch);
+                phases?.Mark("inputs");
+                var share = StepShareOfLoss(Network, inputs, batchTargets, targets);
+                phases?.Mark("forward");
+                _update.Add(share, phases);
+                var detached = share.detach();
+                lossSum = (lossSum is null ? detached : lossSum.add(detached)).MoveToOuterDisposeScope();
+            }
+            gradNorm = _update.Apply(Settings.GradClip, lr, phases);
+            loss = lossSum!.item<float>();
             phases?.Mark("loss read");
         }
         phases?.EndStep();
         Step = step;
-        RealTokens += batch.RealTokens;
-        PaddedTokens += batch.PaddedTokens;
-        return new SftStepResult(step, loss, lr, gradNorm, batch.Sequences.Count, batch.RealTokens, batch.PaddedTokens);
+        int real = microBatches.Sum(b => b.RealTokens), padded = microBatches.Sum(b => b.PaddedTokens);
+        RealTokens += real;
+        PaddedTokens += padded;
+        return new SftStepResult(step, loss, lr, gradNorm, microBatches.Sum(b => b.Sequences.Count), real, padded);
+    }
+
+    /// <summary>A micro-batch's summed token loss over the step's <paramref name="stepTargets"/> target tokens.</summary>
+    private static Tensor StepShareOfLoss(LlamaForCausalLM network, Tensor inputs, Tensor targets, long stepTargets)
+    {
+        using var divisor = ((double)Math.Max(1, stepTargets)).ToScalar();
+        return MeanLoss(network, inputs, targets, nn.Reduction.Sum).div(divisor);
     }
 
     /// <summary>
