@@ -30,33 +30,19 @@ public static class DecodeThroughputBench
         var attentionThreads = ValueOptions.Int("--attention-threads", "threads of the in-place decode attention", Environment.ProcessorCount);
         var rounds = ValueOptions.Int("--rounds", "rounds over every batch size", 5);
         var minSeconds = ValueOptions.Double("--min-seconds", "each round of a batch size repeats its runs until they last this long", 1);
-        var pagedAttention = ValueOptions.Text("--paged-attention", "on, or off: CPU decode steps gather their KV pages for scaled_dot_product_attention", "on");
-        var kvLayout = ValueOptions.Text("--kv-layout", "paged, or regions: one contiguous KV region per sequence, attention reads views", "paged");
+        var pagedAttention = ValueOptions.Choice("--paged-attention", "off: CPU decode steps gather their KV pages for scaled_dot_product_attention", "on", "on", "off");
+        var kvLayout = ValueOptions.Choice("--kv-layout", "regions: one contiguous KV region per sequence, attention reads views", "paged", "paged", "regions");
         var command = new Command("decode", "engine decode tokens/s at several batch sizes, and the ratio to batch 1")
             { preset, batches, prompt, newTokens, device, threads, attentionThreads, rounds, minSeconds, pagedAttention, kvLayout };
         command.SetAction(parse =>
         {
             if (parse.GetValue(threads) is > 0 and var torchThreads) TorchSharp.torch.set_num_threads(torchThreads);
             return Run(parse.GetValue(preset)!, BatchSizes(parse.GetValue(batches)!), parse.GetValue(prompt), parse.GetValue(newTokens),
-                Math.Max(1, parse.GetValue(rounds)), parse.GetValue(minSeconds), OnOff("--paged-attention", parse.GetValue(pagedAttention)!),
-                parse.GetValue(attentionThreads), Layout(parse.GetValue(kvLayout)!), DeviceSelection.Parse(parse.GetValue(device)!));
+                Math.Max(1, parse.GetValue(rounds)), parse.GetValue(minSeconds), parse.GetValue(pagedAttention) == "on",
+                parse.GetValue(attentionThreads), parse.GetValue(kvLayout) == "regions" ? KvLayout.Regions : KvLayout.Paged, DeviceSelection.Parse(parse.GetValue(device)!));
         });
         return command;
     }
-
-    private static bool OnOff(string option, string value) => value switch
-    {
-        "on" => true,
-        "off" => false,
-        _ => throw new UsageException($"{option} '{value}': expected on or off"),
-    };
-
-    private static KvLayout Layout(string name) => name switch
-    {
-        "paged" => KvLayout.Paged,
-        "regions" => KvLayout.Regions,
-        _ => throw new UsageException($"--kv-layout '{name}': expected paged or regions"),
-    };
 
     private static int[] BatchSizes(string list) =>
         [.. list.Split(',').Select(size => int.TryParse(size, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0

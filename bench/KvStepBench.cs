@@ -23,19 +23,12 @@ public static class KvStepBench
         var steps = ValueOptions.Int("--steps", "timed decode steps", 32);
         var warmup = ValueOptions.Int("--warmup", "untimed decode steps first", 8);
         var threads = ValueOptions.Int("--threads", "libtorch CPU threads (0 = its default)", 0);
-        var fuse = ValueOptions.Text("--fuse", "off, or on: q/k/v and gate/up one matrix product each (the engine's CUDA default)", "off");
+        var fuse = ValueOptions.Choice("--fuse", "on: q/k/v and gate/up one matrix product each (the engine's CUDA default)", "off", "on", "off");
         var command = new Command("kv-step", "ms per decode step with the slot-slab vs the paged KV cache") { preset, batch, prompt, steps, warmup, threads, fuse };
         command.SetAction(parse => Run(parse.GetValue(preset)!, parse.GetValue(batch), parse.GetValue(prompt), parse.GetValue(steps),
-            Math.Max(0, parse.GetValue(warmup)), parse.GetValue(threads), Fuse(parse.GetValue(fuse)!)));
+            Math.Max(0, parse.GetValue(warmup)), parse.GetValue(threads), parse.GetValue(fuse) == "on"));
         return command;
     }
-
-    private static bool Fuse(string value) => value switch
-    {
-        "on" => true,
-        "off" => false,
-        _ => throw new UsageException($"--fuse '{value}': expected on or off"),
-    };
 
     private static int Run(string preset, int batch, int prompt, int steps, int warmup, int threads, bool fuse)
     {

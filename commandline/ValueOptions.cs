@@ -28,6 +28,10 @@ public static class ValueOptions
     public static Option<double?> OptionalDouble(string name, string description, double min = double.NegativeInfinity, bool exclusive = false) =>
         new(name) { Description = description, HelpName = "X", CustomParser = r => ValueParsing.Double(r, name, min, exclusive) };
 
+    /// <summary>A value that must be one of <paramref name="choices"/> (e.g. paged or regions).</summary>
+    public static Option<string> Choice(string name, string description, string fallback, params string[] choices) =>
+        new(name) { Description = description, HelpName = string.Join("|", choices), DefaultValueFactory = _ => fallback, CustomParser = r => ValueParsing.Choice(r, name, choices) ?? fallback };
+
     /// <summary>An option without a value: given means true.</summary>
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
 

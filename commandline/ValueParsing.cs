@@ -45,6 +45,15 @@ public static class ValueParsing
         return value;
     }
 
+    /// <summary>One of <paramref name="choices"/>, spelled exactly.</summary>
+    public static string? Choice(ArgumentResult result, string name, IReadOnlyList<string> choices)
+    {
+        if (Text(result, name) is not { } text) return null;
+        if (choices.Contains(text)) return text;
+        result.AddError($"{name} '{text}': expected {string.Join(" or ", choices)}");
+        return null;
+    }
+
     private static string Bound(int value, int unbounded) => value == unbounded ? "" : value.ToString(CultureInfo.InvariantCulture);
 
     private static T? Fail<T>(ArgumentResult result, string message) where T : struct

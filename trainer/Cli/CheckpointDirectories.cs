@@ -20,6 +20,10 @@ public static class CheckpointDirectories
             throw new UsageException($"--out '{output}' exists and is not empty: the new checkpoint goes into a new directory");
     }
 
+    /// <summary>The run folder a checkpoint lies in (RUN/checkpoints/step-N → RUN): where a resumed run keeps writing.</summary>
+    public static string RunOf(string checkpoint) =>
+        Path.GetDirectoryName(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(checkpoint))))!;
+
     /// <summary>Reads from the checkpoint an option names; what cannot be read there is a bad option (exit 2).</summary>
     public static T Readable<T>(string option, string directory, Func<T> read)
     {

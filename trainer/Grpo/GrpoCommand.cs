@@ -3,6 +3,7 @@ using System.Globalization;
 using AprOrleans.Api;
 using AprOrleans.CommandLine;
 using AprOrleans.Model;
+using AprOrleans.Trainer.Cli;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -102,9 +103,7 @@ public static class GrpoCommand
         {
             Experiment = experiment,
             InitPath = init is null ? saved.InitPath : Path.GetFullPath(init),
-            Out = p.GetValue(o.Out) ?? (resume is not null
-                ? Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(resume).TrimEnd('/')))!
-                : Path.Combine("runs", "grpo", experiment)),
+            Out = p.GetValue(o.Out) ?? (resume is not null ? CheckpointDirectories.RunOf(resume) : Path.Combine("runs", "grpo", experiment)),
             Device = device,
             Precision = precision,
             Variant = variant,

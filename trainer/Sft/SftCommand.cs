@@ -116,7 +116,7 @@ public static class SftCommand
             WeightDecay = p.GetValue(o.WeightDecay) ?? baseSettings.WeightDecay,
             WarmupSteps = p.GetValue(o.Warmup) ?? baseSettings.WarmupSteps,
             Seed = p.GetValue(o.Seed) ?? baseSettings.Seed,
-            Out = p.GetValue(o.Out) ?? (resume is not null ? Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(resume).TrimEnd('/')))! : baseSettings.Out),
+            Out = p.GetValue(o.Out) ?? (resume is not null ? CheckpointDirectories.RunOf(resume) : baseSettings.Out),
             EvalEvery = p.GetValue(o.EvalEvery) ?? baseSettings.EvalEvery,
             SaveEvery = p.GetValue(o.SaveEvery) ?? baseSettings.SaveEvery,
         };
