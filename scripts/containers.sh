@@ -107,6 +107,18 @@ build_dotnet() {
   rm -rf "$context"
 }
 
+share_native_files() {
+  # The three publishes carry the same ~480 MB of libtorch: hard-link each identical file to the first folder's copy
+  # so the publish area holds it once (a small CI disk ran out on the third copy). Modes stay those of a publish.
+  local first=$1 other=$2 file
+  [[ "$first" == "$other" ]] && return 0
+  for file in "$first"/*.so "$first"/*.so.*; do
+    [[ -f "$file" && -f "$other/${file##*/}" ]] || continue
+    cmp -s "$file" "$other/${file##*/}" && ln -f "$file" "$other/${file##*/}"
+  done
+  return 0
+}
+
 publish() {
   # The publish command of the Dockerfiles' publish-sdk stage, on this machine; the -cuda folders drop the CPU
   # libtorch files as that stage does (the PyTorch base image supplies libtorch).
@@ -117,6 +129,7 @@ publish() {
     say "dotnet publish ${project%%:*} -> $out/$name"
     dotnet publish "${project%%:*}" -c Release -r linux-x64 --self-contained false -p:DebugType=none -o "$out/$name" --nologo -v quiet \
       || die "dotnet publish ${project%%:*} failed"
+    share_native_files "$out/silo" "$out/$name"
   done
   for name in silo trainer; do
     rm -rf "$out/$name-cuda"; cp -al "$out/$name" "$out/$name-cuda"
@@ -159,6 +172,8 @@ build() {
   for image in "$base_image" "$dotnet_image" "$silo_image" "$trainer_image" "$cli_image" "$postgres_image"; do
     printf '   %-32s %s\n' "$image" "$(image_size "$image")"
   done
+  # The images hold their own copies now; the publish area (~0.5 GB) is rebuilt by every build.
+  rm -rf artifacts/containers/publish
 }
 
 # ---------------------------------------------------------------- render and run the manifests
