@@ -54,7 +54,7 @@ bench() {
 declare -A data=(
   [c3-apr]="--numbers 3 --solver apr --exclude data/c3/heldout3.jsonl --seed 31"
   [c4-apr]="--numbers 4 --solver apr --exclude data/c4/heldout4.jsonl --context 4096 --seed 41"
-  [c4-sos]="--numbers 4 --solver sos --exclude data/c4/heldout4.jsonl --context 4096 --seed 42"
+  [c4-sos]="--numbers 4 --solver sosp --exclude data/c4/heldout4.jsonl --context 4096 --seed 42"
 )
 runs=${RUNS:-c3-apr c4-apr c4-sos}
 preset=${PRESET:-small}

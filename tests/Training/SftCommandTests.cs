@@ -170,7 +170,7 @@ public sealed class SftCommandTests : IDisposable
     public void TokenBudgetStepIsSavedWithTheRunAndKeptOnResume()
     {
         var run = Path.Combine(_root, "token-step");
-        var (code, _, err) = Run("--solver", "sos", "--steps", "1", "--batch-tokens", "256", "--eval-every", "0", "--out", run,
+        var (code, _, err) = Run("--solver", "sosp", "--steps", "1", "--batch-tokens", "256", "--eval-every", "0", "--out", run,
             "--budget-prefix", "1", "--token-budget-step", "128");
         Assert.True(code == 0, err);
         var checkpoint = Path.Combine(run, "checkpoints", "step-00000001");

@@ -82,8 +82,9 @@ public static class SftCommand
         if (!ModelConfig.PresetNames.Contains(preset))
             throw new UsageException($"--preset '{preset}': unknown preset (known: {string.Join(", ", ModelConfig.PresetNames)})");
         var solver = p.GetValue(o.Solver) ?? baseSettings.Solver;
-        if (solver is not ("apr" or "sos"))
-            throw new UsageException($"--solver '{solver}': expected apr or sos");
+        // "sosp" is the name `apr data demos` and the solver itself use; "sos" is kept for existing runs' checkpoints.
+        if (solver is not ("apr" or "sosp" or "sos"))
+            throw new UsageException($"--solver '{solver}': expected apr or sosp");
         var device = p.GetValue(o.Device) ?? baseSettings.Device;
         if (device == "meta") throw new UsageException("--device meta: cannot train without storage");
         try { DeviceSelection.Parse(device); }

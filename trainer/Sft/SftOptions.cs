@@ -12,7 +12,7 @@ public sealed class SftOptions
 {
     public Option<string?> Demos { get; } = ValueOptions.OptionalText("--demos", "demonstration file (JSON Lines); instead of --numbers/--solver");
     public Option<int?> Numbers { get; } = ValueOptions.OptionalInt("--numbers", "generate demonstrations for problems with this many numbers (default 3)", min: 2, max: 6);
-    public Option<string?> Solver { get; } = ValueOptions.OptionalText("--solver", "apr or sos: the solver that writes the generated demonstrations (default apr)");
+    public Option<string?> Solver { get; } = ValueOptions.OptionalText("--solver", "apr or sosp (SoS+; sos also accepted): the solver that writes the generated demonstrations (default apr)");
     public Option<string?> Exclude { get; } = ValueOptions.OptionalText("--exclude", "problem files (comma-separated) whose problems are never generated");
     public Option<string?> Preset { get; } = ValueOptions.OptionalText("--preset", "tiny, small, base or paper (default: --init's, else tiny)");
     public Option<int?> Context { get; } = ValueOptions.OptionalInt("--context", "positions (default: the preset's, or --init's)", min: 16, max: 1 << 20);
