@@ -9,7 +9,8 @@
 # idles while the trainer trains), APR_HELDOUT (the held-out file evaluated at the end; a missing file skips it),
 # APR_RUNS (where the run's folder goes, default runs/), APR_POSTGRES (an existing cluster's connection string),
 # APR_GRPO_VARIANT (grpo, drgrpo or dapo; default grpo), APR_EXPERIMENT_SEED (problem and sampling seed, default 0),
-# APR_EVERY_SOLUTION_USES (draw only problems each of whose solutions uses this operation, e.g. / ; default: all).
+# APR_EVERY_SOLUTION_USES (draw only problems each of whose solutions uses this operation, e.g. / ; default: all),
+# APR_EVERY_SOLUTION_USES_SHARE (with it: the share of each step's groups so drawn, the rest from all; default 1).
 # Both processes are supervised as a cluster's pods would be: a silo that dies (even by kill -9) is started again
 # with the same ports and service id, and a trainer that dies resumes from its last checkpoint (at most
 # APR_TRAINER_RESTARTS times, default 20); a usage error (exit 2) or a finished run ends the script.
@@ -24,6 +25,8 @@ threads=${APR_TRAINER_THREADS:-$(nproc)}
 variant=${APR_GRPO_VARIANT:-grpo}
 experiment_seed=${APR_EXPERIMENT_SEED:-0}
 every_solution_uses=${APR_EVERY_SOLUTION_USES:-}
+filtered_share=()
+[[ -n "${APR_EVERY_SOLUTION_USES_SHARE:-}" ]] && filtered_share=(--every-solution-uses-share "$APR_EVERY_SOLUTION_USES_SHARE")
 trainer_restarts=${APR_TRAINER_RESTARTS:-20}
 out="${APR_RUNS:-runs}/$name"
 heldout=${APR_HELDOUT:-data/c3/heldout3.jsonl}
@@ -88,7 +91,7 @@ done
 url="http://127.0.0.1:$grpc_port"
 
 "${apr[@]}" experiment create "$name" --problems-per-step "$problems" --group-size 5 --max-steps "$steps" --rollout-ahead 0 \
-  --seed "$experiment_seed" --every-solution-uses "$every_solution_uses" --silo "$url" --retry-seconds 120
+  --seed "$experiment_seed" --every-solution-uses "$every_solution_uses" "${filtered_share[@]}" --silo "$url" --retry-seconds 120
 "${apr[@]}" experiment start "$name" --silo "$url" --retry-seconds 120
 last_checkpoint() { ls -d "$out"/checkpoints/step-* 2>/dev/null | tail -1 || true; }
 # The trainer, resumed from its last checkpoint whenever it dies (a checkpoint is written whole or not at all, and a

@@ -76,7 +76,11 @@ public static class ExperimentCommand
             Description = "draw only problems each of whose solutions uses this operation (+ - * /; '/' = the problems that need a division); Countdown-3 and -4",
             DefaultValueFactory = _ => "",
         };
-        var command = new Command("create", "Create an experiment (does not start it)") { name, numbers, groupSize, problems, maxSteps, seed, temperature, ahead, uses };
+        var share = new Option<double?>("--every-solution-uses-share")
+        {
+            Description = "with --every-solution-uses: the share of each step's groups drawn with it, the rest from every solvable problem ((0, 1]; default 1)",
+        };
+        var command = new Command("create", "Create an experiment (does not start it)") { name, numbers, groupSize, problems, maxSteps, seed, temperature, ahead, uses, share };
         command.SetAction(parse =>
         {
             var config = new ExperimentConfig
@@ -90,6 +94,8 @@ public static class ExperimentCommand
                 Sampling = new Sampling { Temperature = parse.GetValue(temperature), Seed = parse.GetValue(seed) },
                 EverySolutionUses = parse.GetValue(uses)!,
             };
+            // Checked by the silo, which names config.every_solution_uses_share when it is out of range.
+            if (parse.GetValue(share) is { } filteredShare) config.EverySolutionUsesShare = filteredShare;
             using var remote = connection.Open(parse);
             Console.Write(ExperimentView.Render(remote.Create(parse.GetValue(name)!, config)));
             return 0;

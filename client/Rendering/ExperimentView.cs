@@ -1,5 +1,6 @@
 using System.Text;
 using AprOrleans.Api;
+using AprOrleans.Interfaces.Experiments;
 
 namespace AprOrleans.Client.Rendering;
 
@@ -34,7 +35,10 @@ public static class ExperimentView
     public static string Status(ExperimentStatus status) => status.ToString().Replace("Experiment", "", StringComparison.Ordinal).ToUpperInvariant();
 
     private static string Filter(ExperimentConfig c) =>
-        c.EverySolutionUses.Length == 0 ? "" : $", problems whose every solution uses '{c.EverySolutionUses}'";
+        c.EverySolutionUses.Length == 0 ? ""
+        : c.HasEverySolutionUsesShare
+            ? $", {ExperimentSpec.FilteredGroups(c.EverySolutionUsesShare, c.ProblemsPerStep)} of them with problems whose every solution uses '{c.EverySolutionUses}'"
+            : $", problems whose every solution uses '{c.EverySolutionUses}'";
 
     private static string Rollouts(Experiment e) =>
         e.RolloutStepsReady >= e.Config.MaxSteps

@@ -74,7 +74,7 @@ public sealed partial class RolloutGrain(
         {
             var clock = Stopwatch.StartNew();
             var spec = rollout.Config;
-            var problem = RolloutSeeds.Problem(spec.Numbers, spec.ProblemSeed, rollout.Step, rollout.Index, spec.EverySolutionUses);
+            var problem = RolloutSeeds.Problem(spec.Numbers, spec.ProblemSeed, rollout.Step, rollout.Index, spec.RequiredOperation(rollout.Index));
             var limits = spec.Limits.FromWire();
             var prompt = TraceFormat.ThreadPrompt(SearchNode.Root(problem.Nums, problem.Target));
             var sampling = spec.Sampling.FromWire();

@@ -36,25 +36,31 @@ public static class ExperimentMapping
         return message;
     }
 
-    public static ExperimentConfig Config(ExperimentSpec spec) => new()
+    public static ExperimentConfig Config(ExperimentSpec spec)
     {
-        Numbers = spec.Numbers,
-        ProblemSeed = spec.ProblemSeed,
-        GroupSize = spec.GroupSize,
-        ProblemsPerStep = spec.ProblemsPerStep,
-        MaxSteps = spec.MaxSteps,
-        RolloutAhead = spec.RolloutAhead,
-        Sampling = new Sampling { Temperature = spec.Sampling.Temperature, TopK = spec.Sampling.TopK, TopP = spec.Sampling.TopP, Seed = spec.Sampling.Seed },
-        Limits = new Limits
+        var config = new ExperimentConfig
         {
-            MaxChildrenPerSpawn = spec.Limits.MaxChildrenPerSpawn,
-            MaxDepth = spec.Limits.MaxDepth,
-            MaxTokensPerThread = spec.Limits.MaxTokensPerThread,
-            MaxTotalTokens = spec.Limits.MaxTotalTokens,
-            MaxSpawnsPerThread = spec.Limits.MaxSpawnsPerThread,
-        },
-        EverySolutionUses = spec.EverySolutionUses?.ToString() ?? "",
-    };
+            Numbers = spec.Numbers,
+            ProblemSeed = spec.ProblemSeed,
+            GroupSize = spec.GroupSize,
+            ProblemsPerStep = spec.ProblemsPerStep,
+            MaxSteps = spec.MaxSteps,
+            RolloutAhead = spec.RolloutAhead,
+            Sampling = new Sampling { Temperature = spec.Sampling.Temperature, TopK = spec.Sampling.TopK, TopP = spec.Sampling.TopP, Seed = spec.Sampling.Seed },
+            Limits = new Limits
+            {
+                MaxChildrenPerSpawn = spec.Limits.MaxChildrenPerSpawn,
+                MaxDepth = spec.Limits.MaxDepth,
+                MaxTokensPerThread = spec.Limits.MaxTokensPerThread,
+                MaxTotalTokens = spec.Limits.MaxTotalTokens,
+                MaxSpawnsPerThread = spec.Limits.MaxSpawnsPerThread,
+            },
+            EverySolutionUses = spec.EverySolutionUses?.ToString() ?? "",
+        };
+        // proto3 optional: set only when the spec holds a share, so an unset one reads back unset.
+        if (spec.EverySolutionUsesShare is { } share) config.EverySolutionUsesShare = share;
+        return config;
+    }
 
     public static StepMetrics Metrics(StepMetricsRecord m) => new()
     {

@@ -42,7 +42,22 @@ public static partial class ExperimentRequestValidator
             SolveRequestValidator.SamplingOf(c.Sampling, "config.sampling"),
             SolveRequestValidator.TreeLimits(c.Limits, serial: false, "config.limits"),
             RequiredOperation(c.EverySolutionUses, numbers));
-        return (name, spec);
+        return (name, spec with { EverySolutionUsesShare = FilteredShare(c, spec) });
+    }
+
+    /// <summary>The share of a step's groups drawn with the filter, or null for all of them.</summary>
+    private static double? FilteredShare(ExperimentConfig c, ExperimentSpec spec)
+    {
+        const string field = "config.every_solution_uses_share";
+        if (!c.HasEverySolutionUsesShare) return null;
+        double share = c.EverySolutionUsesShare;
+        if (spec.EverySolutionUses is null)
+            throw SolveRequestValidator.Invalid(field, "needs config.every_solution_uses (the operation the filtered groups' problems need)");
+        if (!(share > 0 && share <= 1))
+            throw SolveRequestValidator.Invalid(field, $"{share} is outside (0, 1]");
+        if (ExperimentSpec.FilteredGroups(share, spec.ProblemsPerStep) < 1)
+            throw SolveRequestValidator.Invalid(field, $"{share} of {spec.ProblemsPerStep} groups per step rounds to none; give at least 1/{spec.ProblemsPerStep}");
+        return share;
     }
 
     /// <summary>

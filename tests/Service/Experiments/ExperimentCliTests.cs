@@ -35,6 +35,17 @@ public sealed class ExperimentCliTests(ExperimentSiloFixture fixture) : IClassFi
     }
 
     [Fact]
+    public void Create_with_a_share_shows_how_many_groups_of_a_step_are_filtered()
+    {
+        var name = NewName("cli-share");
+        var create = AprCli.Run("experiment", "create", name, "--problems-per-step", "16", "--every-solution-uses", "/",
+            "--every-solution-uses-share", "0.25", "--silo", Silo, "--token", ExperimentCalls.Token);
+        Assert.True(create.ExitCode == 0, create.StdErr);
+        Assert.Contains("16 problems x G=5 per step", create.StdOut);
+        Assert.Contains(", 4 of them with problems whose every solution uses '/'", create.StdOut);
+    }
+
+    [Fact]
     public async Task Status_watch_follows_the_run_to_its_end_and_plot_writes_the_curves()
     {
         var name = NewName("plot");
@@ -106,6 +117,8 @@ public sealed class ExperimentCliTests(ExperimentSiloFixture fixture) : IClassFi
     [InlineData("--group-size", "create", "--group-size", "abc")]
     [InlineData("--max-steps must be positive", "create", "--max-steps", "0")]
     [InlineData("config.every_solution_uses", "create", "--every-solution-uses", "%")]
+    [InlineData("config.every_solution_uses_share", "create", "--every-solution-uses", "/", "--every-solution-uses-share", "2")]
+    [InlineData("--every-solution-uses-share", "create", "--every-solution-uses", "/", "--every-solution-uses-share", "half")]
     [InlineData("--retry-seconds must not be negative", "create", "--retry-seconds", "-1")]
     public void Bad_options_exit_2_with_one_line(string expected, params string[] args)
     {

@@ -100,6 +100,32 @@ public sealed class ExperimentServiceTests(ExperimentSiloFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task A_share_filters_the_first_groups_of_each_step_and_draws_the_rest_from_every_problem()
+    {
+        var name = NewName("div-share");
+        var config = ExperimentCalls.Config(problemsPerStep: 4, groupSize: 2);
+        config.EverySolutionUses = "/";
+        config.EverySolutionUsesShare = 0.5;
+        var started = await Admin.CreateAndStartAsync(name, config);
+        Assert.Equal(0.5, started.Config.EverySolutionUsesShare);
+
+        var groups = await Admin.PullAsync(name, 0);
+
+        Assert.Equal(4, groups.Count);
+        foreach (var group in groups)
+        {
+            char? required = group.Index < 2 ? '/' : null;
+            var problem = RolloutSeeds.Problem(3, 7, 0, group.Index, required);
+            Assert.Equal(problem.Nums, group.Numbers);
+            Assert.Equal(problem.Target, group.Target);
+            if (required is not null) Assert.True(Solvability.EverySolutionUses(group.Numbers, group.Target, '/'));
+        }
+        // What makes the check above able to fail: filtering the last two groups as well would draw other problems.
+        Assert.NotEqual(groups.Where(g => g.Index >= 2).Select(g => RolloutSeeds.Problem(3, 7, 0, g.Index, '/').Target),
+            groups.Where(g => g.Index >= 2).Select(g => g.Target));
+    }
+
+    [Fact]
     public async Task ReportStep_advances_the_step_exactly_once_and_records_the_metrics()
     {
         var name = NewName("report");
@@ -254,6 +280,10 @@ public sealed class ExperimentServiceTests(ExperimentSiloFixture fixture) : ICla
     [InlineData("config.every_solution_uses", null, "uses=x")]
     [InlineData("config.every_solution_uses", null, "uses=//")]
     [InlineData("config.every_solution_uses", null, "numbers=5,uses=/")]
+    [InlineData("config.every_solution_uses_share", null, "share=0.5")]
+    [InlineData("config.every_solution_uses_share", null, "uses=/,share=1.5")]
+    [InlineData("config.every_solution_uses_share", null, "uses=/,share=0")]
+    [InlineData("config.every_solution_uses_share", null, "uses=/,share=0.001")]
     public async Task Bad_config_is_invalid_argument_naming_the_field(string field, string? name, string? change)
     {
         var config = ExperimentCalls.Config();
@@ -269,6 +299,10 @@ public sealed class ExperimentServiceTests(ExperimentSiloFixture fixture) : ICla
             case "uses=x": config.EverySolutionUses = "x"; break;
             case "uses=//": config.EverySolutionUses = "//"; break;
             case "numbers=5,uses=/": config.Numbers = 5; config.EverySolutionUses = "/"; break;
+            case "share=0.5": config.EverySolutionUsesShare = 0.5; break;
+            case "uses=/,share=1.5": config.EverySolutionUses = "/"; config.EverySolutionUsesShare = 1.5; break;
+            case "uses=/,share=0": config.EverySolutionUses = "/"; config.EverySolutionUsesShare = 0; break;
+            case "uses=/,share=0.001": config.EverySolutionUses = "/"; config.EverySolutionUsesShare = 0.001; break;
         }
         var e = await Assert.ThrowsAsync<RpcException>(() =>
             Admin.Experiments.CreateAsync(new CreateExperimentRequest { Name = name ?? NewName("bad"), Config = config }, Admin.Auth).ResponseAsync);
