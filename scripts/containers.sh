@@ -14,7 +14,7 @@
 #          command line, environment, user, read-only root and volumes of its manifest; probes polled as the kubelet
 #          would (periods and thresholds of the manifest). Overrides, and why: the GRPO settings become one short
 #          step (GRPO_MAX_STEPS=1, GRPO_PROBLEMS_PER_STEP=6, GRPO_GROUP_SIZE=2) from the shipped checkpoint the silos
-#          serve (GRPO_CHECKPOINT=/runs/init/countdown3-apr, copied into the runs volume); status.podIP is the
+#          serve (GRPO_INIT=/runs/init/countdown3-apr, copied into the runs volume); status.podIP is the
 #          container's fixed address on the network. Silo i publishes gRPC/HTTP on 127.0.0.1:PORT+100i+80/81.
 #   test   build, up, then the checks (one line each; the first failure exits 1 naming it): the GRPO step end to end
 #          (the trainer exits 0, every batcher of both silos serves the published version and decoded rollouts),
@@ -345,7 +345,7 @@ silo_index() { [[ $1 =~ -([0-9]+)$ ]] && echo "${BASH_REMATCH[1]}"; }
 host_port() { echo $((port_base + 100 * $(silo_index "$1") + $2 % 100)); }
 
 # The documented overrides of the GRPO settings (header): one short step from the model the silos serve.
-grpo_overrides='{"GRPO_MAX_STEPS":"1","GRPO_PROBLEMS_PER_STEP":"6","GRPO_GROUP_SIZE":"2","GRPO_CHECKPOINT":"/runs/init/countdown3-apr"}'
+grpo_overrides='{"GRPO_MAX_STEPS":"1","GRPO_PROBLEMS_PER_STEP":"6","GRPO_GROUP_SIZE":"2","GRPO_INIT":"/runs/init/countdown3-apr"}'
 silo_names=(apr-silo-0 apr-silo-1)
 
 silo_spec() {

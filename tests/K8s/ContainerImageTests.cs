@@ -175,7 +175,7 @@ public sealed partial class ContainerImageTests
         var job = Kustomize.Single<V1Job>(overlay, "apr-grpo").Spec.Template.Spec;
         var lines = string.Join(' ', job.InitContainers.Concat(job.Containers).SelectMany(c => c.Args));
         foreach (var key in overrides.Keys) Assert.Contains($"$({key})", lines);
-        Assert.StartsWith("/runs/", overrides["GRPO_CHECKPOINT"]);
+        Assert.StartsWith("/runs/", overrides["GRPO_INIT"]);
         Assert.Contains("/runs", job.Containers.Single(c => c.Name == "trainer").VolumeMounts.Select(v => v.MountPath));
         Assert.Contains("admin-token", Kustomize.Single<V1Secret>(overlay, "apr-secrets").Data.Keys);
 

@@ -64,9 +64,8 @@ public sealed class GrpoManifestTests
         var name = Assert.Single(names);
         Assert.Equal($"/runs/grpo/{name}", After(Expanded(target, trainer), "--out"));
 
-        // No automatic rerun of a run that would start over; a finished Job stays, so re-applying is a no-op.
+        // Retries continue the run (ManifestTests checks the policy); a finished Job stays, so re-applying is a no-op.
         var job = Job(target);
-        Assert.Equal(0, job.Spec.BackoffLimit);
         Assert.Null(job.Spec.TtlSecondsAfterFinished);
         Assert.Equal("Never", job.Spec.Template.Spec.RestartPolicy);
     }
@@ -140,7 +139,8 @@ public sealed class GrpoManifestTests
         int sftSteps = int.Parse(After(sftArgs, "--steps"), System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal($"{After(sftArgs, "--out")}/checkpoints/step-{sftSteps:D8}", After(args, "--init"));
         Assert.Equal("/runs/sft", After(sftArgs, "--out"));
-        Assert.DoesNotContain("--resume", args);
+        // ...for a run with no checkpoint yet; a retried pod continues from the run folder's newest one.
+        Assert.Equal("auto", After(args, "--resume"));
         Assert.StartsWith("/runs/grpo/", After(args, "--out"));
     }
 

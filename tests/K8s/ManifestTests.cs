@@ -290,6 +290,32 @@ public sealed partial class ManifestTests
     private static IEnumerable<string> SecretValues(V1Secret s) =>
         (s.StringData?.Values ?? []).Concat((s.Data?.Values ?? []).Select(b => System.Text.Encoding.UTF8.GetString(b)));
 
+    /// <summary>
+    /// Training Jobs retry a pod that died and every retry continues the run (--resume auto), a disruption (eviction,
+    /// preemption, a lost node) costs no retry, and the trainer's bad options (exit 2) fail at once.
+    /// </summary>
+    [Theory, MemberData(nameof(Targets))]
+    public void Training_jobs_retry_into_their_newest_checkpoint_and_fail_at_once_on_bad_options(string target)
+    {
+        var jobs = Kustomize.All<V1Job>(target).Where(j => j.Metadata.Name is "apr-trainer" or "apr-grpo").ToList();
+        Assert.Contains(jobs, j => j.Metadata.Name == "apr-trainer");
+        foreach (var job in jobs)
+        {
+            Assert.True(job.Spec.BackoffLimit > 0, $"{job.Metadata.Name}: no retries");
+            Assert.Equal("Never", job.Spec.Template.Spec.RestartPolicy);
+            var trainer = job.Spec.Template.Spec.Containers.Single(c => c.Name == "trainer");
+            int resume = trainer.Args.IndexOf("--resume");
+            Assert.True(resume >= 0 && trainer.Args[resume + 1] == "auto", $"{job.Metadata.Name}: {string.Join(' ', trainer.Args)}");
+            var rules = job.Spec.PodFailurePolicy.Rules;
+            var failOnUsage = Assert.Single(rules, r => r.Action == "FailJob");
+            Assert.Equal("trainer", failOnUsage.OnExitCodes.ContainerName);
+            Assert.Equal("In", failOnUsage.OnExitCodes.OperatorProperty);
+            Assert.Equal([2], failOnUsage.OnExitCodes.Values);
+            var ignore = Assert.Single(rules, r => r.Action == "Ignore");
+            Assert.Equal("DisruptionTarget", Assert.Single(ignore.OnPodConditions).Type);
+        }
+    }
+
     [Theory, MemberData(nameof(Targets))]
     public void Grace_period_exceeds_the_silos_shutdown_timeout(string target)
     {

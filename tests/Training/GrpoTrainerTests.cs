@@ -206,6 +206,29 @@ public sealed class GrpoTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Resume_auto_takes_the_run_folders_newest_checkpoint_or_starts_from_init()
+    {
+        var init = InitCheckpoint();
+        var run = Directory.CreateTempSubdirectory("apr-grpo-auto-").FullName;
+        try
+        {
+            string[] args = ["--silo", "http://127.0.0.1:1", "--experiment", "e", "--resume", "auto", "--out", run];
+            Assert.Contains("give --init", Assert.Throws<UsageException>(() => GrpoCommand.Parse(args, "t")).Message);
+            var fresh = GrpoCommand.Parse([.. args, "--init", init], "t");
+            Assert.Null(fresh.Resume);
+            Assert.Equal(Path.GetFullPath(init), fresh.Settings.InitPath);
+
+            // Step 12 is newer than step 3 (and than a hidden half-written step 20): the parse reads its state, so its
+            // error names the checkpoint it chose.
+            foreach (var name in new[] { "step-00000003", "step-00000012", ".step-00000020.tmp-1-x" })
+                Directory.CreateDirectory(Path.Combine(run, "checkpoints", name));
+            var e = Assert.Throws<UsageException>(() => GrpoCommand.Parse([.. args, "--init", init], "t"));
+            Assert.Contains($"--resume {Path.Combine(run, "checkpoints", "step-00000012")}:", e.Message);
+        }
+        finally { Directory.Delete(run, recursive: true); }
+    }
+
+    [Fact]
     public void The_token_is_required_and_variants_are_checked()
     {
         var init = InitCheckpoint();

@@ -167,6 +167,27 @@ public sealed class SftCommandTests : IDisposable
     }
 
     [Fact]
+    public void ResumeAutoStartsTheRunAndARerunOfTheSameCommandContinuesFromItsNewestCheckpoint()
+    {
+        var run = Path.Combine(_root, "auto");
+        string[] command = ["--resume", "auto", "--preset", "tiny", "--numbers", "3", "--steps", "8", "--batch-tokens", "768",
+            "--lr", "1e-3", "--warmup", "2", "--seed", "5", "--eval-every", "0", "--log-every", "100", "--save-every", "4", "--out", run];
+        var (code, output, err) = Run(command);
+        Assert.True(code == 0, err);
+        Assert.Contains("from step 0 to 8", output);
+        var reference = Losses(run);
+
+        // A process killed between the step-4 and step-8 saves leaves step 4 as the newest whole checkpoint (a save
+        // in progress is a hidden temporary directory).
+        Directory.Delete(Path.Combine(run, "checkpoints", "step-00000008"), recursive: true);
+        Directory.CreateDirectory(Path.Combine(run, "checkpoints", ".step-00000008.tmp-1-x"));
+        (code, output, err) = Run(command);
+        Assert.True(code == 0, err);
+        Assert.Contains("from step 4 to 8", output);
+        Assert.Equal(reference, Losses(run));
+    }
+
+    [Fact]
     public void TokenBudgetStepIsSavedWithTheRunAndKeptOnResume()
     {
         var run = Path.Combine(_root, "token-step");

@@ -72,7 +72,15 @@ public static class GrpoCommand
         if (string.IsNullOrWhiteSpace(token)) throw new UsageException("--token (or the environment variable APR_ADMIN_TOKEN) is required: the silo's admin token");
         var resume = p.GetValue(o.Resume);
         var init = p.GetValue(o.Init);
-        if (resume is null == (init is null)) throw new UsageException("give --init MODEL_DIR (a new run) or --resume CHECKPOINT_DIR (continue a run), exactly one");
+        if (resume == AutoResume.Keyword)
+        {
+            // The run folder as a new run would have it: --out, else runs/grpo/EXPERIMENT.
+            var experimentName = p.GetValue(o.Experiment) ?? throw new UsageException("--resume auto needs --experiment NAME (the run folder defaults to runs/grpo/NAME)");
+            resume = AutoResume.NewestCheckpoint(p.GetValue(o.Out) ?? Path.Combine("runs", "grpo", experimentName));
+            if (resume is not null) init = null;
+            else if (init is null) throw new UsageException("--resume auto found no checkpoint in the run folder: give --init MODEL_DIR for the run's start");
+        }
+        if (resume is null == (init is null)) throw new UsageException("give --init MODEL_DIR (a new run) or --resume CHECKPOINT_DIR (continue a run), exactly one (or both with --resume auto)");
 
         GrpoRunSettings saved = new();
         if (resume is not null)

@@ -13,7 +13,7 @@ public sealed class GrpoOptions
     public Option<string?> Experiment { get; } = ValueOptions.OptionalText("--experiment", "the experiment to train (required unless --resume)");
     public Option<string?> Token { get; } = ValueOptions.OptionalText("--token", $"the silo's admin token (default: env {GrpoCommand.TokenVariable})");
     public Option<string?> Init { get; } = ValueOptions.OptionalText("--init", "model directory a new run starts from (this or --resume)");
-    public Option<string?> Resume { get; } = ValueOptions.OptionalText("--resume", "checkpoint directory a run continues from (this or --init)");
+    public Option<string?> Resume { get; } = ValueOptions.OptionalText("--resume", "checkpoint directory a run continues from (this or --init); auto: the run folder's newest checkpoint, else a new run from --init");
     public Option<string?> Out { get; } = ValueOptions.OptionalText("--out", "run folder (default runs/grpo/EXPERIMENT; on --resume the original run's)");
     public Option<string?> Device { get; } = ValueOptions.OptionalText("--device", "cpu or cuda:N (default cpu)");
     public Option<string?> Precision { get; } = ValueOptions.OptionalText("--precision", "fp32 or bf16 (default: bf16 on CUDA, fp32 on the CPU)");

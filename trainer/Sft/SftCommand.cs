@@ -44,7 +44,8 @@ public static class SftCommand
     /// <summary>The run the options ask for; what they cannot mean is a <see cref="UsageException"/> naming the option.</summary>
     internal static (SftSettings Settings, string? Resume, int LogEvery, int? Threads) Parse(ParseResult p, SftOptions o)
     {
-        var resume = p.GetValue(o.Resume);
+        bool auto = p.GetValue(o.Resume) == AutoResume.Keyword;
+        var resume = auto ? AutoResume.NewestCheckpoint(p.GetValue(o.Out) ?? new SftSettings().Out) : p.GetValue(o.Resume);
         SftSettings baseSettings = new();
         if (resume is not null)
         {
@@ -65,9 +66,10 @@ public static class SftCommand
         foreach (var file in exclude ?? [])
             if (!File.Exists(file)) throw new UsageException($"--exclude '{file}': file not found");
 
-        var init = p.GetValue(o.Init);
+        // With --resume auto, --init is what a run that has no checkpoint yet starts from.
+        var init = auto && resume is not null ? null : p.GetValue(o.Init);
         if (init is not null && resume is not null)
-            throw new UsageException("--init starts a new run from a model's weights; --resume continues a run: give one or the other");
+            throw new UsageException("--init starts a new run from a model's weights; --resume continues a run: give one or the other (or --resume auto)");
         if (init is not null && !File.Exists(Path.Combine(init, "model.safetensors")))
             throw new UsageException($"--init '{init}': no model.safetensors there");
         if (init is not null) init = Path.GetFullPath(init);

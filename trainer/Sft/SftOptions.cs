@@ -32,7 +32,7 @@ public sealed class SftOptions
     public Option<int?> SaveEvery { get; } = ValueOptions.OptionalInt("--save-every", "checkpoint every N steps, 0 = only at the end (default 500)", min: 0);
     public Option<int?> LogEvery { get; } = ValueOptions.OptionalInt("--log-every", "progress line every N steps (default 10)", min: 1);
     public Option<int?> Threads { get; } = ValueOptions.OptionalInt("--threads", "libtorch CPU threads (default one per core)", min: 1, max: 1024);
-    public Option<string?> Resume { get; } = ValueOptions.OptionalText("--resume", "checkpoint directory to continue a run from");
+    public Option<string?> Resume { get; } = ValueOptions.OptionalText("--resume", "checkpoint directory to continue a run from; auto: --out's newest checkpoint, or a new run (from --init) when it has none");
     public Option<string?> Init { get; } = ValueOptions.OptionalText("--init", "model directory to start a new run from (a warm start)");
 
     public void AddTo(Command command)
