@@ -94,19 +94,13 @@ url="http://127.0.0.1:$grpc_port"
   --seed "$experiment_seed" --every-solution-uses "$every_solution_uses" "${filtered_share[@]}" --silo "$url" --retry-seconds 120
 "${apr[@]}" experiment start "$name" --silo "$url" --retry-seconds 120
 last_checkpoint() { ls -d "$out"/checkpoints/step-* 2>/dev/null | tail -1 || true; }
-# The trainer, resumed from its last checkpoint whenever it dies (a checkpoint is written whole or not at all, and a
-# step whose report never reached the silo is reported on resume, so no step is lost or trained twice).
+# The trainer, resumed from its newest checkpoint whenever it dies (--resume auto; a checkpoint is written whole or
+# not at all, and a step whose report never reached the silo is reported on resume, so no step is lost or trained twice).
 restarts=0
 while true; do
-  last=$(last_checkpoint)
   status=0
-  if [[ -n "$last" ]]; then
-    echo "== resuming the trainer from $last"
-    "${trainer[@]}" grpo --resume "$last" --silo "$url" --threads "$threads" || status=$?
-  else
-    "${trainer[@]}" grpo --silo "$url" --experiment "$name" --init checkpoints/countdown3-apr --out "$out" --lr "$lr" \
-      --variant "$variant" --threads "$threads" || status=$?
-  fi
+  "${trainer[@]}" grpo --silo "$url" --experiment "$name" --init checkpoints/countdown3-apr --resume auto --out "$out" \
+    --lr "$lr" --variant "$variant" --threads "$threads" || status=$?
   [[ $status == 0 ]] && break
   [[ $status == 2 ]] && { echo "grpo_demo: the trainer refused its arguments (exit 2)" >&2; exit 2; }
   restarts=$((restarts + 1))
