@@ -196,6 +196,12 @@ public sealed class SftCommandTests : IDisposable
         Assert.True(code == 0, err);
         var checkpoint = Path.Combine(run, "checkpoints", "step-00000001");
         Assert.Equal(128, TrainerState.Read(checkpoint).Settings.TokenBudgetStep);
+        // The SoS+ solver's two names are one solver: either resumes the run, another solver does not.
+        (code, _, err) = Run("--resume", checkpoint, "--solver", "sos", "--steps", "1");
+        Assert.True(code == 0, err);
+        (code, _, err) = Run("--resume", checkpoint, "--solver", "apr", "--steps", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("--solver apr differs", err);
         (code, _, err) = Run("--resume", checkpoint, "--token-budget-step", "512");
         Assert.Equal(2, code);
         Assert.Contains("--token-budget-step 512 differs from the checkpoint's 128", err);

@@ -149,7 +149,7 @@ public static class SftCommand
         [
             (o.Demos, saved.DemosPath ?? "", p.GetValue(o.Demos) is { } demos ? Path.GetFullPath(demos) : ""),
             (o.Numbers, Text<int>(saved.Numbers), Text(p.GetValue(o.Numbers))),
-            (o.Solver, saved.Solver, p.GetValue(o.Solver) ?? ""),
+            (o.Solver, SolverName(saved.Solver), p.GetValue(o.Solver) is { } solver ? SolverName(solver) : ""),
             (o.Preset, saved.Preset, p.GetValue(o.Preset) ?? ""),
             (o.Seed, Text<int>(saved.Seed), Text(p.GetValue(o.Seed))),
             (o.BatchTokens, Text<int>(saved.BatchTokens), Text(p.GetValue(o.BatchTokens))),
@@ -161,6 +161,9 @@ public static class SftCommand
             (o.TokenBudgetStep, Text<int>(saved.TokenBudgetStep), Text(p.GetValue(o.TokenBudgetStep))),
         ];
     }
+
+    /// <summary>One name per solver, so that a run started with "sos" resumes with "sosp" and back.</summary>
+    private static string SolverName(string name) => name == "sos" ? "sosp" : name;
 
     /// <summary>The preset recorded in a checkpoint's config.json; null when it names none (then --preset must, and the shapes must agree).</summary>
     private static string? PresetOf(string checkpoint)
