@@ -18,6 +18,7 @@ public static class Cli
         SolveCommand.Build(),
         EvalCommand.Build(),
         ReportCommand.Build(),
+        CompareCommand.Build(),
         QuickstartCommand.Build(),
         DbCommands.Build(),
         ExperimentCommand.Build(),

@@ -17,6 +17,10 @@ public static class RunStatistics
     public static double ConsAt(RecordedRun run, int n, int? window = null) =>
         Share(run, p => MajorityIsRight(First(p, n, run), window));
 
+    /// <summary>Problem by problem, whether cons@n is right (for a single-sample run, whether its one sample is): what a paired test compares.</summary>
+    public static IReadOnlyList<bool> ConsCorrect(RecordedRun run, int n) =>
+        [.. run.Problems.Select(p => MajorityIsRight(First(p, n, run), null))];
+
     public static double PassAt(RecordedRun run, int n, int? window = null) =>
         Share(run, p => First(p, n, run).Any(s => s.Correct && Fits(s, window)));
 
