@@ -13,6 +13,9 @@ namespace AprOrleans.Client.Commands;
 /// </summary>
 public static class CompareCommand
 {
+    // snake_case names, like the records' own.
+    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     public static Command Build()
     {
         var first = new Argument<string>("FIRST") { Description = "recorded run (JSON Lines from apr eval --record), e.g. the model before" };
@@ -26,7 +29,7 @@ public static class CompareCommand
             var secondRun = RunRecordFile.Read(parse.GetValue(second)!);
             ReportRuns.RequireSameProblems(firstRun, secondRun, "a paired test needs the same problems in both runs");
             var comparison = PairedComparison.Of(firstRun, secondRun);
-            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(comparison) : comparison.Text());
+            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(comparison, SnakeCase) : comparison.Text());
             return 0;
         });
         return command;

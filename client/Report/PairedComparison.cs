@@ -1,21 +1,13 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using AprOrleans.Reasoning.Evaluation.Records;
 
 namespace AprOrleans.Client.Report;
 
 /// <summary>
-/// Two recorded runs on the same problems, compared problem by problem (`apr compare`): how many each solves, the
-/// discordant counts and McNemar's exact p. JSON names are snake_case like the records'.
+/// Two recorded runs on the same problems, compared problem by problem (`apr compare`, the report's paired table):
+/// how many each solves, the discordant counts and McNemar's exact p.
 /// </summary>
-public sealed record PairedComparison(
-    [property: JsonPropertyName("first")] PairedSide First,
-    [property: JsonPropertyName("second")] PairedSide Second,
-    [property: JsonPropertyName("both_solved")] int BothSolved,
-    [property: JsonPropertyName("only_first")] int OnlyFirst,
-    [property: JsonPropertyName("only_second")] int OnlySecond,
-    [property: JsonPropertyName("neither")] int Neither,
-    [property: JsonPropertyName("p_value")] double PValue)
+public sealed record PairedComparison(PairedSide First, PairedSide Second, int BothSolved, int OnlyFirst, int OnlySecond, int Neither, double PValue)
 {
     /// <summary>A problem counts as solved by a run of n samples when its cons@n is right (n = 1: its one sample).</summary>
     public static PairedComparison Of(RecordedRun first, RecordedRun second)
@@ -34,13 +26,7 @@ public sealed record PairedComparison(
 }
 
 /// <summary>One run's side of a <see cref="PairedComparison"/>: which run, and how many of the problems it solved.</summary>
-public sealed record PairedSide(
-    [property: JsonPropertyName("path")] string Path,
-    [property: JsonPropertyName("label")] string Label,
-    [property: JsonPropertyName("mode")] string Mode,
-    [property: JsonPropertyName("samples")] int Samples,
-    [property: JsonPropertyName("solved")] int Solved,
-    [property: JsonPropertyName("problems")] int Problems)
+public sealed record PairedSide(string Path, string Label, string Mode, int Samples, int Solved, int Problems)
 {
     public static PairedSide Of(RecordedRun run, IReadOnlyList<bool> solved) =>
         new(run.Path, run.Header.Label, run.Header.Mode, run.Header.Samples, solved.Count(s => s), solved.Count);

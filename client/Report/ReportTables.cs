@@ -100,13 +100,11 @@ public static class ReportTables
         for (int i = 0; i < plain.Count; i++)
             for (int j = i + 1; j < plain.Count; j++)
             {
-                var t = McNemar.Test(Correct(plain[i]), Correct(plain[j]));
-                md.AppendLine($"| {Describe(plain[i])} | {Describe(plain[j])} | {t.BothRight} | {t.OnlyFirst} | {t.OnlySecond} | {t.BothWrong} | {t.PValue:G3} |");
+                var t = PairedComparison.Of(plain[i], plain[j]);
+                md.AppendLine($"| {Describe(plain[i])} | {Describe(plain[j])} | {t.BothSolved} | {t.OnlyFirst} | {t.OnlySecond} | {t.Neither} | {t.PValue:G3} |");
             }
         md.AppendLine();
     }
-
-    private static IReadOnlyList<bool> Correct(RecordedRun run) => [.. run.Problems.Select(p => p.Samples[0].Correct)];
 
     private static string Describe(RecordedRun run) =>
         $"{run.Header.Label} · {run.Header.Mode}" + (ReportCurves.BudgetKind(run) is { } kind ? $" · {kind} {ReportCurves.Budget(run)}" : "") + ReportCurves.Temperature(run);

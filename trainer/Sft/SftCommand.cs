@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using AprOrleans.CommandLine;
+using AprOrleans.Countdown.Solvers;
 using AprOrleans.Model;
 using AprOrleans.Model.Checkpoints;
 using AprOrleans.Trainer.Cli;
@@ -84,8 +85,7 @@ public static class SftCommand
         if (!ModelConfig.PresetNames.Contains(preset))
             throw new UsageException($"--preset '{preset}': unknown preset (known: {string.Join(", ", ModelConfig.PresetNames)})");
         var solver = p.GetValue(o.Solver) ?? baseSettings.Solver;
-        // "sosp" is the name `apr data demos` and the solver itself use; "sos" is kept for existing runs' checkpoints.
-        if (solver is not ("apr" or "sosp" or "sos"))
+        if (SolverFactory.CanonicalName(solver) is null)
             throw new UsageException($"--solver '{solver}': expected apr or sosp");
         var device = p.GetValue(o.Device) ?? baseSettings.Device;
         if (device == "meta") throw new UsageException("--device meta: cannot train without storage");
@@ -149,7 +149,7 @@ public static class SftCommand
         [
             (o.Demos, saved.DemosPath ?? "", p.GetValue(o.Demos) is { } demos ? Path.GetFullPath(demos) : ""),
             (o.Numbers, Text<int>(saved.Numbers), Text(p.GetValue(o.Numbers))),
-            (o.Solver, SolverName(saved.Solver), p.GetValue(o.Solver) is { } solver ? SolverName(solver) : ""),
+            (o.Solver, SolverFactory.CanonicalName(saved.Solver) ?? saved.Solver, p.GetValue(o.Solver) is { } solver ? SolverFactory.CanonicalName(solver) ?? solver : ""),
             (o.Preset, saved.Preset, p.GetValue(o.Preset) ?? ""),
             (o.Seed, Text<int>(saved.Seed), Text(p.GetValue(o.Seed))),
             (o.BatchTokens, Text<int>(saved.BatchTokens), Text(p.GetValue(o.BatchTokens))),
@@ -161,9 +161,6 @@ public static class SftCommand
             (o.TokenBudgetStep, Text<int>(saved.TokenBudgetStep), Text(p.GetValue(o.TokenBudgetStep))),
         ];
     }
-
-    /// <summary>One name per solver, so that a run started with "sos" resumes with "sosp" and back.</summary>
-    private static string SolverName(string name) => name == "sos" ? "sosp" : name;
 
     /// <summary>The preset recorded in a checkpoint's config.json; null when it names none (then --preset must, and the shapes must agree).</summary>
     private static string? PresetOf(string checkpoint)
