@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CPU GRPO demo (docs/grpo.md, "GRPO on a CPU"): from the shipped SFT checkpoint, a short GRPO run on Countdown-3.
-#   1. starts a private PostgreSQL (or uses APR_POSTGRES) and a silo serving checkpoints/countdown3-apr,
+#   1. starts a private PostgreSQL (or uses APR_POSTGRES) and a silo serving checkpoints/countdown3-apr (or APR_INIT),
 #   2. creates and starts experiment NAME (G = 5, PROBLEMS problems per step, STEPS steps, temperature 1),
 #   3. runs `trainer grpo` until the experiment is done (weights published to the silo after every step),
 #   4. plots the experiment's curves and evaluates the final weights on the held-out problems (if present).
@@ -10,7 +10,9 @@
 # APR_RUNS (where the run's folder goes, default runs/), APR_POSTGRES (an existing cluster's connection string),
 # APR_GRPO_VARIANT (grpo, drgrpo or dapo; default grpo), APR_EXPERIMENT_SEED (problem and sampling seed, default 0),
 # APR_EVERY_SOLUTION_USES (draw only problems each of whose solutions uses this operation, e.g. / ; default: all),
-# APR_EVERY_SOLUTION_USES_SHARE (with it: the share of each step's groups so drawn, the rest from all; default 1).
+# APR_EVERY_SOLUTION_USES_SHARE (with it: the share of each step's groups so drawn, the rest from all; default 1),
+# APR_INIT (the APR checkpoint the run starts from, served as weight version 0 and used as the KL reference; default
+# checkpoints/countdown3-apr: a committed checkpoint of an earlier run continues it on a machine without its files).
 # Both processes are supervised as a cluster's pods would be: a silo that dies (even by kill -9) is started again
 # with the same ports and service id, and a trainer that dies resumes from its last checkpoint (at most
 # APR_TRAINER_RESTARTS times, default 20); a usage error (exit 2) or a finished run ends the script.
@@ -30,6 +32,9 @@ filtered_share=()
 trainer_restarts=${APR_TRAINER_RESTARTS:-20}
 out="${APR_RUNS:-runs}/$name"
 heldout=${APR_HELDOUT:-data/c3/heldout3.jsonl}
+init=${APR_INIT:-checkpoints/countdown3-apr}
+[[ -f "$init/model.safetensors" ]] || { echo "grpo_demo: APR_INIT '$init' holds no model.safetensors" >&2; exit 2; }
+init=$(cd "$init" && pwd)
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() { local p=$1; while ! port_free "$p"; do p=$((p + 1)); done; echo "$p"; }
@@ -70,7 +75,7 @@ trap cleanup EXIT INT TERM
 run_silo() {
   Apr__ConnectionString="$conn" Apr__SiloName=grpo-demo Apr__ClusterId="$name" Apr__ServiceId="$name" \
   Apr__GrpcPort=$grpc_port Apr__HttpPort=$http_port Apr__SiloPort=$silo_port \
-  Apr__Checkpoint="$PWD/checkpoints/countdown3-apr" Apr__AdminToken="$APR_ADMIN_TOKEN" \
+  Apr__Checkpoint="$init" Apr__AdminToken="$APR_ADMIN_TOKEN" \
     dotnet silo/bin/Release/net10.0/linux-x64/AprOrleans.Silo.dll >> "$log" 2>&1 &
   echo $! > "$silo_pid_file"
   local status=0
@@ -99,7 +104,7 @@ last_checkpoint() { ls -d "$out"/checkpoints/step-* 2>/dev/null | tail -1 || tru
 restarts=0
 while true; do
   status=0
-  "${trainer[@]}" grpo --silo "$url" --experiment "$name" --init checkpoints/countdown3-apr --resume auto --out "$out" \
+  "${trainer[@]}" grpo --silo "$url" --experiment "$name" --init "$init" --resume auto --out "$out" \
     --lr "$lr" --variant "$variant" --threads "$threads" || status=$?
   [[ $status == 0 ]] && break
   [[ $status == 2 ]] && { echo "grpo_demo: the trainer refused its arguments (exit 2)" >&2; exit 2; }
