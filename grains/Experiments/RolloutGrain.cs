@@ -78,9 +78,10 @@ public sealed partial class RolloutGrain(
             var limits = spec.Limits.FromWire();
             var prompt = TraceFormat.ThreadPrompt(SearchNode.Root(problem.Nums, problem.Target));
             var sampling = spec.Sampling.FromWire();
-            var trees = await Task.WhenAll(Enumerable.Range(0, spec.GroupSize).Select(g =>
+            var trees = await AllOrNothing.RunAsync(spec.GroupSize, (g, treeCancellation) =>
                 new SpawnJoinRuntime(new BatcherDecoder(batchers, null, Tokenizer), Tokenizer, limits)
-                    .RunAsync(prompt, sampling with { Seed = RolloutSeeds.Trajectory(spec.Sampling.Seed, rollout.Step, rollout.Index, g) }, cancellationToken)));
+                    .RunAsync(prompt, sampling with { Seed = RolloutSeeds.Trajectory(spec.Sampling.Seed, rollout.Step, rollout.Index, g) }, treeCancellation),
+                cancellationToken);
             var group = new RolloutGroupRecord(
                 rollout.Step, rollout.Index, [.. problem.Nums], problem.Target,
                 [.. trees.Select(root => GroupRecords.Trajectory(problem, root))],

@@ -5,6 +5,7 @@ using AprOrleans.Grains.Solving;
 using AprOrleans.Grains.Weights;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
 
 namespace AprOrleans.Grains.Hosting;
 
@@ -12,11 +13,15 @@ public static class SiloBuilderExtensions
 {
     /// <summary>
     /// Registers what the grains need: silo-name placement, the local batcher router, and a decoder factory that
-    /// fails clearly unless an engine (or a test) registered its own <see cref="IDecoderFactory"/> first or later.
+    /// fails clearly unless an engine (or a test) registered its own <see cref="IDecoderFactory"/> first or later;
+    /// and cancellation of timed-out calls.
     /// </summary>
     public static ISiloBuilder AddAprGrains(this ISiloBuilder silo)
     {
         silo.AddPlacementDirector<SiloNamePlacement, SiloNamePlacementDirector>();
+        // A call that times out is abandoned by its caller; without this its callee runs on, and a timed-out decode
+        // would keep its engine slot and go on generating tokens nobody reads, slowing every request behind it.
+        silo.Configure<SiloMessagingOptions>(o => o.CancelRequestOnTimeout = true);
         silo.Services.AddSingleton<LocalBatchers>();
         silo.Services.TryAddSingleton<IDecoderFactory, NoEngineDecoderFactory>();
         return silo;

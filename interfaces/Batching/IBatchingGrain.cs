@@ -9,11 +9,13 @@ public interface IBatchingGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Continues one token context. A request is bounded by its token limit, but under load the engine may
-    /// queue it behind a full batch, so this call may take longer than Orleans' default 30 s timeout. Cancelling
-    /// <paramref name="cancellationToken"/> (Orleans carries it to the batcher) takes the sequence out of the engine's
-    /// queue or batch and frees its slot and KV pages.
+    /// queue it behind full batches: a GRPO step fans out into hundreds of child threads for a few dozen slots, and
+    /// on a busy CPU a decode's queue wait alone has passed 10 minutes. The timeout is therefore long: the batcher
+    /// always runs on its caller's silo (LocalBatchers), so it hides no dead silo and only bounds a hung engine.
+    /// Cancelling <paramref name="cancellationToken"/> (Orleans carries it to the batcher; the silo also cancels a
+    /// call that timed out) takes the sequence out of the engine's queue or batch and frees its slot and KV pages.
     /// </summary>
-    [Alias("decode"), ResponseTimeout("00:10:00")]
+    [Alias("decode"), ResponseTimeout("02:00:00")]
     Task<DecodeReply> Decode(DecodeCall call, CancellationToken cancellationToken = default);
 
     /// <summary>Where the batcher runs and what it has served (no decoding; used by tests and operators).</summary>

@@ -1,5 +1,8 @@
 using AprOrleans.Api;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace AprOrleans.Tests.Service;
 
@@ -68,6 +71,16 @@ public class SolveCancellationTests
         cluster.Decoders.Gate.Release(1000);
         Assert.True((await staying.ResponseAsync).Correct);
         Assert.Equal(0, cluster.Decoders.CancelledDecodes);
+    }
+
+    [Fact]
+    public async Task A_call_that_times_out_is_cancelled_in_its_callee()
+    {
+        // Orleans leaves a timed-out call running in its callee unless told otherwise; a timed-out decode would then
+        // keep its engine slot and generate tokens nobody reads. The grain cancels it like a caller's cancellation.
+        await using var cluster = await TestCluster.StartAsync(["silo-a"], storage: "memory");
+        var messaging = cluster["silo-a"].App.Services.GetRequiredService<IOptions<SiloMessagingOptions>>().Value;
+        Assert.True(messaging.CancelRequestOnTimeout);
     }
 
     private static async Task<bool> Delay()
