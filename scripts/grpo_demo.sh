@@ -12,7 +12,10 @@
 # APR_EVERY_SOLUTION_USES (draw only problems each of whose solutions uses this operation, e.g. / ; default: all),
 # APR_EVERY_SOLUTION_USES_SHARE (with it: the share of each step's groups so drawn, the rest from all; default 1),
 # APR_INIT (the APR checkpoint the run starts from, served as weight version 0 and used as the KL reference; default
-# checkpoints/countdown3-apr: a committed checkpoint of an earlier run continues it on a machine without its files).
+# checkpoints/countdown3-apr: a committed checkpoint of an earlier run continues it on a machine without its files),
+# APR_ROLLOUT_AHEAD (steps the silo's rollouts may run ahead of training, default 0 = on-policy as the paper; 1 lets
+# the silo generate step n+1 while the trainer trains step n, about halving a step's wall time when each has its own
+# cores, with trajectories one weight version old: give the trainer and the silo one thread each on two cores).
 # Both processes are supervised as a cluster's pods would be: a silo that dies (even by kill -9) is started again
 # with the same ports and service id, and a trainer that dies resumes from its last checkpoint (at most
 # APR_TRAINER_RESTARTS times, default 20); a usage error (exit 2) or a finished run ends the script.
@@ -29,6 +32,7 @@ experiment_seed=${APR_EXPERIMENT_SEED:-0}
 every_solution_uses=${APR_EVERY_SOLUTION_USES:-}
 filtered_share=()
 [[ -n "${APR_EVERY_SOLUTION_USES_SHARE:-}" ]] && filtered_share=(--every-solution-uses-share "$APR_EVERY_SOLUTION_USES_SHARE")
+rollout_ahead=${APR_ROLLOUT_AHEAD:-0}
 trainer_restarts=${APR_TRAINER_RESTARTS:-20}
 out="${APR_RUNS:-runs}/$name"
 heldout=${APR_HELDOUT:-data/c3/heldout3.jsonl}
@@ -95,7 +99,7 @@ until (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; do
 done
 url="http://127.0.0.1:$grpc_port"
 
-"${apr[@]}" experiment create "$name" --problems-per-step "$problems" --group-size 5 --max-steps "$steps" --rollout-ahead 0 \
+"${apr[@]}" experiment create "$name" --problems-per-step "$problems" --group-size 5 --max-steps "$steps" --rollout-ahead "$rollout_ahead" \
   --seed "$experiment_seed" --every-solution-uses "$every_solution_uses" "${filtered_share[@]}" --silo "$url" --retry-seconds 120
 "${apr[@]}" experiment start "$name" --silo "$url" --retry-seconds 120
 last_checkpoint() { ls -d "$out"/checkpoints/step-* 2>/dev/null | tail -1 || true; }
