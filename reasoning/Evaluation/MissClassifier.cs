@@ -6,9 +6,11 @@ using AprOrleans.Reasoning.Runtime;
 namespace AprOrleans.Reasoning.Evaluation;
 
 /// <summary>
-/// Sorts an unsolved tree into a <see cref="MissKind"/>. A "no solution" tree is split by its children's start
-/// states: if one lay on a solution path, the search opened the right branch and a child (or the parent reading
-/// the join) missed the goal; otherwise the search was too narrow or went the wrong way.
+/// Sorts an unsolved tree into a <see cref="MissKind"/>. A refused answer is split by what the children reported:
+/// no goal (unfounded), a goal the checker accepts (miscopied by the parent), or only goals it refuses (wrong). A
+/// "no solution" tree is split by its children's start states: if one lay on a solution path, the search opened the
+/// right branch and a child (or the parent reading the join) missed the goal; otherwise the search was too narrow or
+/// went the wrong way.
 /// </summary>
 public static class MissClassifier
 {
@@ -17,9 +19,12 @@ public static class MissClassifier
     {
         if (check?.Valid == true) return null;
         if (tree.Answer is not null)
-            return tree.Spawns.Count > 0 && tree.Spawns.SelectMany(s => s).All(child => child.Answer is null)
-                ? MissKind.UnfoundedAnswer
+        {
+            if (tree.Spawns.Count > 0 && tree.Spawns.SelectMany(s => s).All(child => child.Answer is null)) return MissKind.UnfoundedAnswer;
+            return tree.SelfAndDescendants().Skip(1).Any(child => child.Answer is { } path && SolutionChecker.Check(problem, path).Valid)
+                ? MissKind.MiscopiedAnswer
                 : MissKind.WrongAnswer;
+        }
         if (tree.End != ThreadEnd.Finished) return MissKind.LimitOrFault;
         return tree.SelfAndDescendants().Skip(1).Any(child => StartsOnSolutionPath(problem, child))
             ? MissKind.ChildMissedGoal

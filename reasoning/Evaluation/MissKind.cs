@@ -3,8 +3,17 @@ namespace AprOrleans.Reasoning.Evaluation;
 /// <summary>Why a problem was not solved, in the terms a researcher acts on (`apr eval` reports the counts).</summary>
 public enum MissKind
 {
-    /// <summary>The tree answered, and the exact checker refused the answer (an arithmetic or copy error).</summary>
+    /// <summary>
+    /// The tree answered, the exact checker refused the answer, and no goal a child reported holds either: the parent
+    /// built on (or copied) a wrong child path, or a root that never spawned got its own arithmetic wrong.
+    /// </summary>
     WrongAnswer,
+    /// <summary>
+    /// A child reported a goal whose path the checker accepts, yet the parent's answer, which restates a child's path,
+    /// is refused: the right answer was in the parent's context and was copied wrong (an attention failure, not a
+    /// search or arithmetic one).
+    /// </summary>
+    MiscopiedAnswer,
     /// <summary>
     /// The checker refused the answer of a root that spawned and got no goal back from any child: the parent claimed
     /// a goal that no child found.
@@ -30,6 +39,7 @@ public static class MissKinds
     public static string Name(MissKind kind) => kind switch
     {
         MissKind.WrongAnswer => "wrong_answer",
+        MissKind.MiscopiedAnswer => "miscopied_answer",
         MissKind.UnfoundedAnswer => "unfounded_answer",
         MissKind.LimitOrFault => "limit_or_fault",
         MissKind.ChildMissedGoal => "child_missed_goal",

@@ -97,18 +97,33 @@ public class MissClassifierTests
     }
 
     [Fact]
-    public async Task A_garbled_copy_of_a_path_a_child_found_is_a_wrong_answer_not_an_unfounded_one()
+    public async Task A_garbled_copy_of_a_path_a_child_found_is_a_miscopied_answer()
     {
-        const string childPrompt = "Moving to Node #0,0\nCurrent State: 36:[32, 4], Operations: ['81-77=4']";
-        const string lastStep = "\nExploring Operation: 32+4=36, Resulting Numbers: [36]\n36,36 equal: Goal Reached\n";
-        var spawnOne = GiveUpScript(("81-77=4", "32, 4"));
-        var decoder = new ScriptedDecoder(context =>
-            context == childPrompt ? lastStep + childPrompt + lastStep
-            : context.EndsWith("<End Sub Searches>\n", StringComparison.Ordinal) ? "36,36 equal: Goal Reached\n" + SolutionPath("81-77=5", "32, 5", "32+5=36")
-            : spawnOne(context));
-        var outcome = await Evaluate(decoder);
+        var outcome = await Evaluate(ChildGoalThenParentAnswer(childLastStep: "32+4=36", parentAnswer: SolutionPath("81-77=5", "32, 5", "32+5=36")));
+        Assert.NotNull(Assert.Single(outcome.Trees[0].Spawns.Single()).Answer);
+        Assert.Equal(MissKind.MiscopiedAnswer, outcome.Miss);
+        Assert.Equal("miscopied_answer", ProblemOutcomeRecord.From(outcome).Miss);
+    }
+
+    [Fact]
+    public async Task A_faithful_copy_of_a_child_goal_that_does_not_hold_is_a_wrong_answer()
+    {
+        // The child claims 32+5=36 from [32, 4]: its goal is false, and the parent repeats a false path.
+        var outcome = await Evaluate(ChildGoalThenParentAnswer(childLastStep: "32+5=36", parentAnswer: SolutionPath("81-77=4", "32, 4", "32+5=36")));
         Assert.NotNull(Assert.Single(outcome.Trees[0].Spawns.Single()).Answer);
         Assert.Equal(MissKind.WrongAnswer, outcome.Miss);
+    }
+
+    /// <summary>The root spawns one child on [32, 4]; the child reaches a goal with <paramref name="childLastStep"/>; the parent answers.</summary>
+    private static ScriptedDecoder ChildGoalThenParentAnswer(string childLastStep, string parentAnswer)
+    {
+        const string childPrompt = "Moving to Node #0,0\nCurrent State: 36:[32, 4], Operations: ['81-77=4']";
+        var lastStep = $"\nExploring Operation: {childLastStep}, Resulting Numbers: [36]\n36,36 equal: Goal Reached\n";
+        var spawnOne = GiveUpScript(("81-77=4", "32, 4"));
+        return new ScriptedDecoder(context =>
+            context == childPrompt ? lastStep + childPrompt + lastStep
+            : context.EndsWith("<End Sub Searches>\n", StringComparison.Ordinal) ? "36,36 equal: Goal Reached\n" + parentAnswer
+            : spawnOne(context));
     }
 
     [Fact]
