@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CPU GRPO demo (docs/grpo.md, "GRPO on a CPU"): from the shipped SFT checkpoint, a short GRPO run on Countdown-3.
 #   1. starts a private PostgreSQL (or uses APR_POSTGRES) and a silo serving checkpoints/countdown3-apr (or APR_INIT),
-#   2. creates and starts experiment NAME (G = 5, PROBLEMS problems per step, STEPS steps, temperature 1),
+#   2. creates and starts experiment NAME (G = 5, PROBLEMS problems per step, STEPS steps, temperature 1 or APR_TEMPERATURE),
 #   3. runs `trainer grpo` until the experiment is done (weights published to the silo after every step),
 #   4. plots the experiment's curves and evaluates the final weights on the held-out problems (if present).
 # Usage: bash scripts/grpo_demo.sh [NAME] [STEPS] [PROBLEMS] [LR]     (defaults: grpo-demo 10 8 1e-4)
@@ -15,7 +15,8 @@
 # checkpoints/countdown3-apr: a committed checkpoint of an earlier run continues it on a machine without its files),
 # APR_ROLLOUT_AHEAD (steps the silo's rollouts may run ahead of training, default 0 = on-policy as the paper; 1 lets
 # the silo generate step n+1 while the trainer trains step n, about halving a step's wall time when each has its own
-# cores, with trajectories one weight version old: give the trainer and the silo one thread each on two cores).
+# cores, with trajectories one weight version old: give the trainer and the silo one thread each on two cores),
+# APR_TEMPERATURE (the rollouts' sampling temperature, default 1 as the paper).
 # Both processes are supervised as a cluster's pods would be: a silo that dies (even by kill -9) is started again
 # with the same ports and service id, and a trainer that dies resumes from its last checkpoint (at most
 # APR_TRAINER_RESTARTS times, default 20); a usage error (exit 2) or a finished run ends the script.
@@ -33,6 +34,7 @@ every_solution_uses=${APR_EVERY_SOLUTION_USES:-}
 filtered_share=()
 [[ -n "${APR_EVERY_SOLUTION_USES_SHARE:-}" ]] && filtered_share=(--every-solution-uses-share "$APR_EVERY_SOLUTION_USES_SHARE")
 rollout_ahead=${APR_ROLLOUT_AHEAD:-0}
+temperature=${APR_TEMPERATURE:-1}
 trainer_restarts=${APR_TRAINER_RESTARTS:-20}
 out="${APR_RUNS:-runs}/$name"
 heldout=${APR_HELDOUT:-data/c3/heldout3.jsonl}
@@ -99,7 +101,7 @@ until (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; do
 done
 url="http://127.0.0.1:$grpc_port"
 
-"${apr[@]}" experiment create "$name" --problems-per-step "$problems" --group-size 5 --max-steps "$steps" --rollout-ahead "$rollout_ahead" \
+"${apr[@]}" experiment create "$name" --problems-per-step "$problems" --group-size 5 --max-steps "$steps" --rollout-ahead "$rollout_ahead" --temperature "$temperature" \
   --seed "$experiment_seed" --every-solution-uses "$every_solution_uses" "${filtered_share[@]}" --silo "$url" --retry-seconds 120
 "${apr[@]}" experiment start "$name" --silo "$url" --retry-seconds 120
 last_checkpoint() { ls -d "$out"/checkpoints/step-* 2>/dev/null | tail -1 || true; }
