@@ -61,8 +61,8 @@ public class GrpoTests
         }
     }
 
-    /// <summary>Segments whose sampler log-probs are the policy's own (ratio 1 at the first update).</summary>
-    private static Trajectory OnPolicy(LlamaForCausalLM net, int seed, double reward)
+    /// <summary>Segments whose sampler log-probs are the policy's own at <paramref name="temperature"/> (ratio 1 at the first update).</summary>
+    private static Trajectory OnPolicy(LlamaForCausalLM net, int seed, double reward, float temperature = 1f)
     {
         var context = ModelTestUtil.RandomTokens(1, 6, net.Config.VocabSize, seed);
         var generated = ModelTestUtil.RandomTokens(1, 5, net.Config.VocabSize, seed + 100);
@@ -70,7 +70,7 @@ public class GrpoTests
         float[] logProbs;
         using (no_grad())
         {
-            var lp = net.forward(all).log_softmax(-1)[0];
+            var lp = net.forward(all).div(temperature).log_softmax(-1)[0];
             logProbs = [.. Enumerable.Range(0, 5).Select(i => lp[5 + i, generated[0, i].item<long>()].item<float>())];
         }
         return new Trajectory([new TrajectorySegment(
@@ -108,6 +108,29 @@ public class GrpoTests
         }
         Assert.True(SequenceLogProb(net, good.Segments[0]) > goodBefore);
         Assert.True(SequenceLogProb(net, bad.Segments[0]) < badBefore);
+    }
+
+    [Fact]
+    public void Rollouts_sampled_below_temperature_one_are_scored_at_their_temperature()
+    {
+        // The sampler records log-probs of its temperature-scaled distribution; scored at temperature 1 instead, the
+        // ratio would compare two different distributions even on-policy.
+        using var net = LlamaForCausalLM.Create(ModelTestUtil.Micro(), seed: 4);
+        var t = OnPolicy(net, 5, 1, temperature: 0.5f);
+        var objective = new GrpoObjective(new GrpoSettings { KlBeta = 0 });
+        using (var atItsTemperature = GrpoBatch.Build([new WeightedTrajectory(t, 1.0)], tokenLevel: false, CPU, samplingTemperature: 0.5f))
+        {
+            var (loss, stats) = objective.Compute(net, atItsTemperature, referenceLogProbs: null);
+            loss.Dispose();
+            Assert.InRange(stats.SamplerGap, 0, 1e-4);
+            Assert.InRange(stats.MeanRatio, 0.999, 1.001);
+        }
+        using (var atOne = GrpoBatch.Build([new WeightedTrajectory(t, 1.0)], tokenLevel: false, CPU))
+        {
+            var (loss, stats) = objective.Compute(net, atOne, referenceLogProbs: null);
+            loss.Dispose();
+            Assert.True(stats.SamplerGap > 0.01, $"gap {stats.SamplerGap}");
+        }
     }
 
     [Fact]

@@ -17,6 +17,12 @@ public sealed class GrpoBatch : IDisposable
     public required Tensor Targets { get; init; }
     public required Tensor Mask { get; init; }
     public required Tensor OldLogProbs { get; init; }
+    /// <summary>
+    /// The temperature <see cref="OldLogProbs"/> were taken at: the sampler records log-probs of its temperature-scaled
+    /// distribution, so the objective scores the policy (and the reference) at the same temperature, or every ratio
+    /// would compare two different distributions. 1 for greedy rollouts, whose log-probs are taken unscaled.
+    /// </summary>
+    public float SamplingTemperature { get; init; } = 1f;
     public required Tensor Advantages { get; init; }
     public required Tensor TokenWeights { get; init; }
     /// <summary>Main-sequence positions per row; the rest (when <see cref="TailPositions"/> is set) are tails.</summary>
@@ -32,16 +38,22 @@ public sealed class GrpoBatch : IDisposable
     /// The whole step's trajectory count and generated-token count when this batch is one micro-batch of it, so
     /// that the micro-batches' losses sum to the step's loss (gradient accumulation is then exact); null = this batch.
     /// </param>
-    public static GrpoBatch Build(IReadOnlyList<WeightedTrajectory> trajectories, bool tokenLevel, Device device, (int Trajectories, long GeneratedTokens)? normalization = null)
+    public static GrpoBatch Build(IReadOnlyList<WeightedTrajectory> trajectories, bool tokenLevel, Device device,
+        (int Trajectories, long GeneratedTokens)? normalization = null, float samplingTemperature = 1f)
     {
         var rows = GrpoRow.Of(trajectories).ToList();
         if (rows.Count == 0) throw new ArgumentException("no segments to train on", nameof(trajectories));
-        return Build(rows, tokenLevel, device, normalization ?? (trajectories.Count, rows.Sum(r => (long)r.GeneratedTokens)));
+        return Build(rows, tokenLevel, device, normalization ?? (trajectories.Count, rows.Sum(r => (long)r.GeneratedTokens)), samplingTemperature);
     }
 
-    /// <summary>A batch of rows from any trajectories of a step; <paramref name="normalization"/> is the whole step's.</summary>
-    public static GrpoBatch Build(IReadOnlyList<GrpoRow> rows, bool tokenLevel, Device device, (int Trajectories, long GeneratedTokens) normalization)
+    /// <summary>
+    /// A batch of rows from any trajectories of a step; <paramref name="normalization"/> is the whole step's;
+    /// <paramref name="samplingTemperature"/> the temperature their sampler log-probs were taken at (see <see cref="SamplingTemperature"/>).
+    /// </summary>
+    public static GrpoBatch Build(IReadOnlyList<GrpoRow> rows, bool tokenLevel, Device device, (int Trajectories, long GeneratedTokens) normalization,
+        float samplingTemperature = 1f)
     {
+        if (!(samplingTemperature > 0)) throw new ArgumentOutOfRangeException(nameof(samplingTemperature), samplingTemperature, "must be positive");
         if (rows.Count == 0) throw new ArgumentException("no segments to train on", nameof(rows));
         int main = rows.Max(r => r.MainWidth), tail = rows.Max(r => r.TailWidth), width = main + tail;
         var layout = new Layout(rows.Count, main, tail, tokenLevel, normalization);
@@ -60,6 +72,7 @@ public sealed class GrpoBatch : IDisposable
             TailMask = tail == 0 ? null : tensor(layout.TailMask, [rows.Count, 1, tail, width], device: device),
             Rows = rows.Count,
             GeneratedTokens = rows.Sum(r => (long)r.GeneratedTokens),
+            SamplingTemperature = samplingTemperature,
         };
     }
 

@@ -163,7 +163,7 @@ public static class GrpoCommand
             var groups = await feed.PullAsync(s.Experiment, step, progress.Report, ct);
             double pullSeconds = pulled.Elapsed.TotalSeconds;
 
-            var stats = trainer.Train(groups, currentVersion: experiment.BaseVersion + step);
+            var stats = trainer.Train(groups, currentVersion: experiment.BaseVersion + step, samplingTemperature: SamplerLogProbTemperature(experiment));
             if (step == 0) StartingPolicyCheck.Verify(stats, s.MaxStartGap, s.InitPath);
             long version = experiment.BaseVersion + step + 1;
             var checkpoint = trainer.SaveCheckpoint(version, stats);
@@ -179,6 +179,17 @@ public static class GrpoCommand
         }
         stdout.WriteLine($"grpo: stopped at step {trainer.Step}; experiment {experiment.Name} is {experiment.Status} at step {experiment.Step}");
         return 0;
+    }
+
+    /// <summary>
+    /// The temperature the experiment's sampler log-probs were taken at: its sampling temperature (1 when unset), or 1
+    /// for greedy rollouts, whose log-probs the sampler takes unscaled.
+    /// </summary>
+    private static float SamplerLogProbTemperature(Experiment experiment)
+    {
+        var sampling = experiment.Config.Sampling;
+        float temperature = sampling is { HasTemperature: true } ? sampling.Temperature : 1f;
+        return temperature > 0 ? temperature : 1f;
     }
 
     /// <summary>

@@ -67,8 +67,9 @@ public sealed class GrpoObjective(GrpoSettings settings)
     }
 
     /// <summary>
-    /// log π(target) at every position of the batch (masked positions hold junk and are weighted 0), in fp32 whatever
-    /// the network's dtype: the ratio exp(log π − log π_old) is too coarse from bf16 log-probabilities.
+    /// log π_T(target) at every position of the batch (masked positions hold junk and are weighted 0), with π_T the
+    /// model's distribution at the batch's sampling temperature (as the sampler recorded it), in fp32 whatever the
+    /// network's dtype: the ratio exp(log π − log π_old) is too coarse from bf16 log-probabilities.
     /// </summary>
     private static Tensor TokenLogProbs(LlamaForCausalLM model, GrpoBatch batch)
     {
@@ -76,6 +77,12 @@ public sealed class GrpoObjective(GrpoSettings settings)
         var logits = batch.TailPositions is null
             ? model.forward(batch.Inputs)
             : model.ForwardWithTails(batch.Inputs, batch.MainLength, batch.TailPositions, batch.TailMask!);
-        return logits.to(ScalarType.Float32).log_softmax(-1).gather(-1, batch.Targets.unsqueeze(-1)).squeeze(-1).MoveToOuterDisposeScope();
+        var scores = logits.to(ScalarType.Float32);
+        if (batch.SamplingTemperature != 1f)
+        {
+            using var temperature = batch.SamplingTemperature.ToScalar();
+            scores = scores.div(temperature);
+        }
+        return scores.log_softmax(-1).gather(-1, batch.Targets.unsqueeze(-1)).squeeze(-1).MoveToOuterDisposeScope();
     }
 }

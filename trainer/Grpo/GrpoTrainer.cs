@@ -85,8 +85,11 @@ public sealed class GrpoTrainer : IDisposable
     /// One GRPO step on one step's groups. <paramref name="currentVersion"/> is the version of the weights being
     /// trained (what the staleness bound measures against). When every group is dropped (all zero-variance under
     /// DAPO, or all stale) the weights do not change, but the step still counts: the groups were consumed.
+    /// <paramref name="samplingTemperature"/> is the temperature the groups were sampled at (1 for greedy ones): the
+    /// policy and the reference are scored at it, as the sampler's log-probs were.
     /// </summary>
-    public GrpoStepStats Train(IReadOnlyList<RolloutGroup> groups, long currentVersion, MicroBatchPacking packing = MicroBatchPacking.ByLength)
+    public GrpoStepStats Train(IReadOnlyList<RolloutGroup> groups, long currentVersion, MicroBatchPacking packing = MicroBatchPacking.ByLength,
+        float samplingTemperature = 1f)
     {
         var clock = Stopwatch.StartNew();
         var advantages = GroupAdvantages.Compute(groups, Settings.Objective, currentVersion);
@@ -102,7 +105,7 @@ public sealed class GrpoTrainer : IDisposable
             rowTokens = microBatches.Sum(b => b.Sum(r => (long)r.Width));
             // Built once: the inner updates see the same batches, and the frozen reference's log-probs on them are
             // the same in every update, so the reference runs one forward per step, not one per update.
-            var batches = microBatches.Select(part => GrpoBatch.Build(part, Settings.Objective.TokenLevelLoss, Policy.Device, (kept.Count, generated))).ToList();
+            var batches = microBatches.Select(part => GrpoBatch.Build(part, Settings.Objective.TokenLevelLoss, Policy.Device, (kept.Count, generated), samplingTemperature)).ToList();
             var referenceLogProbs = new Tensor?[batches.Count];
             try
             {
