@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace AprOrleans.Grains.Experiments;
 
 /// <summary>
@@ -37,8 +39,8 @@ internal static class AllOrNothing
         }
         catch when (Volatile.Read(ref first) is { } cause && !cancellationToken.IsCancellationRequested)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
-            throw;
+            ExceptionDispatchInfo.Throw(cause);
+            throw; // not reached: Throw rethrows the cause with its own stack trace
         }
     }
 }

@@ -182,15 +182,11 @@ public static class GrpoCommand
     }
 
     /// <summary>
-    /// The temperature the experiment's sampler log-probs were taken at: its sampling temperature (1 when unset), or 1
-    /// for greedy rollouts, whose log-probs the sampler takes unscaled.
+    /// The temperature the experiment's sampler log-probs were taken at: its sampling temperature (the silo returns the
+    /// config with its defaults filled in), or 1 for greedy rollouts, whose log-probs the sampler takes unscaled.
     /// </summary>
-    private static float SamplerLogProbTemperature(Experiment experiment)
-    {
-        var sampling = experiment.Config.Sampling;
-        float temperature = sampling is { HasTemperature: true } ? sampling.Temperature : 1f;
-        return temperature > 0 ? temperature : 1f;
-    }
+    private static float SamplerLogProbTemperature(Experiment experiment) =>
+        experiment.Config.Sampling.Temperature is > 0 and var temperature ? temperature : 1f;
 
     /// <summary>
     /// A checkpoint saved after step s − 1 whose report may not have reached the silo: if the experiment is still
