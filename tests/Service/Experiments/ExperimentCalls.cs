@@ -56,7 +56,7 @@ internal sealed class ExperimentCalls(GrpcChannel channel, string? token)
     public Task<Experiment> GetAsync(string name) => Experiments.GetAsync(new ExperimentRef { Name = name }).ResponseAsync;
 
     /// <summary>Polls Get until <paramref name="done"/> holds (bounded, so a broken service fails the test instead of hanging it).</summary>
-    public async Task<Experiment> WaitUntilAsync(string name, Func<Experiment, bool> done, TimeSpan? limit = null)
+    public async Task<Experiment> WaitUntilAsync(string name, Func<Experiment, bool> done, TimeSpan? limit = null, TimeSpan? poll = null)
     {
         var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromMinutes(3));
         while (true)
@@ -64,7 +64,7 @@ internal sealed class ExperimentCalls(GrpcChannel channel, string? token)
             var experiment = await GetAsync(name);
             if (done(experiment)) return experiment;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"experiment {name} never reached the awaited state; last: {experiment}");
-            await Task.Delay(200);
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(200));
         }
     }
 }

@@ -36,7 +36,8 @@ public sealed class ExperimentCrashTests(RandomCheckpoint checkpoint, ITestOutpu
             step0 = [.. (await calls.PullAsync(name, 0)).Select(g => g.ToByteArray())];
             Assert.Equal(1, (await calls.ReportAsync(name, 0, 1)).Step);
             // Steps 1 and 2 are now being produced; kill the silo once some of their groups are stored.
-            beforeKill = await calls.WaitUntilAsync(name, e => e.GroupsReady > 0 || e.RolloutStepsReady == 3);
+            // Polled often: on an idle machine a step of these small trees is produced in about a second and a half.
+            beforeKill = await calls.WaitUntilAsync(name, e => e.GroupsReady > 0 || e.RolloutStepsReady == 3, poll: TimeSpan.FromMilliseconds(20));
             await first.KillAsync();
             output.WriteLine($"killed with step {beforeKill.Step}, rollout steps ready {beforeKill.RolloutStepsReady}, groups ready {beforeKill.GroupsReady}");
             // The kill hit a step in production (steps 1 and 2 were not both stored yet).
