@@ -8,9 +8,10 @@ namespace AprOrleans.Reasoning.Evaluation;
 /// <summary>
 /// Sorts an unsolved tree into a <see cref="MissKind"/>. A refused answer is split by what the children reported:
 /// no goal (unfounded), a goal the checker accepts (miscopied by the parent), or only goals it refuses (wrong). A
-/// "no solution" tree is split by its children's start states: if one lay on a solution path, the search opened the
-/// right branch and a child (or the parent reading the join) missed the goal; otherwise the search was too narrow or
-/// went the wrong way.
+/// "no solution" tree is split by where its search went: a child that started on a solution path (a child, or the
+/// parent reading the join, missed the goal), else a state on a solution path that a thread moved to in its own search
+/// (it opened the right branch and missed the goal there), else none (the search pruned every solution or went the
+/// wrong way). For a serial trace the last two tell a wrong pruning choice from a search that fumbled the right branch.
 /// </summary>
 public static class MissClassifier
 {
@@ -26,10 +27,21 @@ public static class MissClassifier
                 : MissKind.WrongAnswer;
         }
         if (tree.End != ThreadEnd.Finished) return MissKind.LimitOrFault;
-        return tree.SelfAndDescendants().Skip(1).Any(child => StartsOnSolutionPath(problem, child))
-            ? MissKind.ChildMissedGoal
+        if (tree.SelfAndDescendants().Skip(1).Any(child => StartsOnSolutionPath(problem, child))) return MissKind.ChildMissedGoal;
+        return tree.SelfAndDescendants().Any(thread => MovedOntoSolutionPath(problem, thread))
+            ? MissKind.SearchMissedGoal
             : MissKind.NotFound;
     }
+
+    /// <summary>
+    /// Whether a "Current State" line the thread wrote after at least one operation lies on a solution path (the
+    /// problem's own state, with no operations, always does and says nothing about the search).
+    /// </summary>
+    private static bool MovedOntoSolutionPath(Problem problem, ThreadResult thread) =>
+        thread.Text.Split('\n').Any(line =>
+            TraceParser.TryParse(line, out var state, out _)
+            && state.Kind == TraceLineKind.CurrentState && state.Ops.Length > 0
+            && SolutionPathState.IsOnSolutionPath(problem, state));
 
     /// <summary>A child's prompt is "Moving to Node #id\nCurrent State: ..."; its second line is the start state.</summary>
     private static bool StartsOnSolutionPath(Problem problem, ThreadResult child)

@@ -27,8 +27,14 @@ public enum MissKind
     /// </summary>
     ChildMissedGoal,
     /// <summary>
-    /// No child started on a solution path: the search never delegated the right branch. A thread that never spawned
-    /// (serial, or an APR root that searched alone) reports every "no solution" this way.
+    /// No child started on a solution path, but a thread moved to a state on one in its own search (a serial trace's
+    /// inline sub-search, or a node a root expanded itself) and the tree still reported no solution: the search
+    /// opened the right branch and then missed the goal in it.
+    /// </summary>
+    SearchMissedGoal,
+    /// <summary>
+    /// No thread started on, or moved to, a state on a solution path: the search kept none of the successors that lead
+    /// to the target (for a Countdown-3 trace, its root pruned every solution) or went the wrong way.
     /// </summary>
     NotFound,
 }
@@ -43,6 +49,7 @@ public static class MissKinds
         MissKind.UnfoundedAnswer => "unfounded_answer",
         MissKind.LimitOrFault => "limit_or_fault",
         MissKind.ChildMissedGoal => "child_missed_goal",
+        MissKind.SearchMissedGoal => "search_missed_goal",
         MissKind.NotFound => "not_found",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };

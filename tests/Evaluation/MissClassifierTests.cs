@@ -74,6 +74,44 @@ public class MissClassifierTests
         Assert.Equal(MissKind.NotFound, outcome.Miss);
     }
 
+    /// <summary>
+    /// A serial (SoS+) root keeps the given nodes, searches each inline with one losing leaf, and gives up, as the
+    /// serial model's "no solution" traces do.
+    /// </summary>
+    private static ScriptedDecoder SerialGiveUp(params (string Op, string Resulting, string LeafOp, int Leaf)[] nodes) => new(_ =>
+        "\n" + string.Concat(nodes.Select((n, i) => Generate($"0,{i}", n.Op, n.Resulting))) +
+        string.Concat(nodes.Select((n, i) =>
+            $"Start Sub Search at level 1: Moving to Node #0,{i}\nCurrent State: 36:[{n.Resulting}], Operations: ['{n.Op}']\n" +
+            $"Exploring Operation: {n.LeafOp}={n.Leaf}, Resulting Numbers: [{n.Leaf}]\n{n.Leaf},36 unequal: No Solution\n" +
+            "No solution found.\nExit Sub Search at level 1\nNo solution found in sub search\n")) +
+        "No solution found.\n");
+
+    private static async Task<ProblemOutcome> EvaluateSerial(IThreadDecoder decoder)
+    {
+        var settings = new EvalSettings { Mode = EvalMode.Serial };
+        var outcome = Assert.Single((await new Evaluator(decoder, CountdownTokenizer.Default, settings).RunAsync([Problem])).Outcomes);
+        Assert.False(outcome.Correct);
+        return outcome;
+    }
+
+    [Fact]
+    public async Task A_serial_search_that_moved_onto_the_solution_path_and_gave_up_missed_the_goal()
+    {
+        var outcome = await EvaluateSerial(SerialGiveUp(
+            ("81+77=158", "32, 158", "158-32", 126),
+            ("81-77=4", "32, 4", "32*4", 128)));
+        Assert.Equal(MissKind.SearchMissedGoal, outcome.Miss);
+        Assert.Equal("search_missed_goal", ProblemOutcomeRecord.From(outcome).Miss);
+    }
+
+    [Fact]
+    public async Task A_serial_search_that_kept_no_successor_on_a_solution_path_never_found_it()
+    {
+        // The root's own state is on every solution path; only the states the search moved to afterwards count.
+        var outcome = await EvaluateSerial(SerialGiveUp(("81+77=158", "32, 158", "158-32", 126)));
+        Assert.Equal(MissKind.NotFound, outcome.Miss);
+    }
+
     [Fact]
     public async Task An_answer_the_checker_refuses_is_a_wrong_answer()
     {
