@@ -24,7 +24,8 @@
 # Run it again with the same NAME to continue a stopped run: the experiment is kept in PostgreSQL (creating it again
 # with the same settings is a no-op) and the trainer resumes from its last checkpoint. For a run that must outlive
 # the checkout, keep both outside it: APR_RUNS=$HOME/apr-runs/runs and a cluster started with
-# APR_POSTGRES_ROOT=$HOME/apr-runs/postgres bash scripts/postgres.sh start.
+# APR_POSTGRES_ROOT=$HOME/apr-runs/postgres bash scripts/postgres.sh start (as root the cluster runs as the postgres
+# user, who must be able to enter that folder: chmod o+x $HOME $HOME/apr-runs; postgres.sh refuses otherwise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-grpo-demo}; steps=${2:-10}; problems=${3:-8}; lr=${4:-1e-4}

@@ -10,7 +10,8 @@
 # to run as root, so as root the cluster is owned and run by the `postgres` user (created if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# APR_POSTGRES_ROOT keeps a cluster elsewhere, e.g. outside the checkout for a training run that must outlive it.
+# APR_POSTGRES_ROOT keeps a cluster elsewhere, e.g. outside the checkout for a training run that must outlive it;
+# there the postgres user must be able to enter it (no fallback to /tmp: start exits 2 and says so).
 root="${APR_POSTGRES_ROOT:-$PWD/artifacts/postgres}"
 conn_file="$root/connection"
 # The data folder: artifacts/postgres/data, unless the cluster's owner cannot reach it (as root, the
@@ -55,6 +56,12 @@ start() {
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
     chown postgres "$root"
     if ! runuser -u postgres -- test -w "$root"; then
+      # A cluster asked to outlive the checkout must not land in /tmp, which a reboot or a new session empties.
+      if [[ -n "${APR_POSTGRES_ROOT:-}" ]]; then
+        echo "postgres.sh: the postgres user cannot reach APR_POSTGRES_ROOT=$root (a folder above it is private, e.g. a home" \
+             "directory); give it passage (chmod o+x on each folder above) or choose a root it can reach" >&2
+        exit 2
+      fi
       data="/tmp/apr-postgres-$(printf '%s' "$PWD" | sha1sum | cut -c1-12)/data"
       mkdir -p "$(dirname "$data")" && chown postgres "$(dirname "$data")"
       echo "postgres.sh: the postgres user cannot reach $root; data folder: $data" >&2
