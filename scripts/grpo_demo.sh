@@ -17,7 +17,7 @@
 # the silo generate step n+1 while the trainer trains step n, about halving a step's wall time when each has its own
 # cores, with trajectories one weight version old: give the trainer and the silo one thread each on two cores),
 # APR_TEMPERATURE (the rollouts' sampling temperature, default 1 as the paper), APR_KL_BETA (the KL penalty to the
-# starting policy, default the trainer's 0.001 as the paper; larger anchors the skills no reward singles out).
+# starting policy; unset, the trainer's default, the paper's 0.001; larger anchors the skills no reward singles out).
 # Both processes are supervised as a cluster's pods would be: a silo that dies (even by kill -9) is started again
 # with the same ports and service id, and a trainer that dies resumes from its last checkpoint (at most
 # APR_TRAINER_RESTARTS times, default 20); a usage error (exit 2) or a finished run ends the script.
@@ -37,7 +37,8 @@ filtered_share=()
 [[ -n "${APR_EVERY_SOLUTION_USES_SHARE:-}" ]] && filtered_share=(--every-solution-uses-share "$APR_EVERY_SOLUTION_USES_SHARE")
 rollout_ahead=${APR_ROLLOUT_AHEAD:-0}
 temperature=${APR_TEMPERATURE:-1}
-kl_beta=${APR_KL_BETA:-0.001}
+kl_beta=()
+[[ -n "${APR_KL_BETA:-}" ]] && kl_beta=(--kl-beta "$APR_KL_BETA")
 trainer_restarts=${APR_TRAINER_RESTARTS:-20}
 out="${APR_RUNS:-runs}/$name"
 heldout=${APR_HELDOUT:-data/c3/heldout3.jsonl}
@@ -114,7 +115,7 @@ restarts=0
 while true; do
   status=0
   "${trainer[@]}" grpo --silo "$url" --experiment "$name" --init "$init" --resume auto --out "$out" \
-    --lr "$lr" --variant "$variant" --kl-beta "$kl_beta" --threads "$threads" || status=$?
+    --lr "$lr" --variant "$variant" "${kl_beta[@]}" --threads "$threads" || status=$?
   [[ $status == 0 ]] && break
   [[ $status == 2 ]] && { echo "grpo_demo: the trainer refused its arguments (exit 2)" >&2; exit 2; }
   restarts=$((restarts + 1))

@@ -66,6 +66,9 @@ start() {
       mkdir -p "$(dirname "$data")" && chown postgres "$(dirname "$data")"
       echo "postgres.sh: the postgres user cannot reach $root; data folder: $data" >&2
     fi
+    # A folder recorded by an earlier version's /tmp fallback stays in use (it may hold a run), but is named.
+    [[ -n "${APR_POSTGRES_ROOT:-}" && "$data" != "$root/data" ]] \
+      && echo "postgres.sh: using the data folder recorded in $root/datadir, $data, not $root/data" >&2
     printf '%s\n' "$data" > "$root/datadir"
   fi
   if [[ ! -f "$data/PG_VERSION" ]]; then

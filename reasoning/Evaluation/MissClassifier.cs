@@ -39,9 +39,8 @@ public static class MissClassifier
     /// </summary>
     private static bool MovedOntoSolutionPath(Problem problem, ThreadResult thread) =>
         thread.Text.Split('\n').Any(line =>
-            TraceParser.TryParse(line, out var state, out _)
-            && state.Kind == TraceLineKind.CurrentState && state.Ops.Length > 0
-            && SolutionPathState.IsOnSolutionPath(problem, state));
+            TraceParser.TryParse(line, out var state, out _) && state.Ops.Length > 0
+            && SolutionPathState.IsOnSolutionPath(problem, state)); // which reads "Current State" lines only
 
     /// <summary>A child's prompt is "Moving to Node #id\nCurrent State: ..."; its second line is the start state.</summary>
     private static bool StartsOnSolutionPath(Problem problem, ThreadResult child)
